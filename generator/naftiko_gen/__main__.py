@@ -1,0 +1,5 @@
+"""`python -m naftiko_gen` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""The one path by which document text becomes Python source.
+
+Every string, number or JSON value from a document that lands in generated code goes through
+`py_str`, `py_value` or `comment_text`; templates never print document text raw. The output is
+already in the form black and ruff-format produce (double quotes unless that needs more escapes,
+collections exploded with a magic trailing comma), so no formatter runs at generation time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+INDENT = "    "
+
+
+
+class Code(str):
+    """Python source text that is already safe (built by this module); `py_value` prints it as is."""
+
+    __slots__ = ()
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\x00"}
+
+
+def py_str(text: str) -> str:
+    """A Python string literal for `text`, quoted the way black would quote it."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    out = [quote]
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char == quote:
+            out.append("\\" + char)
+        elif not char.isprintable():
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append(quote)
+    return "".join(out)
+
+
+def py_scalar(value: Any) -> str:
+    """A literal for a JSON scalar (str, int, float, bool, None)."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return py_str(str(value))
+        return repr(value)
+    return py_str(str(value))
+
+
+def py_value(value: Any, indent: int = 0) -> str:
+    """A literal for a JSON-like value; non-empty collections are exploded one item per line.
+
+    `indent` is the indentation level of the line the literal starts on.
+    """
+    if isinstance(value, Code):
+        return reindent(value, indent)
+    inner = INDENT * (indent + 1)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        lines = [
+            f"{inner}{py_str(str(k))}: {py_value(v, indent + 1)}," for k, v in value.items()
+        ]
+        return "{\n" + "\n".join(lines) + "\n" + INDENT * indent + "}"
+    if isinstance(value, tuple) and len(value) == 1:
+        return f"({py_value(value[0], indent)},)"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        opening, closing = ("(", ")") if isinstance(value, tuple) else ("[", "]")
+        if not value:
+            return opening + closing
+        lines = [f"{inner}{py_value(v, indent + 1)}," for v in value]
+        return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
+    return py_scalar(value)
+
+
+def reindent(code: str, indent: int) -> str:
+    """Indent the continuation lines of a multi-line expression to sit at level `indent`."""
+    return code.replace("\n", "\n" + INDENT * indent) if indent else code
+
+
+def call_code(function: str, args: Sequence[str]) -> Code:
+    """`function(arg, ...)` exploded one argument per line with a magic trailing comma.
+
+    Arguments may themselves be multi-line `Code`; they are re-indented one level deeper.
+    """
+    if not args:
+        return Code(f"{function}()")
+    lines = [INDENT + reindent(arg, 1) + "," for arg in args]
+    return Code(f"{function}(\n" + "\n".join(lines) + "\n)")
+
+
+def comment_text(text: str, limit: int = 400) -> str:
+    """Document text made safe for a `#` comment or a one-line docstring: one line, bounded.
+
+    Newlines would end a comment early, and backslashes or quotes could end a docstring, so
+    whitespace is folded, quotes are softened and the text is cut at `limit` characters.
+    """
+    folded = " ".join(text.split())
+    folded = folded.replace("\\", "/").replace('"', "'")
+    if len(folded) > limit:
+        folded = folded[: limit - 3].rstrip() + "..."
+    return "".join(c if c.isprintable() else " " for c in folded)
+
+
+def json_text(value: Any) -> str:
+    """Deterministic, human-readable JSON (for `openapi.json`, the manifest and schemas)."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

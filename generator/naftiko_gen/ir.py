@@ -1,0 +1,250 @@
+"""The intermediate representation: a capability with every name, type and decision made.
+
+Lowering builds it from a loaded document; templates only iterate over it and print. Fields that
+hold document text keep the raw text (templates print it through the `py`/`comment` filters of
+`code.py`); fields typed `Code` are Python source already built by `code.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .code import Code
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One environment variable the generated package reads at startup."""
+
+    env: str
+    attr: str
+    py_type: str  # "str", "int", "float" or "tuple[str, ...]"
+    default: Any  # a literal default, or None when `default_code` or `required` applies
+    description: str
+    required: bool = False
+    secret: bool = False
+    default_code: Code | None = None  # a default computed from other settings (templated baseUri)
+    fallback: Code | None = None  # where a bind file provides the value
+
+
+@dataclass(frozen=True, slots=True)
+class BindFile:
+    """A `binds` entry with `location: file://…`: a flat JSON/YAML file read at startup."""
+
+    var: str  # the local name the file's map is read into
+    path: str
+
+    @property
+    def yaml(self) -> bool:
+        """Whether the file is read as YAML (by its extension, as the engine does)."""
+        return self.path.endswith((".yaml", ".yml"))
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """How an upstream client authenticates; the `*_code` fields read settings."""
+
+    kind: str  # bearer | apikey | basic | digest | oauth2
+    token: Code | None = None
+    key: str | None = None
+    value: Code | None = None
+    placement: str = "header"
+    username: Code | None = None
+    password: Code | None = None
+    token_url: Code | None = None
+    scopes: tuple[str, ...] = ()
+    audience: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamParam:
+    """A keyword argument of an upstream operation method (a value the caller must supply)."""
+
+    name: str
+    py_name: str
+    annotation: str
+    required: bool
+    json_type: str | None
+    description: str
+    is_body: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The request body of an upstream operation."""
+
+    kind: str  # json | content | form | multipart
+    value: Any  # json: a JSON-like structure with Code leaves; others: Code or structure
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamOperation:
+    """One consumed operation: a method of the upstream client class."""
+
+    key: str  # "namespace.operation"
+    name: str
+    method_name: str
+    http_method: str
+    description: str
+    params: tuple[UpstreamParam, ...]
+    path_parts: tuple[Code, ...]
+    query: tuple[tuple[str, Code], ...]
+    headers: tuple[tuple[str, Code], ...]
+    cookies: tuple[tuple[str, Code], ...]
+    body: Body | None
+    output_format: str
+    idempotent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """One consumed HTTP API: a client class with one method per operation."""
+
+    namespace: str
+    class_name: str
+    attr: str
+    base_url_attr: str
+    base_url_env: str
+    description: str
+    auth: Auth | None
+    headers: tuple[tuple[str, Code], ...]
+    query: tuple[tuple[str, Code], ...]
+    operations: tuple[UpstreamOperation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A caller-facing input of an exposed operation or tool."""
+
+    name: str  # the wire name: path variable, query/header name, JSON property
+    py_name: str
+    location: str  # path | query | header | cookie | body | body-field
+    json_type: str | None  # None: any JSON value
+    py_type: str
+    description: str
+    required: bool
+    pattern: str | None = None
+
+    @property
+    def annotation(self) -> str:
+        """The parameter annotation in the operations module."""
+        return self.py_type if self.required else f"{self.py_type} | None"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One upstream call made by an exposed operation."""
+
+    upstream_attr: str
+    method_name: str
+    args: tuple[tuple[str, Code], ...]  # (keyword, expression over the operation's inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """What an exposed REST operation or MCP tool does, shared by both adapters."""
+
+    py_name: str
+    description: str
+    inputs: tuple[Input, ...]
+    call: Call | None
+    mapper: Code | None  # expression over `body`; None: the upstream JSON passes through
+    mock: Code | None  # the static answer of a mock operation (no upstream)
+    output_schema: Any  # JSON Schema of a definite object result, else None
+    http_method: str  # of the called upstream operation (for hints), "GET" for mocks
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One REST route."""
+
+    method: str
+    path: str  # the FastAPI path, variables renamed to their Python names
+    doc_path: str  # the path as the document wrote it
+    name: str
+    summary: str
+    operation: Operation
+    success_status: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RestAdapter:
+    """An exposed `rest` adapter: one FastAPI app."""
+
+    namespace: str
+    factory: str  # name of the app factory function
+    host_attr: str
+    port_attr: str
+    description: str
+    routes: tuple[Route, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """MCP tool annotations (SEMANTICS.md §6); None: not stated."""
+
+    read_only: bool | None
+    destructive: bool | None
+    idempotent: bool | None
+    open_world: bool | None
+    derived: tuple[str, ...] = ()  # which hints were derived from the HTTP method
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """One MCP tool."""
+
+    name: str
+    title: str | None
+    description: str
+    input_schema: Any
+    hints: Hints
+    operation: Operation
+
+
+@dataclass(frozen=True, slots=True)
+class McpAdapter:
+    """An exposed `mcp` adapter: one low-level MCP server."""
+
+    namespace: str
+    factory: str
+    host_attr: str | None
+    port_attr: str | None
+    allowed_hosts_attr: str
+    allowed_origins_attr: str
+    stdio: bool
+    description: str
+    tools: tuple[Tool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """Everything the templates need to write one package."""
+
+    spec_path: str
+    spec_version: str
+    dist_name: str
+    package: str
+    env_prefix: str
+    title: str
+    description: str
+    settings: tuple[Setting, ...]
+    bind_files: tuple[BindFile, ...]
+    upstreams: tuple[Upstream, ...]
+    rest: tuple[RestAdapter, ...]
+    mcp: tuple[McpAdapter, ...]
+    output_formats: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def needs_yaml(self) -> bool:
+        """Whether the package reads YAML at run time (a format or a bind file)."""
+        return bool({"yaml", "markdown"} & self.output_formats) or any(
+            f.yaml for f in self.bind_files
+        )
+
+    @property
+    def needs_formats(self) -> bool:
+        """Whether any operation converts a non-JSON upstream body."""
+        return bool(self.output_formats - {"json"})

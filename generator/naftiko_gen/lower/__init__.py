@@ -1,0 +1,85 @@
+"""Lowering: a validated document becomes a `Capability` IR, or diagnostics say why it cannot.
+
+Organised by the spec's own areas: `binds`, `consumes`, `wiring` (call/with), `outputs`,
+`rest`, `mcp`. This module only walks the document top-down and assembles the result.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from ..ir import Capability, Setting
+from ..naming import dist_name, env_name, package_name
+from .binds import lower_binds
+from .consumes import lower_consumes
+from .context import Context, as_list, text
+from .mcp import lower_mcp
+from .rest import lower_rest
+
+GENERATED_TYPES = ("rest", "mcp")
+
+
+def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
+    """Lower a capability document; None when it has errors (they are in `ctx.diagnostics`)."""
+    data = ctx.document.data
+    capability = data.get("capability")
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    dist = dist_name(PurePosixPath(ctx.document.display).stem)
+    package = package_name(dist)
+    env_prefix = env_name(dist)
+    ctx.env_prefix = env_prefix
+    binds = lower_binds(ctx)
+    consumes = lower_consumes(ctx, binds)
+    taken_ops: set[str] = set()
+    exposes = [
+        (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
+    ]
+    counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
+    rest, mcp = [], []
+    for index, entry in exposes:
+        pointer = ("capability", "exposes", index)
+        kind = text(entry.get("type"))
+        suffix = "" if counts.get(kind) == 1 else "_" + package_name(
+            text(entry.get("namespace")) or f"{kind}{index}"
+        ).lower()
+        if kind == "rest":
+            factory = "create_app" + suffix
+            rest.append(lower_rest(ctx, binds, consumes, entry, pointer, factory, taken_ops))
+        elif kind == "mcp":
+            factory = "create_server" + suffix
+            mcp.append(lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops))
+        else:
+            ctx.warning(
+                "NG203",
+                f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
+                (*pointer, "type"),
+            )
+    if not rest and not mcp:
+        ctx.error(
+            "NG105",
+            "the capability exposes no rest or mcp adapter, so there is nothing to serve",
+            ("capability", "exposes") if "exposes" in capability else ("capability",),
+        )
+    if ctx.diagnostics.has_errors:
+        return None
+    settings = [
+        *binds.settings,
+        Setting(f"{env_prefix}_CONNECT_TIMEOUT", "connect_timeout", "float", 3.0, "seconds to connect to an upstream"),
+        Setting(f"{env_prefix}_READ_TIMEOUT", "read_timeout", "float", 30.0, "seconds to wait for an upstream response"),
+        Setting(f"{env_prefix}_RETRIES", "retries", "int", 2, "retries of idempotent calls on connection failure, 429, 502, 503, 504"),
+    ]
+    return Capability(
+        spec_path=ctx.document.display,
+        spec_version=spec_version,
+        dist_name=dist,
+        package=package,
+        env_prefix=env_prefix,
+        title=text(info.get("label")) or text(info.get("title")) or text(info.get("name")) or dist,
+        description=text(info.get("description")),
+        settings=tuple(settings),
+        bind_files=tuple(binds.files),
+        upstreams=tuple(consumes.upstreams),
+        rest=tuple(rest),
+        mcp=tuple(mcp),
+        output_formats=frozenset(consumes.formats),
+    )

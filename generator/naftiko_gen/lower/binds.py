@@ -1,0 +1,135 @@
+"""`binds`: variables bound to environment variables or to keys of a file (SEMANTICS.md §2)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..code import Code, py_str
+from ..ir import BindFile, Setting
+from ..naming import normalized
+from .context import Context, as_list, text
+
+_FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
+
+
+@dataclass(slots=True)
+class Binds:
+    """The bound variables of a capability: `{{VAR}}` → a `Settings` attribute."""
+
+    attrs: dict[str, str] = field(default_factory=dict)
+    namespaces: set[str] = field(default_factory=lambda: {"env"})
+    settings: list[Setting] = field(default_factory=list)
+    files: list[BindFile] = field(default_factory=list)
+
+    def lookup(self, name: str) -> str | None:
+        """The settings attribute for `VAR`, `env.VAR` or `<bind-namespace>.VAR`, if bound."""
+        if name in self.attrs:
+            return self.attrs[name]
+        prefix, _, rest = name.partition(".")
+        if rest and prefix in self.namespaces:
+            return self.attrs.get(rest)
+        return None
+
+    def add_env(
+        self,
+        ctx: Context,
+        var: str,
+        env: str,
+        description: str,
+        fallback: Code | None = None,
+    ) -> str:
+        """Bind `var` to the environment variable `env`; returns the settings attribute."""
+        if var in self.attrs:
+            return self.attrs[var]
+        attr = ctx.setting_attr(var)
+        self.attrs[var] = attr
+        ctx.taken_envs.add(env)
+        self.settings.append(
+            Setting(
+                env,
+                attr,
+                "str",
+                None,
+                description,
+                required=True,
+                secret=True,
+                fallback=fallback,
+            )
+        )
+        return attr
+
+    def implicit(self, ctx: Context, name: str, pointer: tuple[str | int, ...]) -> str | None:
+        """An unbound `{{VAR}}` read from the environment variable VAR, with a warning.
+
+        Catalog documents use secrets they never declare in `binds`; the plain intent is an
+        environment variable of that name. Only UPPER_SNAKE names qualify.
+        """
+        var = name.partition(".")[2] if name.startswith("env.") else name
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", var):
+            return None
+        if var not in self.attrs:
+            ctx.warning(
+                "NG204",
+                f"'{{{{{name}}}}}' is not declared in binds; it is read from the environment "
+                f"variable {var}",
+                pointer,
+                hint=f"declare it: binds: [{{namespace: env, keys: {{{var}: {var}}}}}]",
+            )
+        return self.add_env(ctx, var, var, "undeclared variable used by a template")
+
+
+def lower_binds(ctx: Context) -> Binds:
+    """Collect root and capability-level `binds` (the engine ignores the latter; we do not)."""
+    binds = Binds()
+    data = ctx.document.data
+    capability = data.get("capability") if isinstance(data.get("capability"), dict) else {}
+    entries = [(("binds", i), e) for i, e in enumerate(as_list(data.get("binds")))]
+    entries += [
+        (("capability", "binds", i), e) for i, e in enumerate(as_list(capability.get("binds")))
+    ]
+    for pointer, entry in entries:
+        if isinstance(entry, str):
+            ctx.warning(
+                "NG010",
+                f"bind entry '{entry}' is not a mapping; read as the environment variable {entry}",
+                pointer,
+            )
+            binds.add_env(ctx, entry, entry, "bound variable")
+            continue
+        if not isinstance(entry, dict):
+            continue
+        namespace = text(entry.get("namespace"))
+        if namespace:
+            binds.namespaces.add(namespace)
+        keys = entry.get("keys")
+        if not isinstance(keys, dict):
+            ctx.error("NG109", "a bind needs `keys`: a map of VARIABLE: source", pointer)
+            continue
+        description = text(entry.get("description")) or f"bound in '{namespace}'"
+        location = text(entry.get("location"))
+        if not location:
+            for var, source in keys.items():
+                binds.add_env(ctx, str(var), text(source) or str(var), description)
+            continue
+        match = _FILE_URI.match(location)
+        if not match:
+            ctx.error(
+                "NG107",
+                f"bind location '{location}' is not a file:// URI; only files can be read",
+                (*pointer, "location"),
+            )
+            continue
+        prefix = "/" if match.group(1) == "/" else ""
+        path = prefix + match.group("path")
+        file_var = f"bind_file_{len(binds.files) + 1}"
+        binds.files.append(BindFile(file_var, path))
+        for var, source in keys.items():
+            fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
+            binds.add_env(ctx, str(var), str(var), f"{description} (file {path})", fallback)
+    return binds
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two parameter names refer to the same value (`issue-id` ~ `issue_id`)."""
+    return normalized(a) == normalized(b)

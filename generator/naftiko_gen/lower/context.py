@@ -1,0 +1,59 @@
+"""What every lowering step shares: the document, its diagnostics and safe accessors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Diagnostics, SourceLoc
+from ..load import Document, Pointer
+from ..naming import identifier, short_attr
+
+
+@dataclass(slots=True)
+class Context:
+    """Lowering state of one document."""
+
+    document: Document
+    diagnostics: Diagnostics
+    strict: bool = False
+    taken_settings: set[str] = field(default_factory=set)
+    taken_envs: set[str] = field(default_factory=set)
+    env_prefix: str = ""
+
+    def setting_attr(self, env: str) -> str:
+        """The `Settings` attribute for an environment variable, without the package prefix."""
+        return identifier(short_attr(env, self.env_prefix), self.taken_settings)
+
+    def loc(self, pointer: Pointer) -> SourceLoc:
+        """The source location of a JSON pointer in this document."""
+        return self.document.loc(pointer)
+
+    def error(self, code: str, message: str, pointer: Pointer, hint: str | None = None) -> None:
+        """Record an error at `pointer`."""
+        self.diagnostics.error(code, message, self.loc(pointer), hint)
+
+    def warning(self, code: str, message: str, pointer: Pointer, hint: str | None = None) -> None:
+        """Record a warning at `pointer` (an error under `--strict` for schema deviations)."""
+        self.diagnostics.warning(code, message, self.loc(pointer), hint)
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list field; the map form of later dialects (`{name: {...}}`) becomes a list of entries."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [
+            {"name": key, **item} if isinstance(item, dict) else item
+            for key, item in value.items()
+        ]
+    return []
+
+
+def text(value: Any) -> str:
+    """A text field; missing or non-text values read as empty."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

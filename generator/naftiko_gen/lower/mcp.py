@@ -1,0 +1,155 @@
+"""`exposes: type: mcp`: tools of a low-level MCP server (SEMANTICS.md §6)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..ir import Hints, Input, McpAdapter, Setting, Tool
+from ..load import Pointer
+from ..naming import env_name, identifier
+from .binds import Binds
+from .consumes import Consumes
+from .context import Context, as_list, text
+from .rest import adapter_settings
+from .wiring import Exposure, OperationWiring
+
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+HINT_KEYS = (("readOnly", "read_only"), ("destructive", "destructive"), ("idempotent", "idempotent"), ("openWorld", "open_world"))
+
+
+def derived_hints(method: str) -> dict[str, bool]:
+    """Hints from the HTTP method of the called operation (SEMANTICS.md §6)."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return {"read_only": True, "destructive": False, "idempotent": True}
+    if method in ("PUT", "DELETE"):
+        return {"read_only": False, "destructive": True, "idempotent": True}
+    return {"read_only": False, "destructive": True, "idempotent": False}
+
+
+def input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
+    """The tool's JSON Schema: one property per input, `required` listing required ones."""
+    properties: dict[str, Any] = {}
+    for item in inputs:
+        prop: dict[str, Any] = {}
+        if item.json_type:
+            prop["type"] = item.json_type
+        if item.description:
+            prop["description"] = item.description
+        if item.pattern:
+            prop["pattern"] = item.pattern
+        properties[item.name] = prop
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [i.name for i in inputs if i.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def lower_mcp(
+    ctx: Context,
+    binds: Binds,
+    consumes: Consumes,
+    entry: dict[str, Any],
+    pointer: Pointer,
+    factory: str,
+    taken_ops: set[str],
+) -> McpAdapter:
+    """Lower one MCP adapter."""
+    namespace = text(entry.get("namespace")) or "mcp"
+    stdio = text(entry.get("transport")) == "stdio"
+    host_attr = port_attr = None
+    if not stdio:
+        host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 9090)
+    env = env_name(namespace)
+    hosts_attr = ctx.setting_attr(f"{env}_ALLOWED_HOSTS")
+    origins_attr = ctx.setting_attr(f"{env}_ALLOWED_ORIGINS")
+    binds.settings.append(
+        Setting(
+            f"{env}_ALLOWED_HOSTS",
+            hosts_attr,
+            "tuple[str, ...]",
+            None,
+            "comma-separated Host values accepted by the MCP endpoint (DNS-rebinding guard); "
+            "default: localhost, 127.0.0.1, [::1] and the bind address, any port",
+        )
+    )
+    binds.settings.append(
+        Setting(
+            f"{env}_ALLOWED_ORIGINS",
+            origins_attr,
+            "tuple[str, ...]",
+            None,
+            "comma-separated Origin values accepted by the MCP endpoint; "
+            "default: http://localhost, http://127.0.0.1, http://[::1], any port",
+        )
+    )
+    tools: list[Tool] = []
+    names: set[str] = set()
+    for index, tool in enumerate(as_list(entry.get("tools"))):
+        t_pointer = (*pointer, "tools", index)
+        if not isinstance(tool, dict):
+            continue
+        name = text(tool.get("name"))
+        if not name:
+            ctx.warning("NG109", "a tool without a `name` is skipped", t_pointer)
+            continue
+        if name in names:
+            ctx.warning("NG102", f"tool '{name}' is defined twice; the first one is served", t_pointer)
+            continue
+        names.add(name)
+        if not TOOL_NAME.match(name):
+            ctx.warning(
+                "NG202",
+                f"tool name '{name}' is longer than 64 characters or has characters outside "
+                "[A-Za-z0-9_.-]; some MCP clients reject it",
+                (*t_pointer, "name"),
+            )
+        description = text(tool.get("description")) or text(tool.get("label"))
+        wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, Exposure("mcp", namespace))
+        operation = wiring.run(identifier(name, taken_ops), description)
+        if operation is None:
+            continue
+        tools.append(
+            Tool(
+                name=name,
+                title=text(tool.get("label")) or None,
+                description=description,
+                input_schema=input_schema(operation.inputs),
+                hints=_hints(tool.get("hints"), operation.http_method),
+                operation=operation,
+            )
+        )
+    return McpAdapter(
+        namespace=namespace,
+        factory=factory,
+        host_attr=host_attr,
+        port_attr=port_attr,
+        allowed_hosts_attr=hosts_attr,
+        allowed_origins_attr=origins_attr,
+        stdio=stdio,
+        description=text(entry.get("description")),
+        tools=tuple(tools),
+    )
+
+
+def _hints(declared: Any, method: str) -> Hints:
+    stated = declared if isinstance(declared, dict) else {}
+    derived = derived_hints(method)
+    values: dict[str, bool | None] = {}
+    from_method: list[str] = []
+    for key, attr in HINT_KEYS:
+        if isinstance(stated.get(key), bool):
+            values[attr] = stated[key]
+        elif attr in derived:
+            values[attr] = derived[attr]
+            from_method.append(key)
+        else:
+            values[attr] = None
+    return Hints(
+        read_only=values["read_only"],
+        destructive=values["destructive"],
+        idempotent=values["idempotent"],
+        open_world=values["open_world"],
+        derived=tuple(from_method),
+    )

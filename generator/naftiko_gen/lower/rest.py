@@ -1,0 +1,128 @@
+"""`exposes: type: rest`: routes of a FastAPI app (SEMANTICS.md §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import RestAdapter, Route, Setting
+from ..load import Pointer
+from ..naming import env_name, identifier, snake
+from .binds import Binds
+from .consumes import Consumes
+from .context import Context, as_list, text
+from .templates import PATH_VARIABLE
+from .wiring import Exposure, OperationWiring
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def adapter_settings(
+    ctx: Context, binds: Binds, namespace: str, entry: dict[str, Any], default_port: int
+) -> tuple[str, str]:
+    """The `<NS>_HOST` / `<NS>_PORT` settings of an exposed HTTP adapter."""
+    env = env_name(namespace)
+    host_env, port_env = f"{env}_HOST", f"{env}_PORT"
+    host_attr = ctx.setting_attr(host_env)
+    port_attr = ctx.setting_attr(port_env)
+    address = text(entry.get("address")) or "0.0.0.0"
+    port = entry.get("port")
+    port = port if isinstance(port, int) and 0 < port < 65536 else default_port
+    binds.settings.append(Setting(host_env, host_attr, "str", address, f"bind address of '{namespace}'"))
+    binds.settings.append(Setting(port_env, port_attr, "int", port, f"port of '{namespace}'"))
+    return host_attr, port_attr
+
+
+def lower_rest(
+    ctx: Context,
+    binds: Binds,
+    consumes: Consumes,
+    entry: dict[str, Any],
+    pointer: Pointer,
+    factory: str,
+    taken_ops: set[str],
+) -> RestAdapter:
+    """Lower one REST adapter; operations that cannot be generated are reported and skipped."""
+    namespace = text(entry.get("namespace")) or "rest"
+    host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
+    routes: list[Route] = []
+    seen: set[tuple[str, str]] = set()
+    for r_index, resource in enumerate(as_list(entry.get("resources"))):
+        if not isinstance(resource, dict):
+            continue
+        r_pointer = (*pointer, "resources", r_index)
+        doc_path = text(resource.get("path")) or "/"
+        if not doc_path.startswith("/"):
+            doc_path = "/" + doc_path
+        variables = tuple(
+            (m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)
+        )
+        if resource.get("forward") and not resource.get("operations"):
+            ctx.warning(
+                "NG201",
+                "`forward` resources are not generated yet; this path is not served",
+                (*r_pointer, "forward"),
+            )
+            continue
+        resource_params = as_list(resource.get("inputParameters"))
+        for o_index, op in enumerate(as_list(resource.get("operations"))):
+            o_pointer = (*r_pointer, "operations", o_index)
+            if not isinstance(op, dict):
+                continue
+            method = (text(op.get("method")) or "GET").upper()
+            if method not in METHODS:
+                ctx.warning("NG107", f"HTTP method '{method}' cannot be served", o_pointer)
+                continue
+            route_key = (method, _shape(doc_path))
+            if route_key in seen:
+                ctx.warning(
+                    "NG102",
+                    f"route {method} {doc_path} is defined twice; the first one is served",
+                    o_pointer,
+                )
+                continue
+            seen.add(route_key)
+            name = text(op.get("name")) or snake(f"{method} {doc_path}")
+            op_entry = dict(op)
+            if resource_params:
+                op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
+            description = text(op.get("description")) or text(op.get("label"))
+            wiring = OperationWiring(
+                ctx, binds, consumes, op_entry, o_pointer, Exposure("rest", namespace, variables)
+            )
+            operation = wiring.run(identifier(name, taken_ops), description)
+            if operation is None:
+                continue
+            routes.append(
+                Route(
+                    method=method,
+                    path=_fastapi_path(doc_path, operation.inputs),
+                    doc_path=doc_path,
+                    name=name,
+                    summary=description or f"{method} {doc_path}",
+                    operation=operation,
+                )
+            )
+    return RestAdapter(
+        namespace=namespace,
+        factory=factory,
+        host_attr=host_attr,
+        port_attr=port_attr,
+        description=text(entry.get("description")),
+        routes=tuple(routes),
+    )
+
+
+def _shape(path: str) -> str:
+    """A path with its variables blanked, so `/a/{x}` and `/a/{{y}}` count as one route."""
+    return PATH_VARIABLE.sub("{}", path)
+
+
+def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> str:
+    """Path variables renamed to their Python names (Starlette accepts identifiers only)."""
+    by_name = {i.name: i.py_name for i in inputs if i.location == "path"}
+
+    def rename(match: Any) -> str:
+        name = (match.group(1) or match.group(2)).strip()
+        return "{" + by_name.get(name, snake(name) or "value") + "}"
+
+    return PATH_VARIABLE.sub(rename, path)

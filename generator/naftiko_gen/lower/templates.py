@@ -1,0 +1,54 @@
+"""Mustache-style templates (`{{VAR}}`, `{{env.VAR}}`, `{{ns.x}}`) turned into Python expressions.
+
+A template is split into literal text and placeholders. A template that is exactly one placeholder
+becomes the value itself, keeping its type (SEMANTICS.md §3: `seats: "{{seats}}"` stays a number);
+anything longer becomes `join_text(...)` of its pieces; plain text becomes a string literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..code import Code, call_code, py_str
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# Path variables: `{{x}}` (engine) or `{x}` (catalog dialect).
+PATH_VARIABLE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}|\{([^{}/]+)\}")
+
+Resolver = Callable[[str], Code | None]
+
+
+def split(text: str) -> list[tuple[str, bool]]:
+    """`"Bearer {{T}}"` → `[("Bearer ", False), ("T", True)]`."""
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for match in PLACEHOLDER.finditer(text):
+        if match.start() > pos:
+            parts.append((text[pos : match.start()], False))
+        parts.append((match.group(1), True))
+        pos = match.end()
+    if pos < len(text):
+        parts.append((text[pos:], False))
+    return parts
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholder names in `text`, in order."""
+    return [name for name, is_var in split(text) if is_var]
+
+
+def template_code(text: str, resolve: Resolver) -> Code:
+    """A Python expression for `text`; unresolvable placeholders render as empty text."""
+    parts = split(text)
+    if not parts:
+        return Code(py_str(""))
+    if len(parts) == 1 and parts[0][1]:
+        return resolve(parts[0][0]) or Code(py_str(""))
+    if not any(is_var for _, is_var in parts):
+        return Code(py_str(text))
+    pieces = [
+        (resolve(value) or Code(py_str(""))) if is_var else Code(py_str(value))
+        for value, is_var in parts
+    ]
+    return call_code("rt.join_text", pieces)

@@ -1,0 +1,372 @@
+"""`call` + `with`: wiring an exposed operation or tool to a consumed operation (SEMANTICS.md §4).
+
+This decides the caller-facing inputs (declared, or derived from the path, `with` and the consumed
+parameters) and, for every keyword of the upstream method, the expression that feeds it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from ..code import Code, py_value
+from ..ir import Call, Input, Operation, UpstreamParam
+from ..load import Pointer
+from ..naming import RESERVED, identifier, normalized
+from .binds import Binds
+from .consumes import JSON_TYPES, ConsumedOperation, Consumes
+from .context import Context, as_list, text
+from .outputs import OutputLowering, output_params
+from .templates import placeholders, template_code
+
+TEXT_FORMATS = frozenset({"xml", "csv", "tsv", "psv", "html", "markdown"})
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Where an operation is exposed: the adapter kind, its namespace and its path variables."""
+
+    kind: str  # "rest" or "mcp"
+    namespace: str
+    path_variables: tuple[str, ...] = ()
+
+
+class OperationWiring:
+    """Lowers one exposed REST operation or MCP tool into an `Operation`."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        binds: Binds,
+        consumes: Consumes,
+        entry: dict[str, Any],
+        pointer: Pointer,
+        exposure: Exposure,
+    ) -> None:
+        self.ctx = ctx
+        self.binds = binds
+        self.consumes = consumes
+        self.entry = entry
+        self.pointer = pointer
+        self.exposure = exposure
+        self.inputs: list[Input] = []
+        self.taken = {"clients", *RESERVED}
+        self.prefixes = ("rest.", "tools.", "mcp.", f"{exposure.namespace}.")
+
+    # -- entry point -----------------------------------------------------------------------
+
+    def run(self, py_name: str, description: str) -> Operation | None:
+        """The lowered operation, or None (with a diagnostic) when it cannot be generated."""
+        call_field = self.entry.get("call")
+        with_field = self.entry.get("with")
+        if isinstance(call_field, dict):
+            with_field = {**(with_field or {}), **(call_field.get("with") or {})}
+            call_field = call_field.get("operation")
+        call = text(call_field)
+        outputs = output_params(self.entry)
+        if not call:
+            return self._without_call(py_name, description, outputs)
+        consumed = self.consumes.operations.get(call)
+        if consumed is None:
+            self._unknown_call(call)
+            return None
+        withs = with_field if isinstance(with_field, dict) else {}
+        self._inputs(consumed, withs)
+        args = self._args(consumed, withs)
+        shaper = OutputLowering(
+            self.ctx,
+            self.resolve,
+            text_format=consumed.ir.output_format in TEXT_FORMATS,
+        )
+        shaped = shaper.shape(outputs, (*self.pointer, "outputParameters"))
+        return Operation(
+            py_name=py_name,
+            description=description,
+            inputs=tuple(self.inputs),
+            call=Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args)),
+            mapper=shaped.mapper,
+            mock=None,
+            output_schema=shaped.schema,
+            http_method=consumed.ir.http_method,
+        )
+
+    def _without_call(
+        self, py_name: str, description: str, outputs: list[Any]
+    ) -> Operation | None:
+        for key in ("steps", "ref"):
+            if key in self.entry:
+                self.ctx.error(
+                    "NG107",
+                    f"'{key}' ({'orchestration' if key == 'steps' else 'aggregate reference'}) "
+                    "is not generated yet",
+                    (*self.pointer, key),
+                )
+                return None
+        if not any(isinstance(p, dict) and "value" in p for p in outputs):
+            self.ctx.warning(
+                "NG107",
+                "this operation has no `call`, `steps`, `ref` or mock `value`; it is not generated",
+                self.pointer,
+            )
+            return None
+        self._declared_inputs(as_list(self.entry.get("inputParameters")))
+        self._path_inputs({})
+        shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
+        mock = shaper.mock(outputs, (*self.pointer, "outputParameters"))
+        return Operation(
+            py_name=py_name,
+            description=description,
+            inputs=tuple(self.inputs),
+            call=None,
+            mapper=None,
+            mock=mock,
+            output_schema=None,
+            http_method="GET",
+        )
+
+    def _unknown_call(self, call: str) -> None:
+        close = difflib.get_close_matches(call, list(self.consumes.operations), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        if "." not in call:
+            hint = "a call has the form <consumes-namespace>.<operation-name>"
+        self.ctx.error(
+            "NG101",
+            f"'{call}' names no consumed operation",
+            (*self.pointer, "call"),
+            hint=hint,
+        )
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def find_input(self, name: str) -> Input | None:
+        """The caller input called `name` (compared after normalising `-`/`_` and case)."""
+        for item in self.inputs:
+            if normalized(item.name) == normalized(name) or item.py_name == name:
+                return item
+        return None
+
+    def _add_input(
+        self,
+        name: str,
+        location: str,
+        json_type: str | None,
+        description: str,
+        *,
+        required: bool,
+        pattern: str | None = None,
+    ) -> Input:
+        if json_type is None and location in ("path", "query", "header", "cookie"):
+            json_type = "string"
+        py_type = JSON_TYPES.get(json_type or "", "Any")
+        if self.exposure.kind == "rest" and location in ("path", "query", "header", "cookie"):
+            py_type = {"str": "str", "int": "int", "float": "float", "bool": "bool"}.get(
+                py_type, "str"
+            )
+        item = Input(
+            name=name,
+            py_name=identifier(name, self.taken),
+            location=location,
+            json_type=json_type,
+            py_type=py_type,
+            description=description,
+            required=required,
+            pattern=pattern,
+        )
+        self.inputs.append(item)
+        return item
+
+    def _declared_inputs(self, declared: list[Any]) -> None:
+        for index, param in enumerate(declared):
+            if not isinstance(param, dict) or not text(param.get("name")):
+                continue
+            name = text(param["name"])
+            if self.find_input(name):
+                self.ctx.warning(
+                    "NG102",
+                    f"input '{name}' is declared twice; the first declaration is used",
+                    (*self.pointer, "inputParameters", index),
+                )
+                continue
+            where = text(param.get("in")) or ("path" if name in self.exposure.path_variables else "query")
+            if self.exposure.kind == "mcp":
+                where = "argument"
+            elif where == "body":
+                where = "body-field"
+            value = param.get("value")
+            if isinstance(value, str) and value and not value.startswith("$"):
+                continue  # a constant override, not something the caller sends
+            json_type = text(param.get("type")) or None
+            default_required = where == "path" or self.exposure.kind == "mcp"
+            self._add_input(
+                name,
+                where,
+                json_type if json_type in JSON_TYPES else None,
+                text(param.get("description")),
+                required=bool(param.get("required", default_required)) or where == "path",
+                pattern=text(param.get("pattern")) or None,
+            )
+
+    def _path_inputs(self, described: dict[str, UpstreamParam]) -> None:
+        for variable in self.exposure.path_variables:
+            if not self.find_input(variable):
+                source = described.get(normalized(variable))
+                self._add_input(
+                    variable,
+                    "path",
+                    "string",
+                    source.description if source else "",
+                    required=True,
+                )
+
+    def _inputs(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> None:
+        declared = as_list(self.entry.get("inputParameters"))
+        if declared:
+            self._declared_inputs(declared)
+            self._path_inputs({normalized(p.name): p for p in consumed.ir.params})
+            return
+        by_name = {normalized(p.name): p for p in consumed.ir.params}
+        self._path_inputs(by_name)
+        # Inputs named by `with` (rest.x / tools.x / {{x}}), typed by the parameter they feed.
+        for key, value in withs.items():
+            target = consumed.param(str(key))
+            for name in self._referenced_inputs(value):
+                if not self.find_input(name) and self.binds.lookup(name) is None:
+                    self._derived(name, target if target and self._is_whole(value) else None)
+        # Consumed parameters that nothing else feeds pass through by name.
+        for param in consumed.ir.params:
+            fed = any(normalized(str(k)) == normalized(param.name) for k in withs)
+            if not fed and not self.find_input(param.name):
+                self._derived(param.name, param)
+
+    def _derived(self, name: str, source: UpstreamParam | None) -> None:
+        if self.exposure.kind == "mcp":
+            location = "argument"
+        elif source is not None and source.is_body:
+            location = "body" if source.name == "body" else "body-field"
+        else:
+            location = "query"
+        json_type = source.json_type if source else None
+        if source is not None and source.is_body and json_type is None and source.name == "body":
+            json_type = "object"
+        self._add_input(
+            name,
+            location,
+            json_type,
+            source.description if source else "",
+            required=source.required if source else False,
+        )
+
+    def _is_whole(self, value: Any) -> bool:
+        """Whether a `with` value is exactly one caller reference (so it carries the type)."""
+        if not isinstance(value, str):
+            return False
+        stripped = value.strip()
+        parts = placeholders(stripped)
+        return stripped.startswith(self.prefixes) or (
+            len(parts) == 1 and stripped == "{{" + parts[0] + "}}"
+        )
+
+    def _referenced_inputs(self, value: Any) -> list[str]:
+        """Caller input names a `with` value refers to."""
+        if isinstance(value, str):
+            stripped = value.strip()
+            for prefix in self.prefixes:
+                if stripped.startswith(prefix) and "{{" not in stripped:
+                    return [stripped[len(prefix) :]]
+            names = []
+            for name in placeholders(stripped):
+                for prefix in self.prefixes:
+                    if name.startswith(prefix):
+                        name = name[len(prefix) :]
+                        break
+                else:
+                    if "." in name:
+                        continue
+                names.append(name)
+            return names
+        if isinstance(value, dict):
+            return [n for v in value.values() for n in self._referenced_inputs(v)]
+        if isinstance(value, list):
+            return [n for v in value for n in self._referenced_inputs(v)]
+        return []
+
+    # -- arguments -------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> Code | None:
+        """A placeholder on the exposed side: a caller input, else a bound variable."""
+        for prefix in self.prefixes:
+            if name.startswith(prefix):
+                name = name[len(prefix) :]
+                break
+        found = self.find_input(name)
+        if found:
+            return Code(found.py_name)
+        attr = self.binds.lookup(name)
+        return Code("clients.settings." + attr) if attr else None
+
+    def _with_value(self, value: Any, key: str) -> Code | None:
+        if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
+            return Code(py_value(value))
+        if isinstance(value, (dict, list)):
+            return Code(py_value(self._structure(value)))
+        value = str(value)
+        stripped = value.strip()
+        for prefix in self.prefixes:
+            if stripped.startswith(prefix) and "{{" not in stripped:
+                found = self.find_input(stripped[len(prefix) :])
+                if found is None:
+                    self.ctx.warning(
+                        "NG204",
+                        f"`with` value '{stripped}' names no input of this operation; "
+                        f"'{key}' is not sent",
+                        (*self.pointer, "with", key),
+                    )
+                    return None
+                return Code(found.py_name)
+        if placeholders(value):
+            return template_code(value, self.resolve)
+        return Code(py_value(value))
+
+    def _structure(self, value: Any) -> Any:
+        if isinstance(value, str) and placeholders(value):
+            return template_code(value, self.resolve)
+        if isinstance(value, dict):
+            return {str(k): self._structure(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._structure(v) for v in value]
+        return value
+
+    def _args(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> list[tuple[str, Code]]:
+        args: list[tuple[str, Code]] = []
+        used: set[str] = set()
+        for key, value in withs.items():
+            param = consumed.param(str(key))
+            if param is None:
+                continue
+            code = self._with_value(value, str(key))
+            if code is not None:
+                args.append((param.py_name, self._required(code, param)))
+                used.add(param.py_name)
+        for param in consumed.ir.params:
+            if param.py_name in used:
+                continue
+            found = self.find_input(param.name)
+            if found is not None:
+                args.append((param.py_name, self._required(Code(found.py_name), param, found)))
+            elif param.required:
+                self.ctx.error(
+                    "NG103",
+                    f"'{param.name}' of '{consumed.ir.key}' has no source: "
+                    "no `with` entry, input or bind provides it",
+                    (*self.pointer, "call"),
+                    hint=f"add `with: {{{param.name}: <value>}}` or declare an input '{param.name}'",
+                )
+        return args
+
+    def _required(self, code: Code, param: UpstreamParam, source: Input | None = None) -> Code:
+        """Wrap an optional input feeding a required parameter so a missing value is reported."""
+        if param.required and source is not None and not source.required:
+            return Code(f"rt.required_value({code}, {py_value(source.name)})")
+        return code
+

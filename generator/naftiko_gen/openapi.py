@@ -1,0 +1,131 @@
+"""The OpenAPI document of a REST adapter, built from the IR.
+
+The generated app serves this very document (it is committed as `openapi.json` in the package),
+so what clients and fuzzers read is exactly what the code validates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ir import Capability, Input, RestAdapter
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An RFC 9457 problem document.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["title", "status", "detail"],
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {"schema": PROBLEM}}}
+
+
+RESPONSES = {
+    "default": {
+        "description": "The upstream status; on success the mapped upstream JSON, otherwise "
+        "the upstream body unchanged.",
+        "content": {"application/json": {"schema": {}}},
+    },
+    "422": _problem("Invalid input: the problem names each field."),
+    "502": _problem("The upstream cannot be reached or answered an unusable body."),
+    "504": _problem("The upstream did not answer in time."),
+}
+HEALTH = {
+    "get": {
+        "operationId": "",
+        "responses": {
+            "200": {
+                "description": "The service is up.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"status": {"type": "string"}},
+                        }
+                    }
+                },
+            }
+        },
+    }
+}
+
+
+def _schema(item: Input) -> dict[str, Any]:
+    schema: dict[str, Any] = {}
+    if item.json_type:
+        schema["type"] = item.json_type
+    if item.json_type == "array":
+        schema["items"] = {} if item.location.startswith("body") else {"type": "string"}
+    if item.pattern:
+        schema["pattern"] = item.pattern
+    if item.description:
+        schema["description"] = item.description
+    return schema
+
+
+def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, Any]:
+    """OpenAPI 3.1 for one adapter: its routes, health endpoints and error responses."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in adapter.routes:
+        inputs = route.operation.inputs
+        operation: dict[str, Any] = {"operationId": route.name, "summary": route.summary}
+        if route.operation.description and route.operation.description != route.summary:
+            operation["description"] = route.operation.description
+        parameters = [
+            {
+                "name": item.py_name if item.location == "path" else item.name,
+                "in": item.location,
+                "required": item.required,
+                "schema": _schema(item),
+            }
+            for item in inputs
+            if item.location in ("path", "query", "header", "cookie")
+        ]
+        if parameters:
+            operation["parameters"] = parameters
+        body = _request_body(inputs)
+        if body:
+            operation["requestBody"] = body
+        operation["responses"] = RESPONSES
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    for name in ("live", "ready"):
+        health = {"get": {**HEALTH["get"], "operationId": f"health_{name}"}}
+        paths[f"/health/{name}"] = health
+    info: dict[str, Any] = {"title": capability.title, "version": "1.0.0"}
+    if adapter.description or capability.description:
+        info["description"] = adapter.description or capability.description
+    return {
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": paths,
+        "components": {"schemas": {"Problem": PROBLEM_SCHEMA}},
+    }
+
+
+def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:
+    whole = [i for i in inputs if i.location == "body"]
+    fields = [i for i in inputs if i.location == "body-field"]
+    if whole:
+        item = whole[0]
+        return {
+            "required": item.required,
+            "content": {"application/json": {"schema": _schema(item)}},
+        }
+    if not fields:
+        return None
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {item.name: _schema(item) for item in fields},
+    }
+    required = [item.name for item in fields if item.required]
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}

@@ -1,0 +1,107 @@
+"""The pipeline for one document: load → validate → lower → render. No I/O beyond reading.
+
+`plan_document` is the one entry point the CLI, the tests and the corpus harness share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import Diagnostic, Diagnostics, SourceLoc
+from .emit import with_manifest
+from .formatting import FormatterError, format_python
+from .load import Document, load_document
+from .lower import lower_capability
+from .lower.context import Context
+from .render import plan
+from .validate import schema_version, validate_schema
+
+RESERVED_SETTINGS = frozenset({"connect_timeout", "read_timeout", "retries"})
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How documents are judged."""
+
+    strict: bool = False
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    """The outcome of one document: a package plan, or the reasons there is none."""
+
+    display: str
+    name: str | None = None
+    files: dict[str, bytes] | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: bool = False  # a shared consumes file: nothing to generate, not an error
+
+    @property
+    def failed(self) -> bool:
+        """Whether the document has errors (and so produces no output)."""
+        return self.files is None and not self.skipped
+
+
+def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
+    """`capability`, `consumes` (a shared consumes file), or None with NG002 recorded."""
+    data = document.data
+    if isinstance(data, dict) and isinstance(data.get("capability"), dict):
+        return "capability"
+    if isinstance(data, dict) and "consumes" in data and "capability" not in data:
+        return "consumes"
+    loc = SourceLoc(document.display, 1, 1)
+    if not isinstance(data, dict):
+        diagnostics.error("NG002", "not a Naftiko document: the YAML root is not a mapping", loc)
+    elif "ikanos" in data:
+        diagnostics.error(
+            "NG002",
+            "this is an Ikanos document (`ikanos:` root key), not a Naftiko capability",
+            loc,
+            hint="naftiko-gen reads Naftiko documents (`naftiko:` + `capability:`)",
+        )
+    else:
+        keys = ", ".join(sorted(map(str, data)))[:120]
+        diagnostics.error(
+            "NG002",
+            f"not a Naftiko capability: no `capability` mapping (root keys: {keys})",
+            loc,
+            hint="a capability document has `naftiko: <version>` and `capability:` at its root",
+        )
+    return None
+
+
+def plan_document(path: Path, display: str, options: Options) -> DocumentResult:
+    """Everything needed to emit one document: its package plan or its diagnostics."""
+    diagnostics = Diagnostics()
+    result = DocumentResult(display)
+    document = load_document(path, display, diagnostics)
+    kind = _kind(document, diagnostics) if document is not None else None
+    if document is not None and kind == "consumes":
+        diagnostics.warning(
+            "NG004",
+            "a shared consumes file (root `consumes`, no `capability`): nothing to generate",
+            SourceLoc(display, 1, 1),
+            hint="capabilities import it with `location:`; generate those instead",
+        )
+        result.skipped = True
+    elif document is not None and kind == "capability":
+        validate_schema(document, diagnostics, strict=options.strict)
+        ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
+        capability = lower_capability(ctx, schema_version(document, Diagnostics()))
+        if capability is not None and not diagnostics.has_errors:
+            spec_name = PurePosixPath(display).name
+            try:
+                files = format_python(plan(capability, spec_name))
+            except FormatterError as exc:
+                diagnostics.error(
+                    "NG900",
+                    f"internal error: generated code does not parse: {exc}",
+                    SourceLoc(display, 1, 1),
+                    hint="this is a naftiko-gen bug; please report it with the document",
+                )
+            else:
+                result.name = capability.dist_name
+                result.files = with_manifest(files, spec_name, path.read_bytes())
+    result.diagnostics = diagnostics.sorted()
+    return result

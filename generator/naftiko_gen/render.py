@@ -1,0 +1,266 @@
+"""Render a `Capability` into a plan: relative path → file bytes. Pure and deterministic.
+
+One Jinja environment, `StrictUndefined`, templates that mirror the generated tree
+(`templates/package/...`, `__pkg__` standing for the import package). Templates only iterate and
+print; every document string reaches the output through the filters registered here, which all
+go through `code.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from . import testdata, versions
+from .code import Code, call_code, comment_text, json_text, py_value, reindent
+from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
+from .openapi import openapi_document
+
+GENERATOR = "naftiko-gen"
+
+
+def templates_dir() -> Path:
+    """The templates shipped in the wheel, or the repository's `templates/` in a checkout."""
+    packaged = resources.files("naftiko_gen").joinpath("templates")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def _md(value: Any) -> str:
+    """Text for one Markdown table cell or paragraph: one line, pipes and HTML escaped."""
+    folded = " ".join(str(value).split())
+    return folded.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _suffix(adapter: RestAdapter | McpAdapter) -> str:
+    """`create_app_orders` → `_orders`; `create_app` → ``."""
+    return adapter.factory.removeprefix("create_app").removeprefix("create_server")
+
+
+def _openapi_file(adapter: RestAdapter) -> str:
+    suffix = _suffix(adapter)
+    return f"openapi{suffix}.json"
+
+
+def _client_headers(upstream: Upstream) -> dict[str, Code]:
+    headers: dict[str, Code] = {}
+    auth = upstream.auth
+    if auth and auth.kind == "bearer" and auth.token:
+        headers["Authorization"] = Code(f"rt.bearer({auth.token})")
+    if auth and auth.kind == "apikey" and auth.placement == "header" and auth.key and auth.value:
+        headers[auth.key] = auth.value
+    headers.update(upstream.headers)
+    return headers
+
+
+def _client_params(upstream: Upstream) -> list[tuple[str, Code]]:
+    params = list(upstream.query)
+    auth = upstream.auth
+    if auth and auth.kind == "apikey" and auth.placement == "query" and auth.key and auth.value:
+        params.append((auth.key, auth.value))
+    return params
+
+
+def _hint_items(hints: Hints) -> list[tuple[str, bool]]:
+    items = [
+        ("read_only_hint", hints.read_only),
+        ("destructive_hint", hints.destructive),
+        ("idempotent_hint", hints.idempotent),
+        ("open_world_hint", hints.open_world),
+    ]
+    return [(name, value) for name, value in items if value is not None]
+
+
+def _hint_cells(hints: Hints) -> list[str]:
+    cells = []
+    for key, value in (
+        ("readOnly", hints.read_only),
+        ("destructive", hints.destructive),
+        ("idempotent", hints.idempotent),
+        ("openWorld", hints.open_world),
+    ):
+        text = "–" if value is None else "yes" if value else "no"
+        cells.append(f"*{text}*" if key in hints.derived else text)
+    return cells
+
+
+def _setting_default(setting: Setting) -> str:
+    if setting.secret or setting.required:
+        return "required"
+    if setting.default_code is not None:
+        return "from the bound variables"
+    if setting.py_type.startswith("tuple"):
+        return "see meaning"
+    return f"`{setting.default}`"
+
+
+def _calls(operation: Operation) -> str:
+    if operation.call is None:
+        return "mock answer"
+    return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
+
+
+def _rest_type(item: Input) -> str:
+    return item.annotation
+
+
+def _rest_source(item: Input) -> Code:
+    """The FastAPI parameter declaration of a REST input, exploded one keyword per line."""
+    kind = {
+        "path": "PathParam",
+        "query": "Query",
+        "header": "Header",
+        "cookie": "Cookie",
+        "body": "Body",
+        "body-field": "Body",
+    }[item.location]
+    args: list[str] = []
+    if item.location in ("query", "header", "cookie", "body-field") and item.name != item.py_name:
+        args.append(f"alias={py_value(item.name)}")
+    if item.location == "body-field":
+        args.append("embed=True")
+    if item.location == "header":
+        args.append("convert_underscores=False")
+    if item.description:
+        args.append(f"description={py_value(item.description)}")
+    if item.pattern:
+        args.append(f"pattern={py_value(item.pattern)}")
+    return call_code(kind, args)
+
+
+def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
+    return sorted({(route.method, route.path) for route in adapter.routes})
+
+
+def _port(settings: tuple[Setting, ...]) -> Callable[[RestAdapter | McpAdapter], Any]:
+    by_attr = {s.attr: s.default for s in settings}
+    return lambda adapter: by_attr.get(adapter.port_attr or "", "")
+
+
+def _py(value: Any, indent: int = 0) -> str:
+    return py_value(value, indent)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The one Jinja environment, with the escaping filters every template must use."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        py=_py,
+        code=reindent,
+        comment=comment_text,
+        md=_md,
+        toml=lambda value: json.dumps(str(value), ensure_ascii=False),
+        json=lambda value: json.dumps(value, ensure_ascii=False),
+        suffix=_suffix,
+        openapi_file=_openapi_file,
+        client_headers=_client_headers,
+        client_params=_client_params,
+        hint_items=_hint_items,
+        hint_cells=_hint_cells,
+        setting_default=_setting_default,
+        calls=_calls,
+        rest_type=_rest_type,
+        rest_source=_rest_source,
+        route_set=_route_set,
+    )
+    return env
+
+
+def _operations(capability: Capability) -> list[Operation]:
+    ops = [route.operation for adapter in capability.rest for route in adapter.routes]
+    ops += [tool.operation for adapter in capability.mcp for tool in adapter.tools]
+    return ops
+
+
+def _uses_any(capability: Capability, module: str) -> bool:
+    if module == "upstream":
+        return any(
+            "Any" in p.annotation for u in capability.upstreams for o in u.operations for p in o.params
+        )
+    return any(
+        op.mapper is not None or any("Any" in i.annotation for i in op.inputs)
+        for op in _operations(capability)
+    )
+
+
+def _fastapi_names(capability: Capability) -> list[str]:
+    """What rest.py imports from fastapi: the fixed names plus one per parameter source used."""
+    names = {"Depends", "FastAPI", "Request"}
+    for adapter in capability.rest:
+        for route in adapter.routes:
+            names.update(_rest_source(i).split("(", 1)[0] for i in route.operation.inputs)
+    return sorted(names)
+
+
+def _wanted(capability: Capability, relative: str) -> bool:
+    """Which template files a capability needs (adapters and formats it does not use are left out)."""
+    name = PurePosixPath(relative).name
+    if name in ("rest.py.jinja", "test_rest.py.jinja"):
+        return bool(capability.rest)
+    if name in ("mcp_server.py.jinja", "test_mcp.py.jinja"):
+        return bool(capability.mcp)
+    if name == "_formats.py.jinja":
+        return capability.needs_formats
+    return True
+
+
+def _template_files() -> Iterator[str]:
+    root = templates_dir() / "package"
+    for path in sorted(root.rglob("*.jinja")):
+        yield path.relative_to(templates_dir()).as_posix()
+
+
+def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
+    """Every file of the generated package, keyed by its path relative to the package folder."""
+    env = environment()
+    header = f"Code generated by {GENERATOR} from {spec_name}. DO NOT EDIT."
+    context: dict[str, Any] = {
+        "cap": capability,
+        "spec_name": spec_name,
+        "py_header": f"# {header}",
+        "hash_header": f"# {header}",
+        "md_header": f"<!-- {header} -->",
+        "operations": _operations(capability),
+        "dependencies": versions.runtime_dependencies(capability),
+        "test_dependencies": versions.test_dependencies(),
+        "ports": [
+            _port(capability.settings)(a) for a in (*capability.rest, *capability.mcp) if a.port_attr
+        ],
+        "test_environ": testdata.test_environ(capability),
+    }
+    env.filters["port"] = _port(capability.settings)
+    env.filters["rest_cases"] = functools.partial(testdata.rest_cases, capability)
+    env.filters["tool_cases"] = functools.partial(testdata.tool_cases, capability)
+    files: dict[str, bytes] = {}
+    for relative in _template_files():
+        if not _wanted(capability, relative):
+            continue
+        target = relative.removeprefix("package/").removesuffix(".jinja")
+        target = target.replace("__pkg__", capability.package)
+        module = PurePosixPath(target).stem
+        imports: dict[str, Any] = {
+            "any": _uses_any(capability, module),
+            "fastapi": _fastapi_names(capability),
+        }
+        text = env.get_template(relative).render(**context, imports=imports)
+        files[target] = text.encode("utf-8")
+    for adapter in capability.rest:
+        path = f"src/{capability.package}/{_openapi_file(adapter)}"
+        files[path] = json_text(openapi_document(capability, adapter)).encode("utf-8")
+    files["tests/__init__.py"] = f"# {header}\n".encode()
+    return dict(sorted(files.items()))

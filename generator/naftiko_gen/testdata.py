@@ -1,0 +1,175 @@
+"""What the generated package's own tests send and expect, decided from the IR.
+
+Each exposed operation gets one request with a sample value per input, and the expectation that
+the fake upstream receives the consumed method on the consumed path (or nothing, for mocks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, Upstream
+
+TEST_BASE_PATH = "/base"
+_SETTING = re.compile(r"^settings\.(\w+)$")
+
+
+def sample(item: Input) -> Any:
+    """A value that passes the input's declared type."""
+    kind = item.json_type
+    if kind == "integer":
+        return 7
+    if kind == "number":
+        return 2.5
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return ["a", "b"]
+    if kind == "object" or (kind is None and item.location in ("body", "argument")):
+        return {"key": "value"}
+    return f"sample-{item.py_name.replace('_', '-')}"
+
+
+def test_environ(capability: Capability) -> dict[str, str]:
+    """Environment for the generated tests: every required value, base URLs on a fake host."""
+    environ = {
+        s.env: f"test-{s.env.lower().replace('_', '-')}"
+        for s in capability.settings
+        if s.secret or s.required
+    }
+    for upstream in capability.upstreams:
+        environ[upstream.base_url_env] = f"http://upstream.test{TEST_BASE_PATH}"
+    return environ
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One call of an exposed operation in a generated test."""
+
+    name: str
+    expectation: str
+    upstream_method: str | None
+    upstream_prefix: str
+    passthrough: bool
+    required: tuple[str, ...]
+    method: str = ""
+    url: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    tool: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    upstream_headers: tuple[tuple[str, str], ...] = ()
+
+
+def _expectation(
+    capability: Capability, operation: Operation
+) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...]]:
+    if operation.call is None:
+        return None, "", False, ()
+    upstream = next(u for u in capability.upstreams if u.attr == operation.call.upstream_attr)
+    consumed = next(o for o in upstream.operations if o.method_name == operation.call.method_name)
+    literal = ""
+    first = consumed.path_parts[0]
+    if first.startswith(('"', "'")) and "\\" not in first:
+        literal = first[1:-1]
+    return (
+        consumed.http_method,
+        TEST_BASE_PATH + literal,
+        operation.mapper is None,
+        _auth_headers(capability, upstream),
+    )
+
+
+def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str, str], ...]:
+    auth = upstream.auth
+    if auth is None:
+        return ()
+    environ = test_environ(capability)
+    envs = {s.attr: s.env for s in capability.settings}
+
+    def value_of(code: str | None) -> str | None:
+        match = _SETTING.match(code or "")
+        return environ.get(envs.get(match.group(1), "")) if match else None
+
+    if auth.kind == "bearer" and (token := value_of(auth.token)):
+        return (("authorization", f"Bearer {token}"),)
+    if auth.kind == "apikey" and auth.placement == "header" and auth.key:
+        if value := value_of(auth.value):
+            return ((auth.key.lower(), value),)
+    return ()
+
+
+def _testable(operation: Operation) -> bool:
+    """Inputs with a pattern have no sample we can promise to match; they are not called."""
+    return not any(item.pattern for item in operation.inputs)
+
+
+def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
+    """One request per REST route."""
+    cases = []
+    for route in adapter.routes:
+        operation = route.operation
+        if not _testable(operation):
+            continue
+        method, prefix, passthrough, headers = _expectation(capability, operation)
+        url = route.path
+        params: dict[str, Any] = {}
+        sent_headers: dict[str, str] = {}
+        body: Any = None
+        fields: dict[str, Any] = {}
+        for item in operation.inputs:
+            value = sample(item)
+            if item.location == "path":
+                url = url.replace("{" + item.py_name + "}", str(value))
+            elif item.location == "query":
+                params[item.name] = value
+            elif item.location == "header":
+                sent_headers[item.name] = str(value)
+            elif item.location == "body":
+                body = value
+            elif item.location == "body-field":
+                fields[item.name] = value
+        cases.append(
+            Case(
+                name=operation.py_name,
+                expectation="calls_upstream" if method else "answers_mock",
+                upstream_method=method,
+                upstream_prefix=prefix,
+                passthrough=passthrough,
+                required=(),
+                method=route.method,
+                url=url,
+                params=params,
+                headers=sent_headers,
+                json=fields or body,
+                upstream_headers=headers,
+            )
+        )
+    return cases
+
+
+def tool_cases(capability: Capability, adapter: McpAdapter) -> list[Case]:
+    """One call per MCP tool."""
+    cases = []
+    for tool in adapter.tools:
+        operation = tool.operation
+        if not _testable(operation):
+            continue
+        method, prefix, passthrough, headers = _expectation(capability, operation)
+        cases.append(
+            Case(
+                name=operation.py_name,
+                expectation="calls_upstream" if method else "answers_mock",
+                upstream_method=method,
+                upstream_prefix=prefix,
+                passthrough=passthrough,
+                required=tuple(i.name for i in operation.inputs if i.required),
+                tool=tool.name,
+                arguments={i.name: sample(i) for i in operation.inputs},
+                upstream_headers=headers,
+            )
+        )
+    return cases

@@ -1,0 +1,126 @@
+"""Structural validation against the bundled Naftiko JSON Schema of the document's version.
+
+Real catalogs bend the schema (SEMANTICS.md §1), so deviations are warnings (NG010) unless the
+run is `--strict`. Whether a document can be *generated* is decided by lowering, not here.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from .diagnostics import Diagnostics, Severity
+from .load import Document
+
+SCHEMA_FILES = {
+    "1.0.0-alpha1": "naftiko-schema-alpha1.json",
+    "1.0.0-alpha2": "naftiko-schema-alpha2.json",
+    "1.0.0-alpha3": "naftiko-schema-alpha3.json",
+    "0.4": "naftiko-schema-v0.4.json",
+    "0.5": "naftiko-schema-v0.5.json",
+}
+LATEST = "1.0.0-alpha3"
+
+
+@functools.cache
+def _validator(version: str) -> jsonschema.Draft202012Validator:
+    text = resources.files("naftiko_gen").joinpath("schemas", SCHEMA_FILES[version]).read_text()
+    schema: dict[str, Any] = json.loads(text)
+    schema = copy.deepcopy(schema)
+    # The engine never checks the version string (reference §0.1): accept any string here.
+    schema["properties"]["naftiko"] = {"type": "string"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_version(document: Document, diagnostics: Diagnostics) -> str:
+    """The schema version to validate against; an unknown `naftiko` value warns (NG003)."""
+    data = document.data
+    version = data.get("naftiko") if isinstance(data, dict) else None
+    if isinstance(version, str) and version.strip() in SCHEMA_FILES:
+        return version.strip()
+    diagnostics.warning(
+        "NG003",
+        f"unknown Naftiko version {_short(version)}; validating against {LATEST}",
+        document.loc(("naftiko",)),
+        hint="supported versions: " + ", ".join(SCHEMA_FILES),
+    )
+    return LATEST
+
+
+def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: bool) -> None:
+    """Record one NG010 diagnostic per schema deviation (errors when `strict`)."""
+    version = schema_version(document, diagnostics)
+    severity = Severity.ERROR if strict else Severity.WARNING
+    errors = sorted(
+        _validator(version).iter_errors(document.data), key=lambda e: list(map(str, e.path))
+    )
+    for leaf in (leaf for error in errors for leaf in _leaves(error)):
+        pointer = tuple(leaf.absolute_path)
+        message, key = _describe(leaf)
+        if key is not None:
+            pointer = (*pointer, key)
+        loc = document.loc(pointer)
+        text = f"{message} (schema {version})"
+        if severity is Severity.ERROR:
+            diagnostics.error("NG010", text, loc)
+        else:
+            diagnostics.warning("NG010", text, loc)
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """The errors that explain `error`: for a failed oneOf/anyOf, those of the closest branch.
+
+    The closest branch is the one whose discriminator (`type`) matches, then the one whose
+    errors sit deepest (its top level fits), then the one with the fewest errors; so an MCP
+    adapter is judged as an MCP adapter, not as a REST one.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(int(sub.schema_path[0]), []).append(sub)
+
+    def rank(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int]:
+        _, subs = item
+        wrong_kind = any(
+            e.validator in ("const", "enum") and list(e.path) == ["type"] for e in subs
+        )
+        shallowest = min(len(e.path) for e in subs)
+        return (wrong_kind, -shallowest, len(subs))
+
+    _, best = min(branches.items(), key=rank)
+    return [leaf for sub in best for leaf in _leaves(sub)]
+
+
+def _describe(error: ValidationError) -> tuple[str, str | None]:
+    """A short message for a schema error, and the offending key when it is a property name."""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if len(extra) == 1:
+            return f"unexpected property '{extra[0]}'", extra[0]
+        return "unexpected properties " + ", ".join(f"'{x}'" for x in extra), None
+    if error.validator == "required":
+        return error.message, None
+    field = f"`{error.path[-1]}`" if error.path else "the document"
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{field} matches none of the allowed forms", None
+    if error.validator == "pattern":
+        return f"{field} does not match {error.validator_value}", None
+    if error.validator in ("const", "enum"):
+        allowed = error.validator_value
+        allowed_text = _short(allowed if error.validator == "enum" else [allowed])
+        return f"{field} is not one of {allowed_text}", None
+    if error.validator == "type":
+        return f"{field} is not of type {_short(error.validator_value)}", None
+    return error.message if len(error.message) < 160 else error.message[:157] + "...", None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
