@@ -13,6 +13,16 @@ from typing import Any
 from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, Upstream
 
 TEST_BASE_PATH = "/base"
+# A small valid upstream body per non-JSON output format.
+SAMPLE_BODIES = {
+    "yaml": "id: 1\n",
+    "xml": "<rows><row><id>1</id></row></rows>",
+    "csv": "id,name\n1,a\n",
+    "tsv": "id\tname\n1\ta\n",
+    "psv": "id|name\n1|a\n",
+    "html": "<table><tr><th>id</th></tr><tr><td>1</td></tr></table>",
+    "markdown": "# Title\n\nSome text.\n",
+}
 _SETTING = re.compile(r"^settings\.(\w+)$")
 
 
@@ -62,24 +72,27 @@ class Case:
     tool: str = ""
     arguments: dict[str, Any] = field(default_factory=dict)
     upstream_headers: tuple[tuple[str, str], ...] = ()
+    upstream_content: str | None = None
 
 
 def _expectation(
     capability: Capability, operation: Operation
-) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...]]:
+) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...], str | None]:
     if operation.call is None:
-        return None, "", False, ()
+        return None, "", False, (), None
     upstream = next(u for u in capability.upstreams if u.attr == operation.call.upstream_attr)
     consumed = next(o for o in upstream.operations if o.method_name == operation.call.method_name)
     literal = ""
     first = consumed.path_parts[0]
     if first.startswith(('"', "'")) and "\\" not in first:
         literal = first[1:-1]
+    content = SAMPLE_BODIES.get(consumed.output_format)
     return (
         consumed.http_method,
         TEST_BASE_PATH + literal,
-        operation.mapper is None,
+        operation.mapper is None and content is None,
         _auth_headers(capability, upstream),
+        content,
     )
 
 
@@ -114,7 +127,7 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
         operation = route.operation
         if not _testable(operation):
             continue
-        method, prefix, passthrough, headers = _expectation(capability, operation)
+        method, prefix, passthrough, headers, content = _expectation(capability, operation)
         url = route.path
         params: dict[str, Any] = {}
         sent_headers: dict[str, str] = {}
@@ -146,6 +159,7 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
                 headers=sent_headers,
                 json=fields or body,
                 upstream_headers=headers,
+                upstream_content=content,
             )
         )
     return cases
@@ -158,7 +172,7 @@ def tool_cases(capability: Capability, adapter: McpAdapter) -> list[Case]:
         operation = tool.operation
         if not _testable(operation):
             continue
-        method, prefix, passthrough, headers = _expectation(capability, operation)
+        method, prefix, passthrough, headers, content = _expectation(capability, operation)
         cases.append(
             Case(
                 name=operation.py_name,
@@ -170,6 +184,7 @@ def tool_cases(capability: Capability, adapter: McpAdapter) -> list[Case]:
                 tool=tool.name,
                 arguments={i.name: sample(i) for i in operation.inputs},
                 upstream_headers=headers,
+                upstream_content=content,
             )
         )
     return cases

@@ -241,7 +241,8 @@ class _UpstreamLowering:
         unbound = [
             v for v in unresolved if not base.count("{{") or not self._bindable(v, pointer)
         ]
-        if not base or not re.match(r"^https?://", base) or unbound:
+        literal_start = base.split("{", 1)[0]
+        if not base or (literal_start and not re.match(r"^https?://", base)) or unbound:
             reason = (
                 "is empty"
                 if not base
