@@ -1,7 +1,8 @@
-"""Final layout of generated Python: the pinned `ruff format`, run on the whole package at once.
+"""Final layout of generated Python: the pinned ruff, run on the whole package at once.
 
-Templates already emit nearly formatted code; the formatter only settles line lengths that depend
-on the document's names. It runs `--isolated` (no user configuration is read) with the version
+Templates already emit nearly formatted code; ruff only settles what depends on the document:
+line lengths (`ruff format`) and imports a given capability does not use (`ruff check --fix
+--select F401,I001`, which also re-sorts the imports left). It runs `--isolated` (no user configuration is read) with the version
 naftiko-gen pins, so the output depends on nothing installed on the user's machine.
 """
 
@@ -31,18 +32,18 @@ def format_python(files: dict[str, bytes]) -> dict[str, bytes]:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        command = [
-            find_ruff_bin(),
-            "format",
-            "--isolated",
-            "--no-cache",
-            "--quiet",
-            f"--line-length={LINE_LENGTH}",
-            "--target-version=py311",
-            str(root),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise FormatterError(done.stderr.strip() or done.stdout.strip())
+        common = ["--isolated", "--no-cache", "--quiet", "--target-version=py311"]
+        # Run from the package root, so that `src/<package>` counts as first-party, as it does
+        # when the user runs ruff in the generated package.
+        _ruff(root, "check", *common, "--fix", "--exit-zero", "--select=F401,I001", ".")
+        _ruff(root, "format", *common, f"--line-length={LINE_LENGTH}", ".")
         formatted = {path: (root / path).read_bytes() for path in sources}
     return {**files, **formatted}
+
+
+def _ruff(cwd: Path, *args: str) -> None:
+    done = subprocess.run(
+        [find_ruff_bin(), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise FormatterError(done.stderr.strip() or done.stdout.strip())

@@ -64,9 +64,11 @@ def parse_document(
     try:
         node = _first_node(loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken construct starts (an unclosed quote, say);
+        # the problem mark is often just the end of the file.
+        mark = exc.context_mark or exc.problem_mark
         loc = SourceLoc(display, mark.line + 1, mark.column + 1) if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = ", ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         diagnostics.error("NG001", f"invalid YAML: {problem}", loc)
         return None
     except yaml.YAMLError as exc:

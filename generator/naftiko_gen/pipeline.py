@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -72,9 +73,36 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
 
 
 def plan_document(path: Path, display: str, options: Options) -> DocumentResult:
-    """Everything needed to emit one document: its package plan or its diagnostics."""
+    """Everything needed to emit one document: its package plan or its diagnostics.
+
+    A generator bug never escapes as a traceback: it becomes an NG900 diagnostic for this
+    document (set NAFTIKO_GEN_DEBUG=1 to see the traceback instead).
+    """
     diagnostics = Diagnostics()
     result = DocumentResult(display)
+    try:
+        _plan(path, display, options, diagnostics, result)
+    except Exception as exc:
+        if os.environ.get("NAFTIKO_GEN_DEBUG") == "1":
+            raise
+        result.files = None
+        diagnostics.error(
+            "NG900",
+            f"internal error: {type(exc).__name__}: {exc}",
+            SourceLoc(display, 1, 1),
+            hint="this is a naftiko-gen bug; please report it with the document",
+        )
+    result.diagnostics = diagnostics.sorted()
+    return result
+
+
+def _plan(
+    path: Path,
+    display: str,
+    options: Options,
+    diagnostics: Diagnostics,
+    result: DocumentResult,
+) -> None:
     document = load_document(path, display, diagnostics)
     kind = _kind(document, diagnostics) if document is not None else None
     if document is not None and kind == "consumes":
@@ -103,5 +131,3 @@ def plan_document(path: Path, display: str, options: Options) -> DocumentResult:
             else:
                 result.name = capability.dist_name
                 result.files = with_manifest(files, spec_name, path.read_bytes())
-    result.diagnostics = diagnostics.sorted()
-    return result

@@ -120,6 +120,11 @@ def _testable(operation: Operation) -> bool:
     return not any(item.pattern for item in operation.inputs)
 
 
+def first_calling(cases: list[Case]) -> Case | None:
+    """The first case that reaches the upstream (error-path tests reuse its request)."""
+    return next((case for case in cases if case.upstream_method), None)
+
+
 def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
     """One request per REST route."""
     cases = []

@@ -14,7 +14,7 @@ import pytest
 from sentry_integration_platform_external_issues.settings import Settings, load_settings
 from sentry_integration_platform_external_issues.upstream import Clients
 
-ENVIRON = {
+ENVIRON: dict[str, str] = {
     "SENTRY_SYSTEM_API_KEY": "test-sentry-system-api-key",
     "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_BASE_URL": "http://upstream.test/base",
 }

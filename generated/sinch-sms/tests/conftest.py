@@ -14,7 +14,7 @@ import pytest
 from sinch_sms.settings import Settings, load_settings
 from sinch_sms.upstream import Clients
 
-ENVIRON = {
+ENVIRON: dict[str, str] = {
     "SINCH_SERVICE_PLAN_ID": "test-sinch-service-plan-id",
     "SINCH_API_TOKEN": "test-sinch-api-token",
     "SINCH_SMS_BASE_URL": "http://upstream.test/base",

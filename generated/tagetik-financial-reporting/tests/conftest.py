@@ -14,7 +14,7 @@ import pytest
 from tagetik_financial_reporting.settings import Settings, load_settings
 from tagetik_financial_reporting.upstream import Clients
 
-ENVIRON = {
+ENVIRON: dict[str, str] = {
     "TAGETIK_ACCESS_TOKEN": "test-tagetik-access-token",
     "TAGETIK_BASE_URL": "test-tagetik-base-url",
     "TAGETIK_ODATA_BASE_URL": "http://upstream.test/base",

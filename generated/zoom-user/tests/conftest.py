@@ -14,7 +14,7 @@ import pytest
 from zoom_user.settings import Settings, load_settings
 from zoom_user.upstream import Clients
 
-ENVIRON = {
+ENVIRON: dict[str, str] = {
     "ZOOM_API_KEY": "test-zoom-api-key",
     "ZOOM_USER_BASE_URL": "http://upstream.test/base",
 }

@@ -53,6 +53,7 @@ class Consumes:
     upstreams: list[Upstream] = field(default_factory=list)
     operations: dict[str, ConsumedOperation] = field(default_factory=dict)
     formats: set[str] = field(default_factory=set)
+    unresolved: set[str] = field(default_factory=set)  # namespaces whose import failed
 
 
 def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
@@ -69,6 +70,7 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if "import" in entry or ("location" in entry and "baseUri" not in entry):
             imported = _resolve_import(ctx, entry, pointer)
             if imported is None:
+                result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))
                 continue
             entry_ctx, entry_pointer, entry = imported
         namespace = text(entry.get("namespace"))
@@ -108,7 +110,9 @@ def _resolve_import(
     wanted = text(entry.get("import"))
     source = ctx.document.path.parent / location.removeprefix("file://")
     display = str(Path(ctx.document.display).parent / location.removeprefix("file://"))
-    document = load_document(source, display, ctx.diagnostics) if location else None
+    document = None
+    if location and source.is_file():
+        document = load_document(source, display, ctx.diagnostics)
     if document is None:
         ctx.error(
             "NG108",

@@ -69,7 +69,7 @@ class OutputLowering:
         expr = self._expr(param, "body", (*pointer, index))
         schema = self._schema(param)
         root_schema = schema if schema.get("type") == "object" else None
-        return Shaped(expr, root_schema)
+        return Shaped(Code(py_value(expr)), root_schema)
 
     def mock(self, params: list[Any], pointer: Pointer) -> Code:
         """The static answer of a mock operation: `value`s (templates over the inputs)."""

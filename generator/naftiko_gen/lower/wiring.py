@@ -69,7 +69,8 @@ class OperationWiring:
             return self._without_call(py_name, description, outputs)
         consumed = self.consumes.operations.get(call)
         if consumed is None:
-            self._unknown_call(call)
+            if call.split(".", 1)[0] not in self.consumes.unresolved:
+                self._unknown_call(call)  # else the failed import was reported already
             return None
         withs = with_field if isinstance(with_field, dict) else {}
         self._inputs(consumed, withs)
