@@ -1,0 +1,166 @@
+"""The e2e harness proves itself here, with hand-written servers instead of a generated package."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.e2e.harness import (
+    REPO_ROOT,
+    FakeUpstream,
+    env_var_name,
+    free_port,
+    http_answers,
+    port_accepts,
+    run_inspector,
+    run_node_client,
+    run_schemathesis,
+    start_prism,
+    start_service,
+)
+
+HERE = Path(__file__).parent
+MOCKS = REPO_ROOT.parent / "shared" / "naftiko" / "mocks"
+REGISTRY_MOCK = MOCKS / "naftiko-shipyard-maritime-registry-api.yaml"
+TINY_STDIO_SERVER = [sys.executable, str(HERE / "tiny_mcp_server.py"), "stdio"]
+
+ECHO_INPUT_SCHEMA = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}},
+    "required": ["text"],
+    "additionalProperties": False,
+}
+ECHO_ANNOTATIONS = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True}
+
+
+@pytest.fixture(scope="module")
+def tiny_mcp_url() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, str(HERE / "tiny_mcp_server.py"), "http", str(port)]
+    with start_service(command, ready=lambda: port_accepts(port), timeout=30):
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+def test_prism_serves_shipyard_examples_at_the_root_and_enforces_security(node_tools: None) -> None:
+    bearer = {"Authorization": "Bearer t"}
+    with start_prism(REGISTRY_MOCK) as base_url:
+        ships = httpx2.get(f"{base_url}/ships", headers=bearer, timeout=5)
+        ship = httpx2.get(f"{base_url}/ships/IMO-9321483", headers=bearer, timeout=5)
+        anonymous = httpx2.get(f"{base_url}/ships", timeout=5)
+        server_path = "/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2"
+        with_server_path = httpx2.get(f"{base_url}{server_path}/ships", headers=bearer, timeout=5)
+    assert ships.status_code == 200
+    assert [s["imo_number"] for s in ships.json()] == ["IMO-9321483", "IMO-9456781"]
+    assert ship.status_code == 200
+    assert ship.json()["vessel_name"] == "Northern Star"
+    assert anonymous.status_code == 401
+    assert with_server_path.status_code == 404
+
+
+def test_prism_anonymous_access_accepts_requests_without_credentials(node_tools: None) -> None:
+    with start_prism(REGISTRY_MOCK, anonymous_access=True) as base_url:
+        ships = httpx2.get(f"{base_url}/ships", timeout=5)
+    assert ships.status_code == 200
+    assert ships.json()[0]["imo_number"] == "IMO-9321483"
+
+
+def test_start_service_reports_an_early_exit_with_its_output() -> None:
+    command = [sys.executable, "-c", "print('cannot bind'); raise SystemExit(3)"]
+    with (
+        pytest.raises(RuntimeError, match="exited with 3:\ncannot bind"),
+        start_service(command, ready=lambda: False, timeout=30),
+    ):
+        pass
+
+
+def test_start_service_stops_the_whole_process_group() -> None:
+    with start_service(["sh", "-c", "sleep 300 & sleep 300"], ready=lambda: True) as service:
+        group = service.process.pid
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)  # signal 0 only asks whether the group still exists
+
+
+def test_env_var_name_upper_snakes_the_namespace() -> None:
+    assert env_var_name("sentry-integration-platform-external-issues-rest", "PORT") == (
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_PORT"
+    )
+
+
+def test_fake_upstream_records_requests_and_answers_canned_responses(
+    fake_upstream: FakeUpstream, fake_upstream_url: str
+) -> None:
+    fake_upstream.respond("POST", "/groups/a%2Fb/issues/", status=201, json_body={"id": "7"})
+    created = httpx2.post(
+        f"{fake_upstream_url}/groups/a%2Fb/issues/?tag=x&tag=y",
+        json={"title": "t"},
+        headers={"Authorization": "Bearer secret"},
+        timeout=5,
+    )
+    unknown = httpx2.delete(f"{fake_upstream_url}/nothing", timeout=5)
+
+    assert (created.status_code, created.json()) == (201, {"id": "7"})
+    assert unknown.status_code == 404
+    first, second = fake_upstream.requests
+    assert (first.method, first.path) == ("POST", "/groups/a%2Fb/issues/")
+    assert first.query == [("tag", "x"), ("tag", "y")]
+    assert first.headers["authorization"] == "Bearer secret"
+    assert first.json() == {"title": "t"}
+    assert (second.method, second.path, second.body) == ("DELETE", "/nothing", b"")
+
+
+def test_node_client_lists_and_calls_tools_over_streamable_http(
+    node_tools: None, tiny_mcp_url: str
+) -> None:
+    echoed = run_node_client(tiny_mcp_url, "echo", {"text": "héllo"})
+    failed = run_node_client(tiny_mcp_url, "fail")
+
+    echo_tool = next(tool for tool in echoed["tools"] if tool["name"] == "echo")
+    assert echo_tool["inputSchema"] == ECHO_INPUT_SCHEMA
+    assert echo_tool["annotations"] == ECHO_ANNOTATIONS
+    assert echoed["result"]["structuredContent"] == {"text": "héllo", "length": 5}
+    assert echoed["result"]["isError"] is False
+    assert failed["result"]["isError"] is True
+
+
+def test_node_client_lists_and_calls_tools_over_stdio(node_tools: None) -> None:
+    output = run_node_client(TINY_STDIO_SERVER, "echo", {"text": "x"})
+    assert [tool["name"] for tool in output["tools"]] == ["echo", "fail"]
+    assert output["result"]["structuredContent"] == {"text": "x", "length": 1}
+
+
+def test_inspector_lists_and_calls_tools_over_streamable_http(
+    node_tools: None, tiny_mcp_url: str
+) -> None:
+    listed = run_inspector(tiny_mcp_url, "tools/list")
+    echoed = run_inspector(tiny_mcp_url, "tools/call", tool="echo", arguments={"text": "hi"})
+    failed = run_inspector(tiny_mcp_url, "tools/call", tool="fail")
+
+    assert listed.exit_code == 0
+    assert listed.output["result"]["tools"][0]["inputSchema"] == ECHO_INPUT_SCHEMA
+    assert listed.output["result"]["tools"][0]["annotations"] == ECHO_ANNOTATIONS
+    assert echoed.exit_code == 0
+    assert echoed.output["result"]["structuredContent"] == {"text": "hi", "length": 2}
+    assert failed.exit_code == 5
+    assert failed.output["result"]["isError"] is True
+
+
+def test_inspector_calls_tools_over_stdio(node_tools: None) -> None:
+    echoed = run_inspector(TINY_STDIO_SERVER, "tools/call", tool="echo", arguments={"text": "yo"})
+    assert echoed.exit_code == 0, echoed.stderr
+    assert echoed.output["result"]["structuredContent"] == {"text": "yo", "length": 2}
+
+
+def test_schemathesis_fuzzes_a_rest_app_without_finding_failures() -> None:
+    port = free_port()
+    app = ["--app-dir", str(HERE), "tiny_rest_app:app"]
+    command = [sys.executable, "-m", "uvicorn", *app, "--port", str(port)]
+    base_url = f"http://127.0.0.1:{port}"
+    with start_service(command, ready=lambda: http_answers(f"{base_url}/health/ready"), timeout=30):
+        run = run_schemathesis(f"{base_url}/openapi.json", max_examples=10)
+    assert run.exit_code == 0, run.output
+    assert run.tested_operations == 2, run.output
