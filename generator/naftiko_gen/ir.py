@@ -170,6 +170,16 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class ExposedAuth:
+    """Credentials every request to an exposed HTTP adapter must carry (SEMANTICS.md §5)."""
+
+    check: Code  # a boolean expression over `headers`, `query` and `settings`
+    challenge: str  # the WWW-Authenticate value of a 401
+    scheme: Any  # the OpenAPI security scheme
+    secrets: tuple[Code, ...] = ()  # the expected token, key value, or username and password
+
+
+@dataclass(frozen=True, slots=True)
 class RestAdapter:
     """An exposed `rest` adapter: one FastAPI app."""
 
@@ -179,6 +189,7 @@ class RestAdapter:
     port_attr: str
     description: str
     routes: tuple[Route, ...]
+    auth: ExposedAuth | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +228,7 @@ class McpAdapter:
     stdio: bool
     description: str
     tools: tuple[Tool, ...]
+    auth: ExposedAuth | None = None
 
 
 @dataclass(frozen=True, slots=True)

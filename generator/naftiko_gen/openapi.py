@@ -38,6 +38,7 @@ RESPONSES = {
     "502": _problem("The upstream cannot be reached or answered an unusable body."),
     "504": _problem("The upstream did not answer in time."),
 }
+UNAUTHORIZED = _problem("Missing or invalid credentials.")
 HEALTH = {
     "get": {
         "operationId": "",
@@ -95,6 +96,9 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
         if body:
             operation["requestBody"] = body
         operation["responses"] = RESPONSES
+        if adapter.auth is not None:
+            operation["security"] = [{"adapter": []}]
+            operation["responses"] = {**RESPONSES, "401": UNAUTHORIZED}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     for name in ("live", "ready"):
         health = {"get": {**HEALTH["get"], "operationId": f"health_{name}"}}
@@ -102,12 +106,10 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
     info: dict[str, Any] = {"title": capability.title, "version": "1.0.0"}
     if adapter.description or capability.description:
         info["description"] = adapter.description or capability.description
-    return {
-        "openapi": "3.1.0",
-        "info": info,
-        "paths": paths,
-        "components": {"schemas": {"Problem": PROBLEM_SCHEMA}},
-    }
+    components: dict[str, Any] = {"schemas": {"Problem": PROBLEM_SCHEMA}}
+    if adapter.auth is not None:
+        components["securitySchemes"] = {"adapter": adapter.auth.scheme}
+    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": components}
 
 
 def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:

@@ -247,6 +247,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
     env.filters["rest_cases"] = functools.partial(testdata.rest_cases, capability)
     env.filters["tool_cases"] = functools.partial(testdata.tool_cases, capability)
     env.filters["first_calling"] = testdata.first_calling
+    env.filters["credentials"] = functools.partial(testdata.credentials, capability)
     files: dict[str, bytes] = {}
     for relative in _template_files():
         if not _wanted(capability, relative):

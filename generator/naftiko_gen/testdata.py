@@ -6,6 +6,7 @@ the fake upstream receives the consumed method on the consumed path (or nothing,
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,6 +116,30 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
     return ()
 
 
+def credentials(
+    capability: Capability, adapter: RestAdapter
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Headers and query parameters that pass the adapter's authentication in the tests."""
+    auth = adapter.auth
+    if auth is None:
+        return {}, {}
+    environ = test_environ(capability)
+    envs = {s.attr: s.env for s in capability.settings}
+    values = []
+    for secret in auth.secrets:
+        match = _SETTING.match(secret)
+        values.append(environ.get(envs.get(match.group(1), ""), "") if match else "")
+    scheme = auth.scheme
+    if scheme.get("scheme") == "bearer":
+        return {"Authorization": f"Bearer {values[0]}"}, {}
+    if scheme.get("scheme") == "basic":
+        token = base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}, {}
+    if scheme.get("in") == "query":
+        return {}, {scheme["name"]: values[0]}
+    return {scheme["name"]: values[0]}, {}
+
+
 def _testable(operation: Operation) -> bool:
     """Inputs with a pattern have no sample we can promise to match; they are not called."""
     return not any(item.pattern for item in operation.inputs)
@@ -128,14 +153,15 @@ def first_calling(cases: list[Case]) -> Case | None:
 def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
     """One request per REST route."""
     cases = []
+    auth_headers, auth_params = credentials(capability, adapter)
     for route in adapter.routes:
         operation = route.operation
         if not _testable(operation):
             continue
         method, prefix, passthrough, headers, content = _expectation(capability, operation)
         url = route.path
-        params: dict[str, Any] = {}
-        sent_headers: dict[str, str] = {}
+        params: dict[str, Any] = dict(auth_params)
+        sent_headers: dict[str, str] = dict(auth_headers)
         body: Any = None
         fields: dict[str, Any] = {}
         for item in operation.inputs:

@@ -26,7 +26,9 @@ def client_for(app: object) -> httpx2.AsyncClient:
 async def test_serves_the_committed_openapi_document(clients: Clients) -> None:
     committed = resources.files(rest.__package__).joinpath("openapi.json")
     async with client_for(rest.create_app(clients)) as http:
-        served = await http.get("/openapi.json")
+        served = await http.get(
+            "/openapi.json",
+        )
         live = await http.get("/health/live")
     assert served.json() == json.loads(committed.read_text("utf-8"))
     assert live.json() == {"status": "UP"}

@@ -11,6 +11,7 @@ from ..naming import env_name, identifier
 from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, text
+from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings
 from .wiring import Exposure, OperationWiring
 
@@ -120,6 +121,15 @@ def lower_mcp(
                 operation=operation,
             )
         )
+    auth = None
+    if stdio and "authentication" in entry:
+        ctx.warning(
+            "NG201",
+            "authentication does not apply to the stdio transport; it is ignored",
+            (*pointer, "authentication"),
+        )
+    elif not stdio:
+        auth = lower_exposed_auth(ctx, binds, entry, pointer)
     return McpAdapter(
         namespace=namespace,
         factory=factory,
@@ -130,6 +140,7 @@ def lower_mcp(
         stdio=stdio,
         description=text(entry.get("description")),
         tools=tuple(tools),
+        auth=auth,
     )
 
 

@@ -10,6 +10,7 @@ from ..naming import env_name, identifier, snake
 from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, text
+from .exposed_auth import lower_exposed_auth
 from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
 
@@ -109,6 +110,7 @@ def lower_rest(
         port_attr=port_attr,
         description=text(entry.get("description")),
         routes=tuple(routes),
+        auth=lower_exposed_auth(ctx, binds, entry, pointer),
     )
 
 

@@ -8,7 +8,10 @@ in `upstream.py`, `operations.py` and the adapter modules.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import email.utils
+import hmac
 import importlib
 import json
 import logging
@@ -18,9 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx2
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -437,6 +441,83 @@ class ClientCredentials(httpx2.Auth):
             self.expires = time.monotonic() + float(payload.get("expires_in", 300)) - 30
         request.headers["Authorization"] = bearer(self.token)
         yield request
+
+
+# -- exposed authentication ----------------------------------------------------------------
+
+
+def secret_ok(given: str | None, expected: str) -> bool:
+    """Whether a presented secret equals the expected one (compared in constant time)."""
+    if given is None or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def bearer_ok(authorization: str | None, token: str) -> bool:
+    """Whether an Authorization header carries the bearer `token`."""
+    scheme, _, value = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and secret_ok(value.strip(), token)
+
+
+def basic_ok(authorization: str | None, username: str, password: str) -> bool:
+    """Whether an Authorization header carries these basic credentials."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return secret_ok(user, username) & secret_ok(secret, password)
+
+
+Check = Callable[[Mapping[str, str], Mapping[str, str]], bool]
+OPEN_PATHS: Final = frozenset({"/health/live", "/health/ready"})
+
+
+class Guard:
+    """ASGI middleware: every HTTP request but the health checks must pass `check`.
+
+    `check` receives the request headers (names in lower case) and query parameters.
+    """
+
+    def __init__(self, app: ASGIApp, check: Check, challenge: str) -> None:
+        self.app = app
+        self.check = check
+        self.challenge = challenge
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1")
+            for name, value in scope["headers"]
+        }
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        if self.check(headers, query):
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Unauthorized",
+                "status": 401,
+                "detail": "missing or invalid credentials",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", self.challenge.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 # -- settings -------------------------------------------------------------------------------

@@ -200,12 +200,13 @@ def create_server(clients: Clients) -> Server[Any]:
 def create_http_app(clients: Clients) -> Starlette:
     """The streamable HTTP app (`/mcp`) of adapter tagetik-reporting-mcp."""
     settings = clients.settings
-    return http_app(
+    app = http_app(
         create_server(clients),
         settings.tagetik_reporting_mcp_host,
         settings.tagetik_reporting_mcp_allowed_hosts,
         settings.tagetik_reporting_mcp_allowed_origins,
     )
+    return app
 
 
 class ToolSet:

@@ -81,12 +81,13 @@ def create_server(clients: Clients) -> Server[Any]:
 def create_http_app(clients: Clients) -> Starlette:
     """The streamable HTTP app (`/mcp`) of adapter hostile-mcp."""
     settings = clients.settings
-    return http_app(
+    app = http_app(
         create_server(clients),
         settings.hostile_mcp_host,
         settings.hostile_mcp_allowed_hosts,
         settings.hostile_mcp_allowed_origins,
     )
+    return app
 
 
 class ToolSet:

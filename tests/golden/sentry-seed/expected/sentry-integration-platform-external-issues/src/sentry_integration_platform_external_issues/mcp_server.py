@@ -158,12 +158,13 @@ def create_server(clients: Clients) -> Server[Any]:
 def create_http_app(clients: Clients) -> Starlette:
     """The streamable HTTP app (`/mcp`) of adapter sentry-integration-platform-external-issues-mcp."""
     settings = clients.settings
-    return http_app(
+    app = http_app(
         create_server(clients),
         settings.mcp_host,
         settings.mcp_allowed_hosts,
         settings.mcp_allowed_origins,
     )
+    return app
 
 
 class ToolSet:

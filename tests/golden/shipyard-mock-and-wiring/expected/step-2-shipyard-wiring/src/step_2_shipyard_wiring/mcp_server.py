@@ -127,12 +127,13 @@ def create_server(clients: Clients) -> Server[Any]:
 def create_http_app(clients: Clients) -> Starlette:
     """The streamable HTTP app (`/mcp`) of adapter shipyard-tools."""
     settings = clients.settings
-    return http_app(
+    app = http_app(
         create_server(clients),
         settings.shipyard_tools_host,
         settings.shipyard_tools_allowed_hosts,
         settings.shipyard_tools_allowed_origins,
     )
+    return app
 
 
 class ToolSet:
