@@ -170,6 +170,19 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class ForwardRoute:
+    """A `forward` resource: requests under a path are proxied to a consumed namespace."""
+
+    path: str  # FastAPI path, the remainder captured by `{path:path}`
+    doc_path: str
+    handler: str
+    methods: tuple[str, ...]
+    upstream_attr: str
+    namespace: str
+    trusted_headers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExposedAuth:
     """Credentials every request to an exposed HTTP adapter must carry (SEMANTICS.md §5)."""
 
@@ -190,6 +203,7 @@ class RestAdapter:
     description: str
     routes: tuple[Route, ...]
     auth: ExposedAuth | None = None
+    forwards: tuple[ForwardRoute, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

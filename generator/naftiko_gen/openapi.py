@@ -100,6 +100,20 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
             operation["security"] = [{"adapter": []}]
             operation["responses"] = {**RESPONSES, "401": UNAUTHORIZED}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
+    for forward in adapter.forwards:
+        prefix = forward.path.removesuffix("{path:path}")
+        operations = {
+            method.lower(): {
+                "operationId": f"{forward.handler}_{method.lower()}",
+                "summary": f"Forwarded to the '{forward.namespace}' API",
+                "parameters": [
+                    {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"default": RESPONSES["default"], "502": RESPONSES["502"]},
+            }
+            for method in forward.methods
+        }
+        paths[prefix + "{path}"] = operations
     for name in ("live", "ready"):
         health = {"get": {**HEALTH["get"], "operationId": f"health_{name}"}}
         paths[f"/health/{name}"] = health

@@ -136,7 +136,9 @@ def _rest_source(item: Input) -> Code:
 
 
 def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
-    return sorted({(route.method, route.path) for route in adapter.routes})
+    routes = {(route.method, route.path) for route in adapter.routes}
+    routes |= {(method, f.path) for f in adapter.forwards for method in f.methods}
+    return sorted(routes)
 
 
 def _port(settings: tuple[Setting, ...]) -> Callable[[RestAdapter | McpAdapter], Any]:

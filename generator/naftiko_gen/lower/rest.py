@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import RestAdapter, Route, Setting
+from ..ir import ForwardRoute, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from .binds import Binds
@@ -46,6 +46,7 @@ def lower_rest(
     namespace = text(entry.get("namespace")) or "rest"
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
     routes: list[Route] = []
+    forwards: list[ForwardRoute] = []
     seen: set[tuple[str, str]] = set()
     for r_index, resource in enumerate(as_list(entry.get("resources"))):
         if not isinstance(resource, dict):
@@ -57,13 +58,11 @@ def lower_rest(
         variables = tuple(
             (m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)
         )
-        if resource.get("forward") and not resource.get("operations"):
-            ctx.warning(
-                "NG201",
-                "`forward` resources are not generated yet; this path is not served",
-                (*r_pointer, "forward"),
-            )
-            continue
+        if isinstance(resource.get("forward"), dict):
+            served = {text(op.get("method")).upper() or "GET" for op in as_list(resource.get("operations")) if isinstance(op, dict)}
+            forward = _forward(ctx, consumes, resource["forward"], r_pointer, doc_path, served, taken_ops)
+            if forward is not None:
+                forwards.append(forward)
         resource_params = as_list(resource.get("inputParameters"))
         for o_index, op in enumerate(as_list(resource.get("operations"))):
             o_pointer = (*r_pointer, "operations", o_index)
@@ -111,6 +110,47 @@ def lower_rest(
         description=text(entry.get("description")),
         routes=tuple(routes),
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
+        forwards=tuple(forwards),
+    )
+
+
+def _forward(
+    ctx: Context,
+    consumes: Consumes,
+    forward: dict[str, Any],
+    pointer: Pointer,
+    doc_path: str,
+    served: set[str],
+    taken_ops: set[str],
+) -> ForwardRoute | None:
+    """A proxy route for the methods the resource's own operations do not serve."""
+    target = text(forward.get("targetNamespace"))
+    upstream = next((u for u in consumes.upstreams if u.namespace == target), None)
+    if upstream is None:
+        ctx.error(
+            "NG101",
+            f"forward target '{target}' names no consumed namespace",
+            (*pointer, "forward", "targetNamespace"),
+        )
+        return None
+    variables = [(m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)]
+    if variables != ["path"] or not PATH_VARIABLE.sub("", doc_path).endswith("/"):
+        ctx.error(
+            "NG107",
+            "a forward resource path must end with the variable {path} (e.g. /proxy/{{path}})",
+            (*pointer, "path"),
+        )
+        return None
+    prefix = PATH_VARIABLE.sub("", doc_path)
+    return ForwardRoute(
+        path=prefix + "{path:path}",
+        doc_path=doc_path,
+        handler=identifier(f"forward {target}", taken_ops),
+        methods=tuple(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m not in served),
+        upstream_attr=upstream.attr,
+        namespace=target,
+        # The body's media type travels with it, as in the engine's raw-entity forward.
+        trusted_headers=("Content-Type", *(str(h) for h in as_list(forward.get("trustedHeaders")))),
     )
 
 

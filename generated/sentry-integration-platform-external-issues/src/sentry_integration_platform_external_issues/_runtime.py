@@ -276,6 +276,11 @@ class UpstreamResponse:
 # -- calling an upstream --------------------------------------------------------------------
 
 
+def trusted(headers: Mapping[str, str], names: Sequence[str]) -> list[tuple[str, str]]:
+    """The incoming headers a forward resource passes on (its `trustedHeaders`)."""
+    return [(name, headers[name]) for name in names if name in headers]
+
+
 def _pairs(items: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
     """Name/value pairs without absent values; a list repeats the name (`a=1&a=2`)."""
     pairs: list[tuple[str, str]] = []
@@ -375,6 +380,32 @@ class UpstreamClient:
             data=dict(_pairs(form.items())) if form is not None else None,
             files=list(files) or None,
         )
+        return await self.dispatch(request, decode)
+
+    async def forward(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str,
+        headers: Sequence[tuple[str, str]],
+        content: bytes,
+    ) -> UpstreamResponse:
+        """Proxy a request as received (a `forward` resource); the body is passed through."""
+        request = self.http.build_request(
+            method,
+            path,
+            params=httpx2.QueryParams(query) if query else None,
+            headers=list(headers),
+            content=content or None,
+        )
+        return await self.dispatch(request, decode_json)
+
+    async def dispatch(
+        self, request: httpx2.Request, decode: Callable[[bytes], Any]
+    ) -> UpstreamResponse:
+        """Send a built request with retries; errors become UpstreamUnavailable/Timeout."""
+        method = request.method
         attempts = 1 + (self.retries if method in IDEMPOTENT_METHODS else 0)
         for attempt in range(attempts):
             try:
