@@ -34,6 +34,7 @@ class BindFile:
 
     var: str  # the local name the file's map is read into
     path: str
+    envs: tuple[str, ...]  # the variables it provides; set in the environment, they win
 
     @property
     def yaml(self) -> bool:
@@ -96,6 +97,7 @@ class UpstreamOperation:
     body: Body | None
     output_format: str
     idempotent: bool
+    projection: Code | None = None  # consumed outputParameters, applied to step results
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,15 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One step of an orchestrated operation; its result is stored under `name`."""
+
+    name: str
+    call: Call | None  # a call step
+    lookup: Code | None  # a lookup step: an expression over `context`
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """What an exposed REST operation or MCP tool does, shared by both adapters."""
 
@@ -154,6 +165,8 @@ class Operation:
     mock: Code | None  # the static answer of a mock operation (no upstream)
     output_schema: Any  # JSON Schema of a definite object result, else None
     http_method: str  # of the called upstream operation (for hints), "GET" for mocks
+    steps: tuple[Step, ...] = ()  # orchestration: run in order, results kept in `context`
+    result: Code | None = None  # orchestration `mappings`: the answer, built from `context`
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,16 @@ def _rest_source(item: Input) -> Code:
     return call_code(kind, args)
 
 
+def _projection(capability: Capability, call: Any) -> str | None:
+    """The consumed outputParameters of the operation a step calls, if it has any."""
+    for upstream in capability.upstreams:
+        if upstream.attr == call.upstream_attr:
+            for operation in upstream.operations:
+                if operation.method_name == call.method_name:
+                    return operation.projection
+    return None
+
+
 def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
     routes = {(route.method, route.path) for route in adapter.routes}
     routes |= {(method, f.path) for f in adapter.forwards for method in f.methods}
@@ -179,6 +189,7 @@ def environment() -> jinja2.Environment:
         rest_type=_rest_type,
         rest_source=_rest_source,
         route_set=_route_set,
+        projection=_projection,
     )
     return env
 
@@ -187,17 +198,6 @@ def _operations(capability: Capability) -> list[Operation]:
     ops = [route.operation for adapter in capability.rest for route in adapter.routes]
     ops += [tool.operation for adapter in capability.mcp for tool in adapter.tools]
     return ops
-
-
-def _uses_any(capability: Capability, module: str) -> bool:
-    if module == "upstream":
-        return any(
-            "Any" in p.annotation for u in capability.upstreams for o in u.operations for p in o.params
-        )
-    return any(
-        op.mapper is not None or any("Any" in i.annotation for i in op.inputs)
-        for op in _operations(capability)
-    )
 
 
 def _fastapi_names(capability: Capability) -> list[str]:
@@ -256,11 +256,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             continue
         target = relative.removeprefix("package/").removesuffix(".jinja")
         target = target.replace("__pkg__", capability.package)
-        module = PurePosixPath(target).stem
-        imports: dict[str, Any] = {
-            "any": _uses_any(capability, module),
-            "fastapi": _fastapi_names(capability),
-        }
+        imports: dict[str, Any] = {"fastapi": _fastapi_names(capability)}
         text = env.get_template(relative).render(**context, imports=imports)
         files[target] = text.encode("utf-8")
     for adapter in capability.rest:

@@ -74,15 +74,18 @@ class Case:
     arguments: dict[str, Any] = field(default_factory=dict)
     upstream_headers: tuple[tuple[str, str], ...] = ()
     upstream_content: str | None = None
+    upstream_calls: int = 1
 
 
 def _expectation(
     capability: Capability, operation: Operation
 ) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...], str | None]:
-    if operation.call is None:
+    calls = [operation.call] if operation.call else [s.call for s in operation.steps if s.call]
+    if not calls:
         return None, "", False, (), None
-    upstream = next(u for u in capability.upstreams if u.attr == operation.call.upstream_attr)
-    consumed = next(o for o in upstream.operations if o.method_name == operation.call.method_name)
+    call = calls[0]
+    upstream = next(u for u in capability.upstreams if u.attr == call.upstream_attr)
+    consumed = next(o for o in upstream.operations if o.method_name == call.method_name)
     literal = ""
     first = consumed.path_parts[0]
     if first.startswith(('"', "'")) and "\\" not in first:
@@ -91,7 +94,7 @@ def _expectation(
     return (
         consumed.http_method,
         TEST_BASE_PATH + literal,
-        operation.mapper is None and content is None,
+        operation.mapper is None and content is None and not operation.steps,
         _auth_headers(capability, upstream),
         content,
     )
@@ -138,6 +141,11 @@ def credentials(
     if scheme.get("in") == "query":
         return {}, {scheme["name"]: values[0]}
     return {scheme["name"]: values[0]}, {}
+
+
+def _calls(operation: Operation) -> int:
+    """How many upstream requests one call of the operation makes."""
+    return 1 if operation.call else sum(1 for step in operation.steps if step.call)
 
 
 def _testable(operation: Operation) -> bool:
@@ -191,6 +199,7 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
                 json=fields or body,
                 upstream_headers=headers,
                 upstream_content=content,
+                upstream_calls=_calls(operation),
             )
         )
     return cases
@@ -216,6 +225,7 @@ def tool_cases(capability: Capability, adapter: McpAdapter) -> list[Case]:
                 arguments={i.name: sample(i) for i in operation.inputs},
                 upstream_headers=headers,
                 upstream_content=content,
+                upstream_calls=_calls(operation),
             )
         )
     return cases

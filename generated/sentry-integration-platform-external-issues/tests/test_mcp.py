@@ -84,7 +84,8 @@ async def test_retrieve_custom_integration_issue_links_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/groups/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -104,7 +105,8 @@ async def test_sentry_create_update_external_issue_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/sentry-app-installations/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -122,7 +124,8 @@ async def test_sentry_delete_external_issue_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "DELETE"
     assert request.url.path.startswith("/base/sentry-app-installations/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]

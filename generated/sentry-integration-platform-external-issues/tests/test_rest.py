@@ -69,7 +69,8 @@ async def test_listissueexternallinks_calls_upstream(
             "/v1/groups/sample-issue-id/external-issues",
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/groups/")
     assert request.headers["authorization"] == "Bearer test-sentry-system-api-key"
@@ -88,7 +89,8 @@ async def test_createexternalissue_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/sentry-app-installations/")
     assert request.headers["authorization"] == "Bearer test-sentry-system-api-key"
@@ -104,7 +106,8 @@ async def test_deleteexternalissue_calls_upstream(
             "/v1/sentry-app-installations/sample-uuid/external-issues/sample-external-issue-id",
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "DELETE"
     assert request.url.path.startswith("/base/sentry-app-installations/")
     assert request.headers["authorization"] == "Bearer test-sentry-system-api-key"

@@ -104,7 +104,8 @@ async def test_send_sms_batch_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/xms/v1/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -121,7 +122,8 @@ async def test_list_sms_batches_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/xms/v1/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -139,7 +141,8 @@ async def test_get_sms_delivery_report_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/xms/v1/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -156,7 +159,8 @@ async def test_list_inbound_sms_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/xms/v1/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]

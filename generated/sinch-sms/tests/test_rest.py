@@ -75,7 +75,8 @@ async def test_send_batch_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/xms/v1/")
     assert request.headers["authorization"] == "Bearer test-sinch-api-token"
@@ -94,7 +95,8 @@ async def test_list_batches_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/xms/v1/")
     assert request.headers["authorization"] == "Bearer test-sinch-api-token"
@@ -113,7 +115,8 @@ async def test_list_inbound_messages_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/xms/v1/")
     assert request.headers["authorization"] == "Bearer test-sinch-api-token"

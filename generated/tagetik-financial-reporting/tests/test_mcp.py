@@ -121,7 +121,8 @@ async def test_query_financial_data_2_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/odata/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -142,7 +143,8 @@ async def test_query_analytical_data_2_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/odata/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -160,7 +162,8 @@ async def test_get_odata_metadata_2_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/$metadata")
 

@@ -78,7 +78,8 @@ async def test_query_financial_data_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/odata/")
     assert request.headers["authorization"] == "Bearer test-tagetik-access-token"
@@ -101,7 +102,8 @@ async def test_query_analytical_data_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/odata/")
     assert request.headers["authorization"] == "Bearer test-tagetik-access-token"
@@ -121,7 +123,8 @@ async def test_get_odata_metadata_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/$metadata")
     assert request.headers["authorization"] == "Bearer test-tagetik-access-token"

@@ -279,7 +279,8 @@ async def test_activate_user_zoom_return_user_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/activate")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -298,7 +299,8 @@ async def test_delete_user_s_assistant_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/assistant/delete")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -317,7 +319,8 @@ async def test_set_user_s_assistant_which_can_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/assistant/set")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -336,7 +339,8 @@ async def test_create_user_zoom_returns_created_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/autocreate")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -355,7 +359,8 @@ async def test_check_if_user_email_exists_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/checkemail")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -374,7 +379,8 @@ async def test_check_if_zpk_is_expired_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/checkzpk")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -393,7 +399,8 @@ async def test_create_user_zoom_returns_created_2_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/create")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -412,7 +419,8 @@ async def test_create_user_zoom_returns_created_3_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/custcreate")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -431,7 +439,8 @@ async def test_deactivate_user_zoom_return_user_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/deactivate")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -450,7 +459,8 @@ async def test_delete_user_zoom_return_deleted_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/delete")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -469,7 +479,8 @@ async def test_get_user_info_zoom_user_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/get")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -488,7 +499,8 @@ async def test_get_user_zoom_user_email_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/getbyemail")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -507,7 +519,8 @@ async def test_list_all_users_zoom_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/list")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -526,7 +539,8 @@ async def test_list_all_pending_users_zoom_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/pending")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -545,7 +559,8 @@ async def test_delete_user_zoom_system_permanently_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/permanentdelete")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -564,7 +579,8 @@ async def test_revoke_user_s_sso_token_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/revoketoken")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -583,7 +599,8 @@ async def test_list_assigned_schedule_privilege_host_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/scheduleforhost/list")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -602,7 +619,8 @@ async def test_create_sso_user_zoom_return_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/ssocreate")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -621,7 +639,8 @@ async def test_update_user_info_zoom_user_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/update")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]
@@ -640,7 +659,8 @@ async def test_upload_and_update_user_s_profile_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/updatepassword")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]

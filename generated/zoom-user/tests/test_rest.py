@@ -140,7 +140,8 @@ async def test_useractivate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/activate")
     assert response.json() == upstream.body
@@ -158,7 +159,8 @@ async def test_userassistantdelete_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/assistant/delete")
     assert response.json() == upstream.body
@@ -176,7 +178,8 @@ async def test_userassistantset_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/assistant/set")
     assert response.json() == upstream.body
@@ -194,7 +197,8 @@ async def test_userautocreate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/autocreate")
     assert response.json() == upstream.body
@@ -212,7 +216,8 @@ async def test_usercheckemail_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/checkemail")
     assert response.json() == upstream.body
@@ -230,7 +235,8 @@ async def test_usercheckzpk_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/checkzpk")
     assert response.json() == upstream.body
@@ -248,7 +254,8 @@ async def test_usercreate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/create")
     assert response.json() == upstream.body
@@ -266,7 +273,8 @@ async def test_usercustcreate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/custcreate")
     assert response.json() == upstream.body
@@ -284,7 +292,8 @@ async def test_userdeactivate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/deactivate")
     assert response.json() == upstream.body
@@ -302,7 +311,8 @@ async def test_userdelete_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/delete")
     assert response.json() == upstream.body
@@ -318,7 +328,8 @@ async def test_userget_calls_upstream(clients: Clients, upstream: FakeUpstream) 
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/get")
     assert response.json() == upstream.body
@@ -336,7 +347,8 @@ async def test_usergetbyemail_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/getbyemail")
     assert response.json() == upstream.body
@@ -354,7 +366,8 @@ async def test_userlist_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/list")
     assert response.json() == upstream.body
@@ -372,7 +385,8 @@ async def test_userpending_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/pending")
     assert response.json() == upstream.body
@@ -390,7 +404,8 @@ async def test_userpermanentdelete_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/permanentdelete")
     assert response.json() == upstream.body
@@ -408,7 +423,8 @@ async def test_userrevoketoken_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/revoketoken")
     assert response.json() == upstream.body
@@ -426,7 +442,8 @@ async def test_userscheduleforhostlist_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/scheduleforhost/list")
     assert response.json() == upstream.body
@@ -444,7 +461,8 @@ async def test_userssocreate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/ssocreate")
     assert response.json() == upstream.body
@@ -462,7 +480,8 @@ async def test_userupdate_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/update")
     assert response.json() == upstream.body
@@ -480,7 +499,8 @@ async def test_userupdatepassword_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "POST"
     assert request.url.path.startswith("/base/user/updatepassword")
     assert response.json() == upstream.body

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from ..ir import Capability, Setting
 from ..naming import dist_name, env_name, package_name
+from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
 from .context import Context, as_list, text
@@ -30,6 +31,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
     ctx.env_prefix = env_prefix
     binds = lower_binds(ctx)
     consumes = lower_consumes(ctx, binds)
+    aggregates = index_aggregates(ctx)
     taken_ops: set[str] = set()
     exposes = [
         (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
@@ -44,10 +46,14 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         ).lower()
         if kind == "rest":
             factory = "create_app" + suffix
-            rest.append(lower_rest(ctx, binds, consumes, entry, pointer, factory, taken_ops))
+            rest.append(
+                lower_rest(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+            )
         elif kind == "mcp":
             factory = "create_server" + suffix
-            mcp.append(lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops))
+            mcp.append(
+                lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+            )
         else:
             ctx.warning(
                 "NG203",

@@ -123,7 +123,7 @@ def lower_binds(ctx: Context) -> Binds:
         prefix = "/" if match.group(1) == "/" else ""
         path = prefix + match.group("path")
         file_var = f"bind_file_{len(binds.files) + 1}"
-        binds.files.append(BindFile(file_var, path))
+        binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
         for var, source in keys.items():
             fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
             binds.add_env(ctx, str(var), str(var), f"{description} (file {path})", fallback)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..code import Code, call_code, py_str
+from ..code import Code, call_code, py_str, steps_code
+from ..jsonpath import JsonPathError, compile_jsonpath
 from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
@@ -494,6 +495,7 @@ class _OperationLowering:
             fmt = "json"
         self.up.result.formats.add(fmt)
         params = tuple(self.params.values())
+        projection = self._projection()
         return UpstreamOperation(
             key=f"{self.up.namespace}.{text(self.op.get('name'))}",
             name=text(self.op.get("name")),
@@ -508,7 +510,35 @@ class _OperationLowering:
             body=body,
             output_format=fmt,
             idempotent=http_method in IDEMPOTENT,
+            projection=projection,
         )
+
+    def _projection(self) -> Code | None:
+        """Consumed outputParameters (`{name, value: $.path}`): how a step result is projected.
+
+        The catalog idiom `{name: result, value: $.}` alone means "the whole body" and is left
+        out, so that mappings read `$.step.field` as the document's author intended.
+        """
+        pairs: list[str] = []
+        params = [p for p in as_list(self.op.get("outputParameters")) if isinstance(p, dict)]
+        for index, param in enumerate(params):
+            path = param.get("mapping", param.get("value"))
+            name = text(param.get("name"))
+            if not name or not isinstance(path, str) or not path.strip().startswith("$"):
+                continue
+            try:
+                steps = compile_jsonpath(path)
+            except JsonPathError as exc:
+                self.ctx.warning(
+                    "NG104",
+                    f"{exc}; this output parameter is ignored",
+                    (*self.pointer, "outputParameters", index),
+                )
+                continue
+            if steps == () and len(params) == 1:
+                return None
+            pairs.append(f"({py_str(name)}, {steps_code(steps)})")
+        return Code("(" + ", ".join(pairs) + ",)") if pairs else None
 
     def _declared_params(
         self, client_free: list[dict[str, Any]]

@@ -10,6 +10,7 @@ from ..load import Pointer
 from ..naming import env_name, identifier
 from .binds import Binds
 from .consumes import Consumes
+from .aggregates import Aggregates, resolve_ref
 from .context import Context, as_list, text
 from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings
@@ -55,6 +56,7 @@ def lower_mcp(
     pointer: Pointer,
     factory: str,
     taken_ops: set[str],
+    aggregates: Aggregates,
 ) -> McpAdapter:
     """Lower one MCP adapter."""
     namespace = text(entry.get("namespace")) or "mcp"
@@ -92,6 +94,8 @@ def lower_mcp(
         if not isinstance(tool, dict):
             continue
         name = text(tool.get("name"))
+        if not name and text(tool.get("ref")):
+            name = text(tool.get("ref")).split(".", 1)[-1]
         if not name:
             ctx.warning("NG109", "a tool without a `name` is skipped", t_pointer)
             continue
@@ -106,8 +110,13 @@ def lower_mcp(
                 "[A-Za-z0-9_.-]; some MCP clients reject it",
                 (*t_pointer, "name"),
             )
+        resolved = resolve_ref(ctx, aggregates, tool, t_pointer)
+        if resolved is None:
+            continue
+        tool, alias = resolved
         description = text(tool.get("description")) or text(tool.get("label"))
-        wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, Exposure("mcp", namespace))
+        exposure = Exposure("mcp", namespace, alias=alias)
+        wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
         if operation is None:
             continue

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..code import Code, py_str, py_value, reindent
-from ..jsonpath import JsonPathError, Step, compile_jsonpath, is_definite, is_wildcard
+from ..code import Code, py_str, py_value, reindent, steps_code
+from ..jsonpath import JsonPathError, Step, compile_jsonpath, is_definite
 from ..load import Pointer
 from .context import Context, as_list, text
 from .templates import Resolver, placeholders, template_code
@@ -26,14 +26,6 @@ class Shaped:
 
     mapper: Code | None
     schema: Any
-
-
-def steps_code(steps: tuple[Step, ...]) -> str:
-    """A compiled JSONPath as a tuple literal: `("data", STAR, 0)`."""
-    items = ["rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps]
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(items) + ")"
 
 
 class OutputLowering:

@@ -9,6 +9,7 @@ from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from .binds import Binds
 from .consumes import Consumes
+from .aggregates import Aggregates, resolve_ref
 from .context import Context, as_list, text
 from .exposed_auth import lower_exposed_auth
 from .templates import PATH_VARIABLE
@@ -41,6 +42,7 @@ def lower_rest(
     pointer: Pointer,
     factory: str,
     taken_ops: set[str],
+    aggregates: Aggregates,
 ) -> RestAdapter:
     """Lower one REST adapter; operations that cannot be generated are reported and skipped."""
     namespace = text(entry.get("namespace")) or "rest"
@@ -81,14 +83,17 @@ def lower_rest(
                 )
                 continue
             seen.add(route_key)
+            resolved = resolve_ref(ctx, aggregates, op, o_pointer)
+            if resolved is None:
+                continue
+            op, alias = resolved
             name = text(op.get("name")) or snake(f"{method} {doc_path}")
             op_entry = dict(op)
             if resource_params:
                 op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
             description = text(op.get("description")) or text(op.get("label"))
-            wiring = OperationWiring(
-                ctx, binds, consumes, op_entry, o_pointer, Exposure("rest", namespace, variables)
-            )
+            exposure = Exposure("rest", namespace, variables, alias)
+            wiring = OperationWiring(ctx, binds, consumes, op_entry, o_pointer, exposure)
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue

@@ -10,8 +10,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from ..code import Code, py_value
-from ..ir import Call, Input, Operation, UpstreamParam
+from ..code import Code, call_code, py_str, py_value, steps_code
+from ..ir import Call, Input, Operation, Step, UpstreamParam
+from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
 from .binds import Binds
@@ -30,6 +31,7 @@ class Exposure:
     kind: str  # "rest" or "mcp"
     namespace: str
     path_variables: tuple[str, ...] = ()
+    alias: str | None = None  # an aggregate function's namespace, also a `with` prefix
 
 
 class OperationWiring:
@@ -52,7 +54,10 @@ class OperationWiring:
         self.exposure = exposure
         self.inputs: list[Input] = []
         self.taken = {"clients", *RESERVED}
-        self.prefixes = ("rest.", "tools.", "mcp.", f"{exposure.namespace}.")
+        self.prefixes = ("rest.", "tools.", "mcp.", f"{exposure.namespace}.") + (
+            (f"{exposure.alias}.",) if exposure.alias else ()
+        )
+        self.step_names: set[str] = set()
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -65,6 +70,8 @@ class OperationWiring:
             call_field = call_field.get("operation")
         call = text(call_field)
         outputs = output_params(self.entry)
+        if not call and isinstance(self.entry.get("steps"), list):
+            return self._orchestrated(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
         consumed = self.consumes.operations.get(call)
@@ -92,18 +99,128 @@ class OperationWiring:
             http_method=consumed.ir.http_method,
         )
 
+    def _orchestrated(
+        self, py_name: str, description: str, outputs: list[Any]
+    ) -> Operation | None:
+        """`steps` become straight-line code; each result is kept in `context[step-name]`."""
+        raw_steps = [s for s in self.entry["steps"] if isinstance(s, dict)]
+        self.step_names = {text(s.get("name")) for s in raw_steps}
+        declared = as_list(self.entry.get("inputParameters"))
+        if declared:
+            self._declared_inputs(declared)
+        self._path_inputs({})
+        steps: list[Step] = []
+        last: ConsumedOperation | None = None
+        for index, step in enumerate(self.entry["steps"]):
+            pointer = (*self.pointer, "steps", index)
+            if not isinstance(step, dict):
+                continue
+            name = text(step.get("name")) or f"step-{index + 1}"
+            kind = text(step.get("type")) or ("call" if "call" in step else "lookup" if "index" in step else "")
+            if kind == "call":
+                consumed = self.consumes.operations.get(text(step.get("call")))
+                if consumed is None:
+                    if text(step.get("call")).split(".", 1)[0] not in self.consumes.unresolved:
+                        self.pointer, saved = pointer, self.pointer
+                        self._unknown_call(text(step.get("call")))
+                        self.pointer = saved
+                    return None
+                withs = step.get("with") if isinstance(step.get("with"), dict) else {}
+                if not declared:
+                    self._inputs(consumed, withs)
+                args = self._args(consumed, withs)
+                call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
+                steps.append(Step(name, call, None))
+                last = consumed
+            elif kind == "lookup":
+                steps.append(Step(name, None, self._lookup(step, pointer)))
+            else:
+                self.ctx.error(
+                    "NG107",
+                    f"'{kind or 'untyped'}' steps are not generated (supported: call, lookup)",
+                    (*pointer, "type"),
+                    hint="script steps would run document-supplied code; they are not executed",
+                )
+                return None
+        result = self._mappings(as_list(self.entry.get("mappings")))
+        mapper = None
+        if result is None and last is not None and outputs:
+            shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
+            mapper = shaper.shape(outputs, (*self.pointer, "outputParameters")).mapper
+        return Operation(
+            py_name=py_name,
+            description=description,
+            inputs=tuple(self.inputs),
+            call=None,
+            mapper=mapper,
+            mock=None,
+            output_schema=None,
+            http_method=last.ir.http_method if last else "GET",
+            steps=tuple(steps),
+            result=result,
+        )
+
+    def _context_path(self, value: str, pointer: Pointer) -> Code | None:
+        """`$.step-name.a.b` as a lookup into the step results."""
+        try:
+            steps = compile_jsonpath(value)
+        except JsonPathError as exc:
+            self.ctx.error("NG104", str(exc), pointer)
+            return None
+        return Code(f"rt.first(context, {steps_code(steps)})")
+
+    def _lookup(self, step: dict[str, Any], pointer: Pointer) -> Code:
+        index = text(step.get("index"))
+        value = text(step.get("lookupValue"))
+        if index not in self.step_names:
+            self.ctx.error(
+                "NG101",
+                f"lookup index '{index}' names no earlier step",
+                (*pointer, "index"),
+            )
+        found = (
+            self._context_path(value, (*pointer, "lookupValue"))
+            if value.strip().startswith("$")
+            else template_code(value, self.resolve)
+        )
+        fields = tuple(str(f) for f in as_list(step.get("outputParameters")))
+        return call_code(
+            "rt.lookup",
+            [
+                f"context.get({py_str(index)})",
+                py_str(text(step.get("match"))),
+                found or "None",
+                py_value(fields),
+            ],
+        )
+
+    def _mappings(self, mappings: list[Any]) -> Code | None:
+        """`mappings` (dotted `targetName`s) as one nested dict literal over the step results."""
+        tree: dict[str, Any] = {}
+        for index, mapping in enumerate(mappings):
+            if not isinstance(mapping, dict):
+                continue
+            target = text(mapping.get("targetName"))
+            value = text(mapping.get("value"))
+            pointer = (*self.pointer, "mappings", index, "value")
+            expr = (
+                self._context_path(value, pointer)
+                if value.strip().startswith("$")
+                else template_code(value, self.resolve)
+            )
+            node = tree
+            *parents, leaf = target.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = expr or Code("None")
+        return Code(py_value(tree)) if tree else None
+
     def _without_call(
         self, py_name: str, description: str, outputs: list[Any]
     ) -> Operation | None:
-        for key in ("steps", "ref"):
-            if key in self.entry:
-                self.ctx.error(
-                    "NG107",
-                    f"'{key}' ({'orchestration' if key == 'steps' else 'aggregate reference'}) "
-                    "is not generated yet",
-                    (*self.pointer, key),
-                )
-                return None
+        if "ref" in self.entry:
+            self.ctx.error("NG107", "a `ref` that names no aggregate function", (*self.pointer, "ref"))
+            return None
         if not any(isinstance(p, dict) and "value" in p for p in outputs):
             self.ctx.warning(
                 "NG107",
@@ -295,7 +412,11 @@ class OperationWiring:
     # -- arguments -------------------------------------------------------------------------
 
     def resolve(self, name: str) -> Code | None:
-        """A placeholder on the exposed side: a caller input, else a bound variable."""
+        """A placeholder on the exposed side: a caller input, a step result, else a bind."""
+        head, _, rest = name.partition(".")
+        if head in self.step_names:
+            path = tuple(p for p in rest.split(".") if p)
+            return Code(f"rt.first(context, {steps_code((head, *path))})")
         for prefix in self.prefixes:
             if name.startswith(prefix):
                 name = name[len(prefix) :]

@@ -38,7 +38,8 @@ async def test_list_ships_2_calls_upstream(
             {},
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/ships")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]

@@ -77,7 +77,8 @@ async def test_list_ships_calls_upstream(
             },
         )
     assert response.status_code == 200, response.text
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/ships")
     assert response.json() == upstream.body

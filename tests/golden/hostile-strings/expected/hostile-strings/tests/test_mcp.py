@@ -51,7 +51,8 @@ async def test_get_thing_2_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/things/")
     assert json.loads(result.content[0].text) == upstream.body  # type: ignore[union-attr]

@@ -58,7 +58,8 @@ async def test_list_ships_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/ships")
 
@@ -74,7 +75,8 @@ async def test_get_ship_calls_upstream(
             },
         )
     assert not result.is_error, result.content
-    (request,) = upstream.requests
+    assert len(upstream.requests) == 1
+    request = upstream.requests[0]
     assert request.method == "GET"
     assert request.url.path.startswith("/base/ships/")
 

@@ -182,6 +182,28 @@ def items_of(value: Any, steps: Sequence[Step]) -> list[Any]:
     return nodes[0] if isinstance(nodes[0], list) else [nodes[0]]
 
 
+def lookup(items: Any, match: str, value: Any, fields: Sequence[str]) -> Any:
+    """The element of `items` whose `match` field equals `value`, projected to `fields`.
+
+    A list `value` gives the list of matches, one per value found. No match gives `None`.
+    """
+    candidates = (
+        [item for item in items if isinstance(item, dict)]
+        if isinstance(items, list)
+        else []
+    )
+
+    def find(wanted: Any) -> Any:
+        for item in candidates:
+            if text(item.get(match)) == text(wanted):
+                return {field: item.get(field) for field in fields} if fields else item
+        return None
+
+    if isinstance(value, list):
+        return [found for found in map(find, value) if found is not None]
+    return find(value)
+
+
 def coerce(value: Any, json_type: str) -> Any:
     """A string from a text format (XML, CSV) converted to the declared scalar type if it can be."""
     if not isinstance(value, str):
@@ -245,6 +267,32 @@ class UpstreamResponse:
     content: bytes
     media_type: str | None
     decode: Callable[[bytes], Any]
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx status."""
+        return 200 <= self.status < 300
+
+    def data(self, fields: Sequence[tuple[str, Sequence[Step]]] = ()) -> Any:
+        """A step's result: the converted body (`None` if it is not readable), projected.
+
+        `fields` are the consumed operation's outputParameters: an object result becomes
+        `{name: value}`, each element of an array result is augmented with them (engine rule).
+        """
+        try:
+            value = self.decode(self.content)
+        except (ValueError, RecursionError):
+            return None
+        if not fields:
+            return value
+        if not isinstance(value, list):
+            return {name: first(value, path) for name, path in fields}
+        augmented = []
+        for item in value:
+            if isinstance(item, dict):
+                item = {**item, **{name: first(item, path) for name, path in fields}}
+            augmented.append(item)
+        return augmented
 
     def outcome(self, mapper: Callable[[Any], Any] | None = None) -> Outcome:
         """Mirror the status; map a 2xx body, pass any other body through unchanged."""
@@ -606,8 +654,13 @@ class EnvReader:
             return tuple(default)
         return tuple(item.strip() for item in raw.split(",") if item.strip())
 
-    def bind_file(self, path: str) -> dict[str, str]:
-        """The flat map of a `binds` file (JSON, or YAML by extension), relative to the cwd."""
+    def bind_file(self, path: str, names: Sequence[str]) -> dict[str, str]:
+        """The flat map of a `binds` file (JSON, or YAML by extension), relative to the cwd.
+
+        The file is not read when the environment already sets every variable it provides.
+        """
+        if all(self.environ.get(name) for name in names):
+            return {}
         try:
             raw = Path(path).read_text(encoding="utf-8")
             if path.endswith((".yaml", ".yml")):
