@@ -69,6 +69,7 @@ class UpstreamParam:
     json_type: str | None
     description: str
     is_body: bool = False
+    location: str = "query"  # where the upstream receives it: path, query, header, cookie, body
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class Input:
     description: str
     required: bool
     pattern: str | None = None
+    body_path: tuple[str | int, ...] | None = None  # REST "body-path": JSONPath into the body
 
     @property
     def annotation(self) -> str:

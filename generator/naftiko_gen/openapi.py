@@ -129,6 +129,9 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
 def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:
     whole = [i for i in inputs if i.location == "body"]
     fields = [i for i in inputs if i.location == "body-field"]
+    if any(i.location == "body-path" for i in inputs):
+        schema = {"type": "object", "description": "Inputs are read from this JSON document."}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
     if whole:
         item = whole[0]
         return {

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from . import testdata, versions
-from .code import Code, call_code, comment_text, json_text, py_value, reindent
+from .code import Code, call_code, comment_text, json_text, py_value, reindent, steps_code
 from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
 from .openapi import openapi_document
 
@@ -190,6 +190,7 @@ def environment() -> jinja2.Environment:
         rest_source=_rest_source,
         route_set=_route_set,
         projection=_projection,
+        steps=steps_code,
     )
     return env
 
@@ -205,7 +206,8 @@ def _fastapi_names(capability: Capability) -> list[str]:
     names = {"Depends", "FastAPI", "Request"}
     for adapter in capability.rest:
         for route in adapter.routes:
-            names.update(_rest_source(i).split("(", 1)[0] for i in route.operation.inputs)
+            for item in route.operation.inputs:
+                names.add("Body" if item.body_path else _rest_source(item).split("(", 1)[0])
     return sorted(names)
 
 

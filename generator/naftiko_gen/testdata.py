@@ -184,6 +184,12 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
                 body = value
             elif item.location == "body-field":
                 fields[item.name] = value
+            elif item.location == "body-path" and item.body_path:
+                node = fields
+                *parents, leaf = item.body_path
+                for step in parents:
+                    node = node.setdefault(str(step), {})
+                node[str(leaf)] = value
         cases.append(
             Case(
                 name=operation.py_name,

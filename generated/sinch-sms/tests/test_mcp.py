@@ -33,9 +33,15 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
                 "type": "string",
                 "description": "The service plan ID",
             },
-            "from": {},
-            "to": {},
-            "body": {},
+            "from": {
+                "type": "string",
+            },
+            "to": {
+                "type": "string",
+            },
+            "body": {
+                "type": "object",
+            },
         },
         "required": [
             "service_plan_id",
@@ -92,12 +98,8 @@ async def test_send_sms_batch_calls_upstream(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": {
-                    "key": "value",
-                },
-                "to": {
-                    "key": "value",
-                },
+                "from": "sample-from-",
+                "to": "sample-to",
                 "body": {
                     "key": "value",
                 },
@@ -175,12 +177,8 @@ async def test_upstream_error_is_a_tool_error(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": {
-                    "key": "value",
-                },
-                "to": {
-                    "key": "value",
-                },
+                "from": "sample-from-",
+                "to": "sample-to",
                 "body": {
                     "key": "value",
                 },

@@ -27,6 +27,7 @@ JSON_TYPES = {
 }
 CALLER_PREFIXES = ("rest.", "tools.", "mcp.")
 FORMATS = frozenset({"json", "yaml", "xml", "csv", "tsv", "psv", "html", "markdown"})
+UNSUPPORTED_FORMATS = frozenset({"protobuf", "avro"})
 
 
 @dataclass(slots=True)
@@ -408,6 +409,7 @@ class _OperationLowering:
         required: bool,
         declared: dict[str, Any] | None = None,
         body: bool = False,
+        location: str = "query",
     ) -> Code:
         """The keyword parameter for a caller-supplied value, created on first use."""
         key = normalized(name)
@@ -429,6 +431,7 @@ class _OperationLowering:
                 json_type=json_type if json_type in JSON_TYPES else None,
                 description=text(declared.get("description")),
                 is_body=body,
+                location="body" if body else location,
             )
         return Code(self.params[key].py_name)
 
@@ -478,7 +481,9 @@ class _OperationLowering:
                     text(param.get("value")), lambda n, p=pointer: self.resolve(n, p)
                 )
             else:
-                value = self.kwarg(name, required=param.get("required") is True, declared=param)
+                value = self.kwarg(
+                    name, required=param.get("required") is True, declared=param, location=where
+                )
             target = {"query": query, "header": headers, "cookie": cookies}.get(where)
             if target is None:
                 self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
@@ -486,10 +491,16 @@ class _OperationLowering:
             target.append((name, value))
         body = self._body(body_params)
         fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
-        if fmt not in FORMATS:
+        if fmt in UNSUPPORTED_FORMATS:
             self.ctx.warning(
                 "NG201",
-                f"outputRawFormat '{fmt}' is not supported; responses are returned as received",
+                f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
+                (*self.pointer, "outputRawFormat"),
+            )
+        elif fmt not in FORMATS:
+            self.ctx.warning(
+                "NG201",
+                f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
                 (*self.pointer, "outputRawFormat"),
             )
             fmt = "json"
@@ -573,7 +584,9 @@ class _OperationLowering:
             elif self.up.binds.lookup(name):
                 value = Code("self.settings." + str(self.up.binds.lookup(name)))
             else:
-                value = self.kwarg(name, required=True, declared={**param, "required": True})
+                value = self.kwarg(
+                    name, required=True, declared={**param, "required": True}, location="path"
+                )
             parts.append(Code(f"rt.segment({value})"))
             pos = match.end()
         if pos < len(path):
@@ -618,12 +631,15 @@ class _OperationLowering:
                 "xml": "application/xml",
                 "sparql": "application/sparql-query",
             }[kind]
-            code = template_code(text(data), lambda n: self.resolve(n, pointer))
+            escape = "rt.xml_text" if kind == "xml" else None
+            code = template_code(text(data), lambda n: self.resolve(n, pointer), escape=escape)
             return Body("content", code, media)
         if kind == "formUrlEncoded":
             if isinstance(data, dict):
                 return Body("form", self._json_value(data, pointer))
-            code = template_code(text(data), lambda n: self.resolve(n, pointer))
+            code = template_code(
+                text(data), lambda n: self.resolve(n, pointer), escape="rt.form_value"
+            )
             return Body("content", code, "application/x-www-form-urlencoded")
         if kind == "multipartForm":
             parts = []
@@ -663,7 +679,12 @@ class _OperationLowering:
             if match.start() > pos:
                 pieces.append(py_str(template[pos : match.start()]))
             value = self.resolve(match.group(1), pointer) or Code("None")
-            pieces.append(f"rt.json_fragment({value})")
+            # Inside quotes the value is string content; elsewhere it is a JSON value.
+            quoted = template[match.start() - 1 : match.start()] == '"' and (
+                template[match.end() : match.end() + 1] == '"'
+            )
+            helper = "rt.json_string_content" if quoted else "rt.json_fragment"
+            pieces.append(f"{helper}({value})")
             pos = match.end()
         if pos < len(template):
             pieces.append(py_str(template[pos:]))

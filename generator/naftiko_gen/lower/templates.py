@@ -38,17 +38,25 @@ def placeholders(text: str) -> list[str]:
     return [name for name, is_var in split(text) if is_var]
 
 
-def template_code(text: str, resolve: Resolver) -> Code:
-    """A Python expression for `text`; unresolvable placeholders render as empty text."""
+def template_code(text: str, resolve: Resolver, *, escape: str | None = None) -> Code:
+    """A Python expression for `text`; unresolvable placeholders render as empty text.
+
+    `escape` names a runtime function applied to each value inserted into a longer text
+    (`rt.xml_text` for XML, `rt.form_value` for a form body), so a value cannot change the
+    structure around it.
+    """
     parts = split(text)
     if not parts:
         return Code(py_str(""))
-    if len(parts) == 1 and parts[0][1]:
+    if len(parts) == 1 and parts[0][1] and escape is None:
         return resolve(parts[0][0]) or Code(py_str(""))
     if not any(is_var for _, is_var in parts):
         return Code(py_str(text))
-    pieces = [
-        (resolve(value) or Code(py_str(""))) if is_var else Code(py_str(value))
-        for value, is_var in parts
-    ]
+    pieces: list[str] = []
+    for value, is_var in parts:
+        if not is_var:
+            pieces.append(py_str(value))
+            continue
+        code = resolve(value) or Code(py_str(""))
+        pieces.append(f"{escape}({code})" if escape else code)
     return call_code("rt.join_text", pieces)

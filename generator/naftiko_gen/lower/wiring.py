@@ -12,7 +12,7 @@ from typing import Any
 
 from ..code import Code, call_code, py_str, py_value, steps_code
 from ..ir import Call, Input, Operation, Step, UpstreamParam
-from ..jsonpath import JsonPathError, compile_jsonpath
+from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
 from .binds import Binds
@@ -273,6 +273,7 @@ class OperationWiring:
         *,
         required: bool,
         pattern: str | None = None,
+        body_path: tuple[str | int, ...] | None = None,
     ) -> Input:
         if json_type is None and location in ("path", "query", "header", "cookie"):
             json_type = "string"
@@ -290,6 +291,7 @@ class OperationWiring:
             description=description,
             required=required,
             pattern=pattern,
+            body_path=body_path,
         )
         self.inputs.append(item)
         return item
@@ -314,6 +316,10 @@ class OperationWiring:
             value = param.get("value")
             if isinstance(value, str) and value and not value.startswith("$"):
                 continue  # a constant override, not something the caller sends
+            body_path = None
+            if where == "body-field" and isinstance(value, str) and value.startswith("$"):
+                where = "body-path"
+                body_path = self._body_path(value, (*self.pointer, "inputParameters", index))
             json_type = text(param.get("type")) or None
             default_required = where == "path" or self.exposure.kind == "mcp"
             self._add_input(
@@ -323,7 +329,20 @@ class OperationWiring:
                 text(param.get("description")),
                 required=bool(param.get("required", default_required)) or where == "path",
                 pattern=text(param.get("pattern")) or None,
+                body_path=body_path,
             )
+
+    def _body_path(self, value: str, pointer: Pointer) -> tuple[str | int, ...] | None:
+        """A REST input read from the JSON request body at a definite JSONPath (engine rule)."""
+        try:
+            steps = compile_jsonpath(value)
+        except JsonPathError as exc:
+            self.ctx.error("NG104", str(exc), (*pointer, "value"))
+            return None
+        if not is_definite(steps):
+            self.ctx.error("NG104", f"'{value}' must select one value", (*pointer, "value"))
+            return None
+        return steps
 
     def _path_inputs(self, described: dict[str, UpstreamParam]) -> None:
         for variable in self.exposure.path_variables:
@@ -365,8 +384,9 @@ class OperationWiring:
         else:
             location = "query"
         json_type = source.json_type if source else None
-        if source is not None and source.is_body and json_type is None and source.name == "body":
-            json_type = "object"
+        if source is not None and json_type is None:
+            # A whole `body` is a JSON object; anything sent as text is a string (§4).
+            json_type = "object" if source.name == "body" else None if source.is_body else "string"
         self._add_input(
             name,
             location,

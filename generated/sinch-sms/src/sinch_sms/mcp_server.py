@@ -37,9 +37,15 @@ TOOLS: tuple[types.Tool, ...] = (
                     "type": "string",
                     "description": "The service plan ID",
                 },
-                "from": {},
-                "to": {},
-                "body": {},
+                "from": {
+                    "type": "string",
+                },
+                "to": {
+                    "type": "string",
+                },
+                "body": {
+                    "type": "object",
+                },
             },
             "required": [
                 "service_plan_id",

@@ -26,8 +26,12 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["get-thing"].input_schema == {
         "type": "object",
         "properties": {
-            "id": {},
-            "q'\"uery": {},
+            "id": {
+                "type": "string",
+            },
+            "q'\"uery": {
+                "type": "string",
+            },
         },
         "required": [
             "id",
@@ -42,12 +46,8 @@ async def test_get_thing_2_calls_upstream(
         result = await client.call_tool(
             "get-thing",
             {
-                "id": {
-                    "key": "value",
-                },
-                "q'\"uery": {
-                    "key": "value",
-                },
+                "id": "sample-id",
+                "q'\"uery": "sample-q-uery",
             },
         )
     assert not result.is_error, result.content
@@ -66,12 +66,8 @@ async def test_upstream_error_is_a_tool_error(
         result = await client.call_tool(
             "get-thing",
             {
-                "id": {
-                    "key": "value",
-                },
-                "q'\"uery": {
-                    "key": "value",
-                },
+                "id": "sample-id",
+                "q'\"uery": "sample-q-uery",
             },
         )
     assert result.is_error

@@ -34,8 +34,12 @@ TOOLS: tuple[types.Tool, ...] = (
         input_schema={
             "type": "object",
             "properties": {
-                "id": {},
-                "q'\"uery": {},
+                "id": {
+                    "type": "string",
+                },
+                "q'\"uery": {
+                    "type": "string",
+                },
             },
             "required": [
                 "id",

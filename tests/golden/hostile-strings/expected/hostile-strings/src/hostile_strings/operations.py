@@ -39,8 +39,8 @@ def shape_get_thing(body: Any) -> Any:
 async def get_thing_2(
     clients: Clients,
     *,
-    id: Any,
-    q_uery: Any | None = None,
+    id: str,
+    q_uery: str | None = None,
 ) -> rt.Outcome:
     """Tool ''' description / with ${x} {{y}}"""
     response = await clients.hostile.get_thing(

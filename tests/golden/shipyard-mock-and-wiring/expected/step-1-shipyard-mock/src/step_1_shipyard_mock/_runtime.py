@@ -99,10 +99,26 @@ def join_text(*parts: Any) -> str:
 
 
 def json_fragment(value: Any) -> str:
-    """A value inside a raw JSON text template: strings escaped (the quotes are the template's)."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)[1:-1]
+    """A value where a raw JSON text template expects a JSON value (a bare placeholder)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def json_string_content(value: Any) -> str:
+    """A value between quotes of a raw JSON template: escaped string content, absent → empty."""
+    return json.dumps(text(value), ensure_ascii=False)[1:-1]
+
+
+def xml_text(value: Any) -> str:
+    """A value inside an XML template, escaped so it cannot add or close elements."""
+    escaped = (
+        text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+    return escaped.replace('"', "&quot;").replace("'", "&apos;")
+
+
+def form_value(value: Any) -> str:
+    """A value inside a form-urlencoded template, encoded so it cannot add fields."""
+    return quote(text(value), safe="")
 
 
 def segment(value: Any) -> str:
