@@ -64,7 +64,7 @@ class Case:
     upstream_method: str | None
     upstream_prefix: str
     passthrough: bool
-    required: tuple[str, ...]
+    required: tuple[str, ...] = ()
     method: str = ""
     url: str = ""
     params: dict[str, Any] = field(default_factory=dict)
@@ -143,6 +143,22 @@ def credentials(
     return {scheme["name"]: values[0]}, {}
 
 
+def _case(capability: Capability, operation: Operation, **request: Any) -> Case:
+    """A case for `operation` with the given request, and what the fake upstream must see."""
+    method, prefix, passthrough, headers, content = _expectation(capability, operation)
+    return Case(
+        name=operation.py_name,
+        expectation="calls_upstream" if method else "answers_mock",
+        upstream_method=method,
+        upstream_prefix=prefix,
+        passthrough=passthrough,
+        upstream_headers=headers,
+        upstream_content=content,
+        upstream_calls=_calls(operation),
+        **request,
+    )
+
+
 def _calls(operation: Operation) -> int:
     """How many upstream requests one call of the operation makes."""
     return 1 if operation.call else sum(1 for step in operation.steps if step.call)
@@ -166,7 +182,6 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
         operation = route.operation
         if not _testable(operation):
             continue
-        method, prefix, passthrough, headers, content = _expectation(capability, operation)
         url = route.path
         params: dict[str, Any] = dict(auth_params)
         sent_headers: dict[str, str] = dict(auth_headers)
@@ -191,21 +206,14 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
                     node = node.setdefault(str(step), {})
                 node[str(leaf)] = value
         cases.append(
-            Case(
-                name=operation.py_name,
-                expectation="calls_upstream" if method else "answers_mock",
-                upstream_method=method,
-                upstream_prefix=prefix,
-                passthrough=passthrough,
-                required=(),
+            _case(
+                capability,
+                operation,
                 method=route.method,
                 url=url,
                 params=params,
                 headers=sent_headers,
                 json=fields or body,
-                upstream_headers=headers,
-                upstream_content=content,
-                upstream_calls=_calls(operation),
             )
         )
     return cases
@@ -218,20 +226,13 @@ def tool_cases(capability: Capability, adapter: McpAdapter) -> list[Case]:
         operation = tool.operation
         if not _testable(operation):
             continue
-        method, prefix, passthrough, headers, content = _expectation(capability, operation)
         cases.append(
-            Case(
-                name=operation.py_name,
-                expectation="calls_upstream" if method else "answers_mock",
-                upstream_method=method,
-                upstream_prefix=prefix,
-                passthrough=passthrough,
+            _case(
+                capability,
+                operation,
                 required=tuple(i.name for i in operation.inputs if i.required),
                 tool=tool.name,
                 arguments={i.name: sample(i) for i in operation.inputs},
-                upstream_headers=headers,
-                upstream_content=content,
-                upstream_calls=_calls(operation),
             )
         )
     return cases
