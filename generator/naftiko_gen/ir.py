@@ -245,6 +245,40 @@ class Tool:
 
 
 @dataclass(frozen=True, slots=True)
+class McpResource:
+    """An MCP resource read through an upstream call; `{x}` in its URI makes it a template."""
+
+    name: str
+    title: str | None
+    uri: str
+    description: str
+    mime_type: str
+    variables: tuple[str, ...]
+    operation: Operation
+
+
+@dataclass(frozen=True, slots=True)
+class PromptArgument:
+    """An argument of an MCP prompt."""
+
+    name: str
+    title: str | None
+    description: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class McpPrompt:
+    """An MCP prompt: messages whose `{{argument}}` placeholders are filled on prompts/get."""
+
+    name: str
+    title: str | None
+    description: str
+    arguments: tuple[PromptArgument, ...]
+    messages: tuple[tuple[str, str], ...]  # (role, content template)
+
+
+@dataclass(frozen=True, slots=True)
 class McpAdapter:
     """An exposed `mcp` adapter: one low-level MCP server."""
 
@@ -258,6 +292,8 @@ class McpAdapter:
     description: str
     tools: tuple[Tool, ...]
     auth: ExposedAuth | None = None
+    resources: tuple[McpResource, ...] = ()
+    prompts: tuple[McpPrompt, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,6 +191,7 @@ def environment() -> jinja2.Environment:
         route_set=_route_set,
         projection=_projection,
         steps=steps_code,
+        zip_values=lambda names, value: [(name, value) for name in names],
     )
     return env
 
@@ -198,6 +199,7 @@ def environment() -> jinja2.Environment:
 def _operations(capability: Capability) -> list[Operation]:
     ops = [route.operation for adapter in capability.rest for route in adapter.routes]
     ops += [tool.operation for adapter in capability.mcp for tool in adapter.tools]
+    ops += [r.operation for adapter in capability.mcp for r in adapter.resources]
     return ops
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..ir import Hints, Input, McpAdapter, Setting, Tool
+from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgument, Setting, Tool
 from ..load import Pointer
 from ..naming import env_name, identifier
 from .binds import Binds
@@ -139,6 +139,8 @@ def lower_mcp(
         )
     elif not stdio:
         auth = lower_exposed_auth(ctx, binds, entry, pointer)
+    resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops)
+    prompts = _prompts(ctx, entry, pointer)
     return McpAdapter(
         namespace=namespace,
         factory=factory,
@@ -150,7 +152,94 @@ def lower_mcp(
         description=text(entry.get("description")),
         tools=tuple(tools),
         auth=auth,
+        resources=resources,
+        prompts=prompts,
     )
+
+
+def _resources(
+    ctx: Context,
+    binds: Binds,
+    consumes: Consumes,
+    entry: dict[str, Any],
+    pointer: Pointer,
+    namespace: str,
+    taken_ops: set[str],
+) -> tuple[McpResource, ...]:
+    """Call-backed resources; a `{x}` in the URI is a variable passed to the call."""
+    resources = []
+    for index, resource in enumerate(as_list(entry.get("resources"))):
+        r_pointer = (*pointer, "resources", index)
+        if not isinstance(resource, dict) or not text(resource.get("uri")):
+            continue
+        if "location" in resource:
+            ctx.warning(
+                "NG201",
+                "file-backed resources (`location`) are not served; this resource is skipped",
+                (*r_pointer, "location"),
+            )
+            continue
+        uri = text(resource["uri"])
+        variables = tuple(re.findall(r"\{([^{}/]+)\}", uri))
+        name = text(resource.get("name")) or uri
+        exposure = Exposure("mcp", namespace, variables)
+        wiring = OperationWiring(ctx, binds, consumes, resource, r_pointer, exposure)
+        operation = wiring.run(identifier(f"resource {name}", taken_ops), text(resource.get("description")))
+        if operation is None:
+            continue
+        resources.append(
+            McpResource(
+                name=name,
+                title=text(resource.get("label")) or None,
+                uri=uri,
+                description=text(resource.get("description")),
+                mime_type=text(resource.get("mimeType")) or "application/json",
+                variables=variables,
+                operation=operation,
+            )
+        )
+    return tuple(resources)
+
+
+def _prompts(ctx: Context, entry: dict[str, Any], pointer: Pointer) -> tuple[McpPrompt, ...]:
+    """Inline prompt templates (file-backed prompts are reported and skipped)."""
+    prompts = []
+    for index, prompt in enumerate(as_list(entry.get("prompts"))):
+        p_pointer = (*pointer, "prompts", index)
+        if not isinstance(prompt, dict) or not text(prompt.get("name")):
+            continue
+        if "location" in prompt:
+            ctx.warning(
+                "NG201",
+                "file-backed prompts (`location`) are not served; this prompt is skipped",
+                (*p_pointer, "location"),
+            )
+            continue
+        arguments = tuple(
+            PromptArgument(
+                name=text(arg.get("name")),
+                title=text(arg.get("label")) or None,
+                description=text(arg.get("description")),
+                required=arg.get("required", True) is not False,
+            )
+            for arg in as_list(prompt.get("arguments"))
+            if isinstance(arg, dict) and text(arg.get("name"))
+        )
+        messages = tuple(
+            ("assistant" if text(m.get("role")) == "assistant" else "user", text(m.get("content")))
+            for m in as_list(prompt.get("template"))
+            if isinstance(m, dict)
+        )
+        prompts.append(
+            McpPrompt(
+                name=text(prompt["name"]),
+                title=text(prompt.get("label")) or None,
+                description=text(prompt.get("description")),
+                arguments=arguments,
+                messages=messages,
+            )
+        )
+    return tuple(prompts)
 
 
 def _hints(declared: Any, method: str) -> Hints:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import jsonschema
 import mcp_types as types
@@ -25,6 +26,236 @@ from .upstream import Clients
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Clients, Mapping[str, Any]], Awaitable[rt.Outcome]]
+Reader = Callable[[Clients, Mapping[str, str]], Awaitable[rt.Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource read through an upstream call; a `{x}` in the URI makes it a template."""
+
+    uri: str
+    name: str
+    title: str | None
+    description: str
+    mime_type: str
+    read: Reader
+
+    @property
+    def template(self) -> bool:
+        """Whether the URI has variables (listed by resources/templates/list)."""
+        return "{" in self.uri
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A prompt and its messages: (role, text with double-brace argument placeholders)."""
+
+    definition: types.Prompt
+    messages: tuple[tuple[Literal["user", "assistant"], str], ...]
+
+
+class Catalog:
+    """What one server offers: tools (with validators and handlers), resources and prompts."""
+
+    def __init__(
+        self,
+        tools: tuple[types.Tool, ...],
+        handlers: dict[str, Handler],
+        resources: tuple[Resource, ...],
+        prompts: tuple[Prompt, ...],
+    ) -> None:
+        self.tools = {tool.name: tool for tool in tools}
+        self.handlers = handlers
+        self.resources = resources
+        self.prompts = {prompt.definition.name: prompt for prompt in prompts}
+        self.validators = {
+            tool.name: jsonschema.Draft202012Validator(tool.input_schema)
+            for tool in tools
+        }
+
+    async def call(
+        self, clients: Clients, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        """Validate the arguments, run the tool and report failures as `isError` results."""
+        tool = self.tools.get(params.name)
+        if tool is None:
+            raise MCPError(-32602, f"Unknown tool: {params.name}")
+        arguments = params.arguments or {}
+        problems = [
+            f"{'/'.join(map(str, e.absolute_path)) or 'arguments'}: {e.message}"
+            for e in self.validators[tool.name].iter_errors(arguments)
+        ]
+        if problems:
+            return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        try:
+            outcome = await self.handlers[tool.name](clients, arguments)
+        except rt.CapabilityError as exc:
+            return failure(f"{exc.title}: {exc.detail}")
+        except Exception:
+            logger.exception("tool %s failed", tool.name)
+            return failure("internal error while running the tool")
+        structured = None
+        if (
+            tool.output_schema is not None
+            and outcome.ok
+            and isinstance(outcome.body, dict)
+        ):
+            structured = outcome.body
+        content: list[types.ContentBlock] = []
+        if not outcome.empty:
+            content.append(types.TextContent(text=outcome.text()))
+        return types.CallToolResult(
+            content=content,
+            structured_content=structured,
+            is_error=outcome.status >= 400,
+        )
+
+    async def read(self, clients: Clients, uri: str) -> types.ReadResourceResult:
+        """Read the resource `uri` names; failures are JSON-RPC errors."""
+        for resource in self.resources:
+            variables = rt.match_uri(resource.uri, uri)
+            if variables is None:
+                continue
+            try:
+                outcome = await resource.read(clients, variables)
+            except KeyError as exc:
+                raise MCPError(
+                    -32602, f"the resource needs a value for {exc}"
+                ) from None
+            except rt.CapabilityError as exc:
+                raise MCPError(-32603, f"{exc.title}: {exc.detail}") from None
+            if outcome.status >= 400:
+                raise MCPError(-32603, f"the upstream answered {outcome.status}")
+            contents = types.TextResourceContents(
+                uri=uri, mime_type=resource.mime_type, text=outcome.text()
+            )
+            return types.ReadResourceResult(contents=[contents])
+        raise MCPError(-32602, f"Unknown resource URI: {uri}")
+
+    def prompt(self, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        """The prompt's messages with the arguments filled in."""
+        prompt = self.prompts.get(params.name)
+        if prompt is None:
+            raise MCPError(-32602, f"Unknown prompt: {params.name}")
+        arguments = params.arguments or {}
+        messages = [
+            types.PromptMessage(
+                role=role,
+                content=types.TextContent(text=rt.fill_prompt(text, arguments)),
+            )
+            for role, text in prompt.messages
+        ]
+        return types.GetPromptResult(
+            description=prompt.definition.description, messages=messages
+        )
+
+
+def failure(message: str) -> types.CallToolResult:
+    """A tool result that reports an error to the model."""
+    return types.CallToolResult(
+        content=[types.TextContent(text=message)], is_error=True
+    )
+
+
+def build_server(
+    name: str, instructions: str, catalog: Catalog, clients: Clients
+) -> Server[Any]:
+    """A low-level server answering from `catalog`; resources and prompts only if it has any."""
+    Context = ServerRequestContext[Any, Any]
+    Paginated = types.PaginatedRequestParams | None
+
+    async def list_tools(ctx: Context, params: Paginated) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=list(catalog.tools.values()))
+
+    async def call_tool(
+        ctx: Context, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        return await catalog.call(clients, params)
+
+    async def list_resources(
+        ctx: Context, params: Paginated
+    ) -> types.ListResourcesResult:
+        listed = [
+            types.Resource(
+                uri=r.uri,
+                name=r.name,
+                title=r.title,
+                description=r.description,
+                mime_type=r.mime_type,
+            )
+            for r in catalog.resources
+            if not r.template
+        ]
+        return types.ListResourcesResult(resources=listed)
+
+    async def list_resource_templates(
+        ctx: Context, params: Paginated
+    ) -> types.ListResourceTemplatesResult:
+        listed = [
+            types.ResourceTemplate(
+                uri_template=r.uri,
+                name=r.name,
+                title=r.title,
+                description=r.description,
+                mime_type=r.mime_type,
+            )
+            for r in catalog.resources
+            if r.template
+        ]
+        return types.ListResourceTemplatesResult(resource_templates=listed)
+
+    async def read_resource(
+        ctx: Context, params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        return await catalog.read(clients, params.uri)
+
+    async def list_prompts(ctx: Context, params: Paginated) -> types.ListPromptsResult:
+        return types.ListPromptsResult(
+            prompts=[prompt.definition for prompt in catalog.prompts.values()]
+        )
+
+    async def get_prompt(
+        ctx: Context, params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return catalog.prompt(params)
+
+    has_resources = bool(catalog.resources)
+    has_prompts = bool(catalog.prompts)
+    return Server(
+        name,
+        version="1.0.0",
+        instructions=instructions or None,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources if has_resources else None,
+        on_list_resource_templates=list_resource_templates if has_resources else None,
+        on_read_resource=read_resource if has_resources else None,
+        on_list_prompts=list_prompts if has_prompts else None,
+        on_get_prompt=get_prompt if has_prompts else None,
+    )
+
+
+def http_app(
+    server: Server[Any],
+    host: str,
+    allowed_hosts: tuple[str, ...],
+    allowed_origins: tuple[str, ...],
+) -> Starlette:
+    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
+    local = ["localhost", "127.0.0.1", "[::1]"]
+    if host not in ("0.0.0.0", "::", *local):
+        local.append(host)
+    security = TransportSecuritySettings(
+        allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
+        allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
+    )
+    return server.streamable_http_app(
+        stateless_http=True,
+        json_response=True,
+        transport_security=security,
+        host=host,
+    )
+
 
 TOOLS: tuple[types.Tool, ...] = (
     types.Tool(
@@ -77,7 +308,12 @@ def create_server(clients: Clients) -> Server[Any]:
     return build_server(
         "hostile-mcp",
         "Instructions with \"\"\" and '''",
-        ToolSet(TOOLS, HANDLERS),
+        Catalog(
+            TOOLS,
+            HANDLERS,
+            (),
+            (),
+        ),
         clients,
     )
 
@@ -92,107 +328,3 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.hostile_mcp_allowed_origins,
     )
     return app
-
-
-class ToolSet:
-    """The tools of one server: their definitions, argument validators and handlers."""
-
-    def __init__(
-        self, tools: tuple[types.Tool, ...], handlers: dict[str, Handler]
-    ) -> None:
-        self.tools = {tool.name: tool for tool in tools}
-        self.handlers = handlers
-        self.validators = {
-            tool.name: jsonschema.Draft202012Validator(tool.input_schema)
-            for tool in tools
-        }
-
-    async def call(
-        self, clients: Clients, params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
-        """Validate the arguments, run the tool and report failures as `isError` results."""
-        tool = self.tools.get(params.name)
-        if tool is None:
-            raise MCPError(-32602, f"Unknown tool: {params.name}")
-        arguments = params.arguments or {}
-        problems = [
-            f"{'/'.join(map(str, e.absolute_path)) or 'arguments'}: {e.message}"
-            for e in self.validators[tool.name].iter_errors(arguments)
-        ]
-        if problems:
-            return failure("invalid arguments: " + "; ".join(sorted(problems)))
-        try:
-            outcome = await self.handlers[tool.name](clients, arguments)
-        except rt.CapabilityError as exc:
-            return failure(f"{exc.title}: {exc.detail}")
-        except Exception:
-            logger.exception("tool %s failed", tool.name)
-            return failure("internal error while running the tool")
-        structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
-        content: list[types.ContentBlock] = []
-        if not outcome.empty:
-            content.append(types.TextContent(text=outcome.text()))
-        return types.CallToolResult(
-            content=content,
-            structured_content=structured,
-            is_error=outcome.status >= 400,
-        )
-
-
-def failure(message: str) -> types.CallToolResult:
-    """A tool result that reports an error to the model."""
-    return types.CallToolResult(
-        content=[types.TextContent(text=message)], is_error=True
-    )
-
-
-def build_server(
-    name: str, instructions: str, tools: ToolSet, clients: Clients
-) -> Server[Any]:
-    """A low-level server answering tools/list and tools/call from `tools`."""
-
-    async def list_tools(
-        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
-    ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=list(tools.tools.values()))
-
-    async def call_tool(
-        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
-        return await tools.call(clients, params)
-
-    return Server(
-        name,
-        version="1.0.0",
-        instructions=instructions or None,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-    )
-
-
-def http_app(
-    server: Server[Any],
-    host: str,
-    allowed_hosts: tuple[str, ...],
-    allowed_origins: tuple[str, ...],
-) -> Starlette:
-    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
-    local = ["localhost", "127.0.0.1", "[::1]"]
-    if host not in ("0.0.0.0", "::", *local):
-        local.append(host)
-    security = TransportSecuritySettings(
-        allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
-        allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
-    )
-    return server.streamable_http_app(
-        stateless_http=True,
-        json_response=True,
-        transport_security=security,
-        host=host,
-    )
