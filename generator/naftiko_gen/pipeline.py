@@ -18,7 +18,9 @@ from .lower.context import Context
 from .render import plan
 from .validate import schema_version, validate_schema
 
-RESERVED_SETTINGS = frozenset({"connect_timeout", "read_timeout", "retries"})
+RESERVED_SETTINGS = frozenset(
+    {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
+)
 
 
 @dataclass(frozen=True, slots=True)

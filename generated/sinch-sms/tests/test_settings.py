@@ -18,6 +18,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.rest_port == 8101
     assert settings.mcp_port == 9101
     assert settings.retries == 2
+    assert settings.workers == 1
 
 
 def test_missing_settings_are_all_listed() -> None:

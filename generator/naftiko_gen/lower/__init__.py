@@ -73,6 +73,8 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         Setting(f"{env_prefix}_CONNECT_TIMEOUT", "connect_timeout", "float", 3.0, "seconds to connect to an upstream"),
         Setting(f"{env_prefix}_READ_TIMEOUT", "read_timeout", "float", 30.0, "seconds to wait for an upstream response"),
         Setting(f"{env_prefix}_RETRIES", "retries", "int", 2, "retries of idempotent calls on connection failure, 429, 502, 503, 504"),
+        Setting(f"{env_prefix}_WORKERS", "workers", "int", 1, "processes serving the HTTP adapters (stateless: each takes a share of the connections)"),
+        Setting(f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"),
     ]
     return Capability(
         spec_path=ctx.document.display,

@@ -278,7 +278,7 @@ class Outcome:
         return self.body is None and not self.raw
 
     def text(self) -> str:
-        """The body as text: compact JSON, or the upstream text."""
+        """The body as text: the upstream's JSON or text as received, else compact JSON."""
         if self.raw is not None:
             return self.raw.decode("utf-8", errors="replace")
         if self.body is None:
@@ -346,7 +346,9 @@ class UpstreamResponse:
                 f"the upstream body cannot be read: {str(exc)[:EXCERPT]}"
             ) from None
         if mapper is None:
-            return Outcome(self.status, data)
+            # Unchanged JSON goes back as the upstream's bytes: no second serialisation.
+            raw = self.content if self.decode is decode_json else None
+            return Outcome(self.status, data, raw, "application/json" if raw else None)
         try:
             return Outcome(self.status, mapper(data))
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
@@ -680,6 +682,13 @@ class EnvReader:
         except ValueError:
             self.problems.append(f"{name}={raw!r} is not a number")
             return default
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A yes/no setting: 1, true, yes or on (any case) mean yes."""
+        raw = self.environ.get(name)
+        if not raw:
+            return default
+        return raw.strip().lower() in ("1", "true", "yes", "on")
 
     def items(self, name: str, default: Sequence[str]) -> tuple[str, ...]:
         """A comma-separated list setting."""

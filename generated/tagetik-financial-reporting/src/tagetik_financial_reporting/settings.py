@@ -26,6 +26,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +81,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TAGETIK_FINANCIAL_REPORTING_RETRIES",
         2,
     )
+    workers = env.integer(
+        "TAGETIK_FINANCIAL_REPORTING_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "TAGETIK_FINANCIAL_REPORTING_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         tagetik_access_token=tagetik_access_token,
@@ -93,4 +103,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

@@ -22,8 +22,8 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with."""
+async def get_clients(request: Request) -> Clients:
+    """The upstream clients the app was created with (async: no thread hop per request)."""
     clients: Clients = request.app.state.clients
     return clients
 

@@ -18,6 +18,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.api_port == 8080
     assert settings.tools_port == 9090
     assert settings.retries == 2
+    assert settings.workers == 1
 
 
 def test_missing_settings_are_all_listed() -> None:

@@ -12,3 +12,4 @@ def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.sample_port == 8083
     assert settings.retries == 2
+    assert settings.workers == 1

@@ -17,6 +17,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.hostile_rest_port == 8081
     assert settings.hostile_mcp_port == 9091
     assert settings.retries == 2
+    assert settings.workers == 1
 
 
 def test_missing_settings_are_all_listed() -> None:

@@ -12,3 +12,4 @@ def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.test_mcp_resources_prompts_port == 9096
     assert settings.retries == 2
+    assert settings.workers == 1

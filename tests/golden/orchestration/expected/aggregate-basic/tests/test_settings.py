@@ -13,3 +13,4 @@ def test_settings_load_from_environment() -> None:
     assert settings.forecast_mcp_port == 9100
     assert settings.forecast_rest_port == 9101
     assert settings.retries == 2
+    assert settings.workers == 1

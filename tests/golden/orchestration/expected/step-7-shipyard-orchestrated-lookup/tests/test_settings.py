@@ -20,6 +20,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.shipyard_tools_port == 3001
     assert settings.shipyard_api_port == 3002
     assert settings.retries == 2
+    assert settings.workers == 1
 
 
 def test_missing_settings_are_all_listed() -> None:

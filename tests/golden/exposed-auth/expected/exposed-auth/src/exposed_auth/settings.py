@@ -26,6 +26,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +81,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "EXPOSED_AUTH_RETRIES",
         2,
     )
+    workers = env.integer(
+        "EXPOSED_AUTH_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "EXPOSED_AUTH_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         api_token=api_token,
@@ -93,4 +103,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
+import signal
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -22,31 +25,91 @@ def mock_transport() -> httpx2.MockTransport:
     return httpx2.MockTransport(lambda request: httpx2.Response(200, json={}))
 
 
+def addresses(settings: Settings) -> list[tuple[str, int]]:
+    """Where each HTTP adapter listens, in the order `http_apps` builds them."""
+    return [
+        (settings.sample_host, settings.sample_port),
+    ]
+
+
+def http_apps(clients: Clients) -> list[ASGIApp]:
+    """The ASGI app of each HTTP adapter (an adapter's framework is imported only if used)."""
+    apps: list[ASGIApp] = []
+    from . import rest
+
+    apps.append(rest.create_app(clients))
+    return apps
+
+
 async def serve_http(
-    settings: Settings, transport: httpx2.AsyncBaseTransport | None
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None,
+    sockets: list[socket.socket] | None = None,
 ) -> None:
     """Run every HTTP adapter in this process, each on its own port, until interrupted."""
     import uvicorn
 
     clients = Clients(settings, transport)
-    apps: list[tuple[ASGIApp, str, int]] = []
-    from . import rest
-
-    apps.append(
-        (
-            rest.create_app(clients),
-            settings.sample_host,
-            settings.sample_port,
-        )
-    )
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
-        for app, host, port in apps
+        uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=settings.access_log,
+            )
+        )
+        for app, (host, port) in zip(
+            http_apps(clients), addresses(settings), strict=True
+        )
     ]
     try:
-        await asyncio.gather(*(server.serve() for server in servers))
+        await asyncio.gather(
+            *(
+                server.serve(sockets=[sockets[index]] if sockets else None)
+                for index, server in enumerate(servers)
+            )
+        )
     finally:
         await clients.aclose()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket that worker processes inherit and share."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_workers(
+    settings: Settings, transport: httpx2.AsyncBaseTransport | None
+) -> None:
+    """`workers` processes share the listening sockets; the parent only supervises them."""
+    sockets = [listen(host, port) for host, port in addresses(settings)]
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(
+            target=asyncio.run, args=(serve_http(settings, transport, sockets),)
+        )
+        for _ in range(settings.workers)
+    ]
+    for worker in workers:
+        worker.start()
+
+    def stop(signum: int, frame: object) -> None:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for worker in workers:
+        worker.join()
 
 
 async def serve_stdio(
@@ -86,7 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     transport = mock_transport() if args.mock else None
     try:
-        asyncio.run((serve_stdio if args.stdio else serve_http)(settings, transport))
+        if args.stdio:
+            asyncio.run(serve_stdio(settings, transport))
+        elif settings.workers > 1:
+            serve_workers(settings, transport)
+        else:
+            asyncio.run(serve_http(settings, transport))
     except KeyboardInterrupt:
         pass
     return 0

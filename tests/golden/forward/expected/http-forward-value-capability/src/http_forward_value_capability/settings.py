@@ -20,6 +20,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +51,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HTTP_FORWARD_VALUE_CAPABILITY_RETRIES",
         2,
     )
+    workers = env.integer(
+        "HTTP_FORWARD_VALUE_CAPABILITY_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "HTTP_FORWARD_VALUE_CAPABILITY_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         external_base_url=external_base_url,
@@ -57,4 +67,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

@@ -25,6 +25,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +76,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HOSTILE_STRINGS_RETRIES",
         2,
     )
+    workers = env.integer(
+        "HOSTILE_STRINGS_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "HOSTILE_STRINGS_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         hostile_token=hostile_token,
@@ -87,4 +97,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

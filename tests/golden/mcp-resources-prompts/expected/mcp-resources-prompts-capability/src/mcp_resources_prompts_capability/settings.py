@@ -22,6 +22,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "MCP_RESOURCES_PROMPTS_CAPABILITY_RETRIES",
         2,
     )
+    workers = env.integer(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         mock_api_base_url=mock_api_base_url,
@@ -69,4 +79,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

@@ -24,6 +24,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +71,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "AGGREGATE_BASIC_RETRIES",
         2,
     )
+    workers = env.integer(
+        "AGGREGATE_BASIC_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "AGGREGATE_BASIC_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         weather_api_base_url=weather_api_base_url,
@@ -81,4 +91,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

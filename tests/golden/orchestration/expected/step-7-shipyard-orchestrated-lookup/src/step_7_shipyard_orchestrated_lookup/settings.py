@@ -29,6 +29,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -110,6 +112,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_RETRIES",
         2,
     )
+    workers = env.integer(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         registry_token=registry_token,
@@ -127,4 +137,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

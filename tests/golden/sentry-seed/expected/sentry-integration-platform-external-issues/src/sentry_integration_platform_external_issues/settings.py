@@ -25,6 +25,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +76,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_RETRIES",
         2,
     )
+    workers = env.integer(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         sentry_system_api_key=sentry_system_api_key,
@@ -87,4 +97,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

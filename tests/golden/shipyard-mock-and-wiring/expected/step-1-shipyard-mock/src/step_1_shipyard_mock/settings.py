@@ -21,6 +21,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "STEP_1_SHIPYARD_MOCK_RETRIES",
         2,
     )
+    workers = env.integer(
+        "STEP_1_SHIPYARD_MOCK_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "STEP_1_SHIPYARD_MOCK_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         shipyard_tools_host=shipyard_tools_host,
@@ -63,4 +73,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )

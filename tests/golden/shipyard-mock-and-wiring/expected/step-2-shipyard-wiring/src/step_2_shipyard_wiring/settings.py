@@ -22,6 +22,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    workers: int
+    access_log: bool
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "STEP_2_SHIPYARD_WIRING_RETRIES",
         2,
     )
+    workers = env.integer(
+        "STEP_2_SHIPYARD_WIRING_WORKERS",
+        1,
+    )
+    access_log = env.flag(
+        "STEP_2_SHIPYARD_WIRING_ACCESS_LOG",
+        False,
+    )
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
@@ -69,4 +79,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
+        workers=workers,
+        access_log=access_log,
     )
