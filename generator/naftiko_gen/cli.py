@@ -7,7 +7,10 @@ diffs to stdout.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
@@ -58,6 +61,13 @@ def _strict_failures(result: DocumentResult) -> bool:
     help="`github` prints workflow commands that annotate pull requests.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and diffs.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Documents planned in parallel (default: the number of CPUs).",
+)
 @click.version_option(__version__, prog_name="naftiko-gen")
 def main(
     specs: tuple[Path, ...],
@@ -67,6 +77,7 @@ def main(
     strict: bool,
     diagnostics_format: str,
     quiet: bool,
+    jobs: int | None,
 ) -> None:
     """Generate a REST + MCP Python package from each Naftiko capability document in SPECS."""
     if check and dry_run:
@@ -75,9 +86,8 @@ def main(
     failed = differs = False
     packages: dict[str, str] = {}
     total = len(specs)
-    for index, spec in enumerate(specs, start=1):
+    for index, (spec, result) in enumerate(zip(specs, _plans(specs, options, jobs)), start=1):
         display = spec.as_posix()
-        result = plan_document(spec, display, options)
         _print_diagnostics(result.diagnostics, diagnostics_format)
         if result.name and result.name in packages:
             click.echo(
@@ -126,6 +136,19 @@ def main(
         )
         sys.exit(EXIT_DIFF)
     sys.exit(EXIT_OK)
+
+
+def _plans(
+    specs: tuple[Path, ...], options: Options, jobs: int | None
+) -> Iterator[DocumentResult]:
+    """Each document's plan, in argument order; planned in worker processes when there are many."""
+    workers = min(jobs or os.cpu_count() or 1, len(specs))
+    displays = [spec.as_posix() for spec in specs]
+    if workers <= 1:
+        yield from map(plan_document, specs, displays, [options] * len(specs))
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(plan_document, specs, displays, [options] * len(specs), chunksize=4)
 
 
 def _summary(changes: list[emit.Change], count: int) -> str:

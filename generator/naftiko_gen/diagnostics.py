@@ -68,7 +68,7 @@ CODES: dict[str, str] = {
     "NG010": "the document deviates from the Naftiko JSON Schema",
     "NG101": "a call names an operation that does not exist",
     "NG102": "a name is defined twice",
-    "NG103": "a path variable has no source",
+    "NG103": "a value the upstream needs is not a declared input (it is added)",
     "NG104": "unsupported JSONPath expression",
     "NG105": "the capability exposes nothing that can be generated",
     "NG106": "invalid or unusable base URI",

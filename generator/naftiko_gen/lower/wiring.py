@@ -497,13 +497,19 @@ class OperationWiring:
             if found is not None:
                 args.append((param.py_name, self._required(Code(found.py_name), param, found)))
             elif param.required:
-                self.ctx.error(
+                # The declared inputs forgot a value the upstream cannot do without: the plain
+                # intent is that the caller supplies it, so it becomes an input (SEMANTICS §1).
+                self.ctx.warning(
                     "NG103",
-                    f"'{param.name}' of '{consumed.ir.key}' has no source: "
-                    "no `with` entry, input or bind provides it",
+                    f"'{param.name}' of '{consumed.ir.key}' is not among the declared inputs; "
+                    "it is added as a required input",
                     (*self.pointer, "call"),
-                    hint=f"add `with: {{{param.name}: <value>}}` or declare an input '{param.name}'",
+                    hint=f"declare an input '{param.name}' or add `with: {{{param.name}: ...}}`",
                 )
+                self._derived(param.name, param)
+                added = self.find_input(param.name)
+                assert added is not None
+                args.append((param.py_name, Code(added.py_name)))
         return args
 
     def _required(self, code: Code, param: UpstreamParam, source: Input | None = None) -> Code:
