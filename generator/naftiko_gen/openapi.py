@@ -32,7 +32,7 @@ RESPONSES = {
     "default": {
         "description": "The upstream status; on success the mapped upstream JSON, otherwise "
         "the upstream body unchanged.",
-        "content": {"application/json": {"schema": {}}},
+        "content": {"application/json": {"schema": {}}, "*/*": {"schema": {}}},
     },
     "422": _problem("Invalid input: the problem names each field."),
     "502": _problem("The upstream cannot be reached or answered an unusable body."),
@@ -134,9 +134,13 @@ def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:
         return {"required": True, "content": {"application/json": {"schema": schema}}}
     if whole:
         item = whole[0]
+        schema = _schema(item)
+        if not item.required and "type" in schema:
+            # An optional body may be sent as JSON null: it means "no body", as its absence does.
+            schema["type"] = [schema["type"], "null"]
         return {
             "required": item.required,
-            "content": {"application/json": {"schema": _schema(item)}},
+            "content": {"application/json": {"schema": schema}},
         }
     if not fields:
         return None
