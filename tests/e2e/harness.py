@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import signal
 import socket
@@ -19,16 +20,18 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import httpx2
 import uvicorn
 import yaml
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -39,6 +42,8 @@ NODE_CLIENT = Path(__file__).with_name("mcp_client.mjs")
 INSPECTOR = NODE_MODULES / ".bin" / "mcp-inspector"
 PRISM = NODE_MODULES / ".bin" / "prism"
 LOOPBACK = "127.0.0.1"
+
+T = TypeVar("T")
 
 # A service that has not answered within this many seconds is reported as broken.
 DEFAULT_START_TIMEOUT = 60.0
@@ -144,6 +149,30 @@ def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=5.0)
 
 
+@contextmanager
+def entered_together(contexts: Sequence[AbstractContextManager[T]]) -> Iterator[list[T]]:
+    """Enter every context manager at the same time (e.g. several `start_service` or
+    `start_prism`, whose start-up waits then overlap) and yield what they gave, in order.
+
+    If one fails to start, those already entered are exited and its error is raised. On exit
+    they are exited in reverse order.
+    """
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=max(1, len(contexts))) as pool:
+        futures = [pool.submit(context.__enter__) for context in contexts]
+        values: list[T] = []
+        failure: BaseException | None = None
+        for context, future in zip(contexts, futures, strict=True):
+            try:
+                values.append(future.result())
+            except BaseException as exc:  # re-raised below, once the others are cleaned up
+                failure = failure or exc
+                continue
+            stack.push(context.__exit__)
+        if failure is not None:
+            raise failure
+        yield values
+
+
 def ensure_node_modules() -> None:
     """Run `npm ci` in the repository root unless the pinned Node tools are already installed."""
     node_sdk = NODE_MODULES / "@modelcontextprotocol" / "sdk"
@@ -164,17 +193,39 @@ def run_node_client(
     arguments: Mapping[str, Any] | None = None,
     *,
     env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     timeout: float = 60.0,
 ) -> dict[str, Any]:
     """List the tools (and call `tool` with `arguments`) with the Node SDK client; return its JSON.
 
-    `target` is a streamable HTTP URL, or the command of a stdio server (which then inherits `env`
-    on top of this process's environment). The result is `{"tools": [...], "result": {...}}`, with
-    "result" only when a tool was called; a tool result with `isError` is a normal result.
+    To call several tools on one connection use `run_node_client_calls`.
+
+    `target` is a streamable HTTP URL (sent `headers` on every request), or the command of a stdio
+    server (which then inherits `env` on top of this process's environment). The result is
+    `{"tools": [...], "result": {...}}`, with "result" only when a tool was called; a tool result
+    with `isError` is a normal result.
+    """
+    calls = [(tool, arguments or {})] if tool else []
+    return run_node_client_calls(target, calls, env=env, headers=headers, timeout=timeout)
+
+
+def run_node_client_calls(
+    target: str | Sequence[str],
+    calls: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+) -> dict[str, Any]:
+    """Like `run_node_client`, but call every `(tool, arguments)` in `calls` in order on one
+    connection; the output's "results" lists their results in that order.
     """
     ensure_node_modules()
-    target_args = [target] if isinstance(target, str) else ["--stdio", *target, "--"]
-    call_args = [tool, json.dumps(arguments or {})] if tool else []
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("--header", f"{name}: {value}")
+    ]
+    target_args = [*header_args, target] if isinstance(target, str) else ["--stdio", *target, "--"]
+    call_args = [arg for tool, arguments in calls for arg in (tool, json.dumps(arguments))]
     completed = subprocess.run(
         ["node", str(NODE_CLIENT), *target_args, *call_args],
         capture_output=True,
@@ -205,13 +256,14 @@ def run_inspector(
     tool: str | None = None,
     arguments: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     timeout: float = 60.0,
 ) -> InspectorResult:
     """Run the MCP Inspector CLI once (`method` is e.g. "tools/list" or "tools/call").
 
-    `target` is a streamable HTTP URL or the command of a stdio server; `env` is handed to a stdio
-    server with `-e` (the Inspector passes it nothing else). Arguments go verbatim as JSON. The
-    Inspector keeps its state under a throwaway HOME.
+    `target` is a streamable HTTP URL (sent `headers`) or the command of a stdio server; `env` is
+    handed to a stdio server with `-e` (the Inspector passes it nothing else). Arguments go
+    verbatim as JSON. The Inspector keeps its state under a throwaway HOME.
     """
     ensure_node_modules()
     options = ["--cli", "--format", "json", "--method", method]
@@ -219,6 +271,8 @@ def run_inspector(
         options += ["--tool-name", tool, "--tool-args-json", json.dumps(arguments or {})]
     for name, value in (env or {}).items():
         options += ["-e", f"{name}={value}"]
+    for name, value in (headers or {}).items():
+        options += ["--header", f"{name}: {value}"]
     target_args = [target] if isinstance(target, str) else list(target)
     with tempfile.TemporaryDirectory(prefix="e2e-inspector-home-") as home:
         completed = subprocess.run(
@@ -300,13 +354,19 @@ class FakeUpstream:
     """An upstream API that records every request and answers what the test configured.
 
     Use `app` in-process (e.g. with `httpx2.ASGITransport`) or `serve()` it on 127.0.0.1. A request
-    with no configured answer gets a 404 JSON body naming it.
+    is answered by its exact `respond(...)` answer, else the first `respond_matching(...)`
+    pattern it matches, else the `respond_to_anything(...)` answer, else it is passed on to the
+    `forward_to(...)` server; with none of these it gets a 404 JSON body naming it.
     """
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._responses: dict[tuple[str, str], CannedResponse] = {}
-        self.app = Starlette(routes=[Route("/{path:path}", self._answer, methods=_ALL_METHODS)])
+        self._fallback: CannedResponse | None = None
+        self._forward_to: str | None = None
+        self._patterns: list[tuple[str | None, re.Pattern[str], CannedResponse]] = []
+        route = Route("/{path:any_path}", self._answer, methods=_ALL_METHODS)
+        self.app = Starlette(routes=[route])
 
     def respond(
         self,
@@ -323,12 +383,66 @@ class FakeUpstream:
         `json_body` is sent as application/json, `text` as given (set its content-type in
         `headers`); with neither the body is empty.
         """
-        if json_body is not None:
-            body, content = json.dumps(json_body).encode(), {"content-type": "application/json"}
-        else:
-            body, content = (text or "").encode(), {}
-        canned = CannedResponse(status, body, {**content, **(headers or {})})
-        self._responses[(method.upper(), path)] = canned
+        self._responses[(method.upper(), path)] = _canned(status, json_body, text, headers)
+
+    def respond_matching(
+        self,
+        path_pattern: str,
+        *,
+        method: str | None = None,
+        status: int = 200,
+        json_body: Any = None,
+        text: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer requests whose raw path fully matches the regular expression `path_pattern`
+        (and `method`, when given) and that have no exact `respond(...)` answer; the first
+        matching pattern wins.
+        """
+        canned = _canned(status, json_body, text, headers)
+        self._patterns.append((method and method.upper(), re.compile(path_pattern), canned))
+
+    def reset(self) -> None:
+        """Forget every recorded request, configured answer and `forward_to` (for a server
+        shared by several tests)."""
+        self.requests.clear()
+        self._responses.clear()
+        self._patterns.clear()
+        self._fallback = None
+        self._forward_to = None
+
+    def respond_to_anything(
+        self,
+        *,
+        status: int = 200,
+        json_body: Any = None,
+        text: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer every request that has no `respond(...)` or `respond_matching(...)` answer."""
+        self._fallback = _canned(status, json_body, text, headers)
+
+    def forward_to(self, base_url: str) -> None:
+        """Record every request without another answer, then pass it on to `base_url` (its raw
+        path and query appended; method, headers and body unchanged) and relay the answer.
+
+        This makes the fake a recording proxy in front of a real mock server such as Prism.
+        """
+        self._forward_to = base_url.rstrip("/")
+
+    async def _forward(self, recorded: RecordedRequest) -> Response:
+        assert self._forward_to is not None
+        url = self._forward_to + recorded.path
+        if recorded.query_string:
+            url += "?" + recorded.query_string
+        hop_by_hop = {"host", "content-length", "connection", "transfer-encoding"}
+        headers = {k: v for k, v in recorded.headers.items() if k not in hop_by_hop}
+        async with httpx2.AsyncClient(timeout=30.0) as client:
+            answer = await client.request(
+                recorded.method, url, headers=headers, content=recorded.body
+            )
+        relayed = {k: v for k, v in answer.headers.items() if k == "content-type"}
+        return Response(answer.content, status_code=answer.status_code, headers=relayed)
 
     async def _answer(self, request: Request) -> Response:
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
@@ -340,7 +454,16 @@ class FakeUpstream:
             body=await request.body(),
         )
         self.requests.append(recorded)
-        canned = self._responses.get((recorded.method, recorded.path))
+        canned = self._responses.get((recorded.method, recorded.path)) or next(
+            (
+                answer
+                for method, pattern, answer in self._patterns
+                if method in (None, recorded.method) and pattern.fullmatch(recorded.path)
+            ),
+            self._fallback,
+        )
+        if canned is None and self._forward_to is not None:
+            return await self._forward(recorded)
         if canned is None:
             missing = {"error": f"no canned response for {recorded.method} {recorded.path}"}
             return Response(json.dumps(missing), status_code=404, media_type="application/json")
@@ -368,6 +491,137 @@ class FakeUpstream:
 
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class _AnyPath(Convertor[str]):
+    """Like Starlette's `path` convertor, but also across line breaks (`%0A` in a fuzzed path)."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("any_path", _AnyPath())
+
+
+def _canned(
+    status: int, json_body: Any, text: str | None, headers: Mapping[str, str] | None
+) -> CannedResponse:
+    if json_body is not None:
+        body, content = json.dumps(json_body).encode(), {"content-type": "application/json"}
+    else:
+        body, content = (text or "").encode(), {}
+    return CannedResponse(status, body, {**content, **(headers or {})})
+
+
+@dataclass(frozen=True)
+class StdioExchange:
+    """What a stdio MCP server printed while `exchange_stdio` fed it messages."""
+
+    exit_code: int
+    stdout_lines: list[str]
+    stderr: str
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every stdout line parsed as JSON (raises if a line is not JSON)."""
+        return [json.loads(line) for line in self.stdout_lines]
+
+    def response(self, request_id: int) -> dict[str, Any]:
+        """The JSON-RPC response with id `request_id`."""
+        return next(m for m in self.messages() if m.get("id") == request_id)
+
+
+def exchange_stdio(
+    command: Sequence[str],
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 30.0,
+) -> StdioExchange:
+    """Write JSON-RPC `messages` to a stdio server one line each, then close stdin; return all
+    it printed.
+
+    A raw wire-level client, so a test sees every byte on stdout: each request (a message with
+    "id" and "method") waits for the response with its id before the next message is sent. `env`
+    is added to this process's environment. Everything, including the server's exit after stdin
+    closes, must happen within `timeout` seconds; otherwise RuntimeError.
+    """
+    process = subprocess.Popen(
+        list(command),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+    )
+    stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+    assert stdin is not None and stdout is not None and stderr is not None
+    lines: queue.Queue[bytes] = queue.Queue()
+    stderr_chunks: list[bytes] = []
+
+    def read_stdout() -> None:
+        for line in stdout:
+            lines.put(line)
+        lines.put(b"")  # end of output
+
+    readers = [
+        threading.Thread(target=read_stdout, daemon=True),
+        threading.Thread(target=lambda: stderr_chunks.append(stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    printed: list[str] = []
+
+    def next_line() -> str:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise RuntimeError(
+                f"{command[0]}: no answer within {timeout}s; stdout so far: {printed}"
+            ) from None
+        if not line:
+            raise RuntimeError(f"{command[0]} closed stdout; stdout so far: {printed}")
+        printed.append(line.decode(errors="replace").rstrip("\n"))
+        return printed[-1]
+
+    try:
+        for message in messages:
+            stdin.write((json.dumps(message) + "\n").encode())
+            stdin.flush()
+            if "id" in message and "method" in message:
+                while not _answers(next_line(), message["id"]):
+                    pass
+        stdin.close()
+        process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{command[0]} did not exit after stdin closed") from None
+    except BrokenPipeError:
+        raise RuntimeError(f"{command[0]} stopped reading stdin") from None
+    finally:
+        _stop_process_group(process)
+        for reader in readers:
+            reader.join(5.0)
+    while not lines.empty():
+        if line := lines.get():
+            printed.append(line.decode(errors="replace").rstrip("\n"))
+    return StdioExchange(
+        process.returncode, printed, b"".join(stderr_chunks).decode(errors="replace")
+    )
+
+
+def _answers(line: str, request_id: Any) -> bool:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("id") == request_id
 
 
 @dataclass(frozen=True)

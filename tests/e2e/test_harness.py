@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from tests.e2e.harness import (
     REPO_ROOT,
     FakeUpstream,
+    entered_together,
     env_var_name,
+    exchange_stdio,
     free_port,
     http_answers,
     port_accepts,
@@ -78,11 +81,24 @@ def test_start_service_reports_an_early_exit_with_its_output() -> None:
         pass
 
 
+def group_is_gone(group: int, within: float = 5.0) -> bool:
+    """True once no process of `group` exists. A killed child that outlived its parent stays a
+    zombie (still in the group) until init reaps it, so this waits a bounded while for that.
+    """
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)  # signal 0 only asks whether the group still exists
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_start_service_stops_the_whole_process_group() -> None:
     with start_service(["sh", "-c", "sleep 300 & sleep 300"], ready=lambda: True) as service:
         group = service.process.pid
-    with pytest.raises(ProcessLookupError):
-        os.killpg(group, 0)  # signal 0 only asks whether the group still exists
+    assert group_is_gone(group)
 
 
 def test_env_var_name_upper_snakes_the_namespace() -> None:
@@ -164,3 +180,78 @@ def test_schemathesis_fuzzes_a_rest_app_without_finding_failures() -> None:
         run = run_schemathesis(f"{base_url}/openapi.json", max_examples=10)
     assert run.exit_code == 0, run.output
     assert run.tested_operations == 2, run.output
+
+
+def test_fake_upstream_answers_exact_then_pattern_then_anything_even_across_line_breaks(
+    fake_upstream: FakeUpstream, fake_upstream_url: str
+) -> None:
+    fake_upstream.respond("GET", "/a/1", json_body={"exact": True})
+    fake_upstream.respond_matching(r"/a/[^/]+", method="GET", text="<x/>")
+    fake_upstream.respond_to_anything(status=202, json_body={})
+
+    exact = httpx2.get(f"{fake_upstream_url}/a/1", timeout=5)
+    pattern = httpx2.get(f"{fake_upstream_url}/a/2", timeout=5)
+    other_method = httpx2.post(f"{fake_upstream_url}/a/2", timeout=5)
+    line_break = httpx2.get(f"{fake_upstream_url}/b/x%0Ay", timeout=5)
+
+    assert exact.json() == {"exact": True}
+    assert (pattern.status_code, pattern.text) == (200, "<x/>")
+    assert (other_method.status_code, line_break.status_code) == (202, 202)
+    assert fake_upstream.requests[-1].path == "/b/x%0Ay"
+
+
+def test_fake_upstream_forwards_to_another_server_and_records_what_passed(
+    fake_upstream: FakeUpstream, fake_upstream_url: str
+) -> None:
+    fake_upstream.respond("POST", "/items", status=201, json_body={"id": 1})
+    proxy = FakeUpstream()
+    proxy.forward_to(fake_upstream_url)
+    with proxy.serve() as proxy_url:
+        created = httpx2.post(
+            f"{proxy_url}/items?x=1", json={"a": 1}, headers={"X-Key": "k"}, timeout=5
+        )
+
+    assert (created.status_code, created.json()) == (201, {"id": 1})
+    passed, received = proxy.requests[0], fake_upstream.requests[0]
+    assert (passed.path, passed.query, passed.headers["x-key"]) == ("/items", [("x", "1")], "k")
+    assert (received.query_string, received.json(), received.headers["x-key"]) == (
+        "x=1",
+        {"a": 1},
+        "k",
+    )
+
+
+def test_exchange_stdio_sees_every_line_a_stdio_server_prints() -> None:
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "e2e", "version": "1"},
+        },
+    }
+    messages = [
+        initialize,
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "a"}},
+        },
+    ]
+
+    exchange = exchange_stdio(TINY_STDIO_SERVER, messages, timeout=30)
+
+    assert [m["id"] for m in exchange.messages()] == [1, 2]
+    assert exchange.response(2)["result"]["structuredContent"] == {"text": "a", "length": 1}
+
+
+def test_entered_together_starts_services_at_once_and_stops_them_all() -> None:
+    commands = [["sleep", "300"], ["sleep", "301"]]
+    with entered_together([start_service(c, ready=lambda: True) for c in commands]) as services:
+        groups = [service.process.pid for service in services]
+        assert len(groups) == 2
+    assert all(group_is_gone(group) for group in groups)
