@@ -50,6 +50,9 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
     """`capability`, `consumes` (a shared consumes file), or None with NG002 recorded."""
     data = document.data
     if isinstance(data, dict) and isinstance(data.get("capability"), dict):
+        capability = data["capability"]
+        if "exposes" not in capability and capability.get("consumes"):
+            return "consumes"  # a consumes-only capability: an import source, like a shared file
         return "capability"
     if isinstance(data, dict) and "consumes" in data and "capability" not in data:
         return "consumes"
@@ -110,7 +113,7 @@ def _plan(
     if document is not None and kind == "consumes":
         diagnostics.warning(
             "NG004",
-            "a shared consumes file (root `consumes`, no `capability`): nothing to generate",
+            "a shared consumes file (it consumes APIs but exposes nothing): nothing to generate",
             SourceLoc(display, 1, 1),
             hint="capabilities import it with `location:`; generate those instead",
         )

@@ -123,7 +123,9 @@ def _resolve_import(
             hint="`location` is a path relative to this file",
         )
         return None
-    entries = document.data.get("consumes") if isinstance(document.data, dict) else None
+    data = document.data if isinstance(document.data, dict) else {}
+    capability = data.get("capability") if isinstance(data.get("capability"), dict) else {}
+    entries = data.get("consumes") or capability.get("consumes")
     for index, candidate in enumerate(as_list(entries)):
         if isinstance(candidate, dict) and (
             not wanted or text(candidate.get("namespace")) == wanted
