@@ -32,7 +32,7 @@ def format_python(files: dict[str, bytes]) -> dict[str, bytes]:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        common = ["--isolated", "--no-cache", "--quiet", "--target-version=py311"]
+        common = ["--isolated", "--no-cache", "--target-version=py311"]
         # Run from the package root, so that `src/<package>` counts as first-party, as it does
         # when the user runs ruff in the generated package.
         _ruff(root, "check", *common, "--fix", "--exit-zero", "--select=F401,I001", ".")

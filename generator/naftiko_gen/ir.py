@@ -153,6 +153,7 @@ class Step:
     name: str
     call: Call | None  # a call step
     lookup: Code | None  # a lookup step: an expression over `context`
+    for_each: Code | None = None  # a call repeated for each `item` of this list
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ class Case:
     upstream_headers: tuple[tuple[str, str], ...] = ()
     upstream_content: str | None = None
     upstream_calls: int = 1
+    loops: bool = False  # forEach steps make a data-dependent number of extra calls
 
 
 def _expectation(
@@ -155,13 +156,16 @@ def _case(capability: Capability, operation: Operation, **request: Any) -> Case:
         upstream_headers=headers,
         upstream_content=content,
         upstream_calls=_calls(operation),
+        loops=any(step.for_each for step in operation.steps),
         **request,
     )
 
 
 def _calls(operation: Operation) -> int:
     """How many upstream requests one call of the operation makes."""
-    return 1 if operation.call else sum(1 for step in operation.steps if step.call)
+    if operation.call:
+        return 1
+    return sum(1 for step in operation.steps if step.call and not step.for_each)
 
 
 def _testable(operation: Operation) -> bool:

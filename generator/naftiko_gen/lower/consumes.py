@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +70,7 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if not isinstance(entry, dict):
             continue
         entry_ctx, entry_pointer = ctx, pointer
-        if "import" in entry or ("location" in entry and "baseUri" not in entry):
+        if "import" in entry or (("location" in entry or "from" in entry) and "baseUri" not in entry):
             imported = _resolve_import(ctx, entry, pointer)
             if imported is None:
                 result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))
@@ -107,21 +108,38 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
 def _resolve_import(
     ctx: Context, entry: dict[str, Any], pointer: Pointer
 ) -> tuple[Context, Pointer, dict[str, Any]] | None:
-    """Load `location` (relative to the importing file) and pick the namespace `import`."""
-    location = text(entry.get("location"))
+    """Load the imported file and pick the namespace `import` names.
+
+    Spellings seen in the wild: `location` + `import: <namespace>` (engine), `from` instead of
+    `location` (Ikanos), and `import: <path>` + `as: <namespace>` (spec 0.5). The path is
+    relative to the importing file; when it is not found there, the folders above are tried
+    (0.5 examples import from their repository's root) with a warning.
+    """
+    location = text(entry.get("location")) or text(entry.get("from"))
     wanted = text(entry.get("import"))
-    source = ctx.document.path.parent / location.removeprefix("file://")
-    display = str(Path(ctx.document.display).parent / location.removeprefix("file://"))
-    document = None
-    if location and source.is_file():
-        document = load_document(source, display, ctx.diagnostics)
-    if document is None:
+    if not location and wanted.endswith((".yml", ".yaml")):
+        location, wanted = wanted, ""
+    relative = location.removeprefix("file://")
+    source = _find_upward(ctx.document.path.parent, relative) if location else None
+    if source is None:
         ctx.error(
             "NG108",
-            f"cannot import consumes from '{location}'",
-            (*pointer, "location"),
-            hint="`location` is a path relative to this file",
+            f"cannot import consumes from '{location}': no such file",
+            (*pointer, "location" if "location" in entry else "import"),
+            hint="the path is relative to the importing file",
         )
+        return None
+    if source.parent != (ctx.document.path.parent / relative).parent:
+        ctx.warning(
+            "NG108",
+            f"'{location}' is not beside this file; it was found in a parent folder",
+            (*pointer, "location" if "location" in entry else "import"),
+        )
+    display = os.path.normpath(
+        Path(ctx.document.display).parent / os.path.relpath(source, ctx.document.path.parent)
+    )
+    document = load_document(source, display, ctx.diagnostics)
+    if document is None:
         return None
     data = document.data if isinstance(document.data, dict) else {}
     capability = data.get("capability") if isinstance(data.get("capability"), dict) else {}
@@ -148,6 +166,15 @@ def _resolve_import(
         f"'{location}' has no consumes namespace '{wanted}'",
         (*pointer, "import"),
     )
+    return None
+
+
+def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
+    """`folder/relative`, else the same path under up to `levels` parent folders."""
+    for base in [folder, *list(folder.parents)[:levels]]:
+        candidate = base / relative
+        if candidate.is_file():
+            return candidate
     return None
 
 
@@ -187,6 +214,9 @@ class _UpstreamLowering:
                 if not isinstance(op, dict):
                     continue
                 name = text(op.get("name"))
+                if not name and text(op.get("id")):
+                    name = text(op.get("id"))
+                    op = {**op, "name": name}
                 if not name:
                     self.ctx.warning(
                         "NG109",
@@ -322,7 +352,8 @@ class _UpstreamLowering:
         return headers, query, free
 
     def _auth(self) -> Auth | None:
-        auth = self.entry.get("authentication")
+        # `auth:` is a catalog spelling of `authentication:` (the schema already warned).
+        auth = self.entry.get("authentication", self.entry.get("auth"))
         if not isinstance(auth, dict):
             return None
         pointer = (*self.pointer, "authentication")

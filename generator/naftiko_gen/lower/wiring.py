@@ -58,6 +58,7 @@ class OperationWiring:
             (f"{exposure.alias}.",) if exposure.alias else ()
         )
         self.step_names: set[str] = set()
+        self.in_loop = False  # inside a `forEach` step, `{{item.x}}` is the current element
 
     # -- entry point -----------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class OperationWiring:
         self._path_inputs({})
         steps: list[Step] = []
         last: ConsumedOperation | None = None
+        transforms = False
         for index, step in enumerate(self.entry["steps"]):
             pointer = (*self.pointer, "steps", index)
             if not isinstance(step, dict):
@@ -126,14 +128,29 @@ class OperationWiring:
                         self.pointer = saved
                     return None
                 withs = step.get("with") if isinstance(step.get("with"), dict) else {}
+                for_each = None
+                if isinstance(step.get("forEach"), str):
+                    for_each = template_code(step["forEach"], self.resolve)
+                    self.in_loop = True
                 if not declared:
                     self._inputs(consumed, withs)
                 args = self._args(consumed, withs)
+                self.in_loop = False
                 call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
-                steps.append(Step(name, call, None))
+                steps.append(Step(name, call, None, for_each))
                 last = consumed
             elif kind == "lookup":
                 steps.append(Step(name, None, self._lookup(step, pointer)))
+            elif kind == "transform":
+                # A transform describes its work in prose: there is nothing to execute. The
+                # operation answers what the other steps gathered, so a caller can do it.
+                self.ctx.warning(
+                    "NG107",
+                    f"transform step '{name}' is prose, not code: it is not executed; the "
+                    "operation answers the results of the other steps",
+                    (*pointer, "type"),
+                )
+                transforms = True
             else:
                 self.ctx.error(
                     "NG107",
@@ -143,6 +160,8 @@ class OperationWiring:
                 )
                 return None
         result = self._mappings(as_list(self.entry.get("mappings")))
+        if result is None and transforms:
+            result = Code("context")
         mapper = None
         if result is None and last is not None and outputs:
             shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
@@ -434,6 +453,9 @@ class OperationWiring:
     def resolve(self, name: str) -> Code | None:
         """A placeholder on the exposed side: a caller input, a step result, else a bind."""
         head, _, rest = name.partition(".")
+        if head == "item" and self.in_loop:
+            path = tuple(p for p in rest.split(".") if p)
+            return Code(f"rt.first(item, {steps_code(path)})")
         if head in self.step_names:
             path = tuple(p for p in rest.split(".") if p)
             return Code(f"rt.first(context, {steps_code((head, *path))})")

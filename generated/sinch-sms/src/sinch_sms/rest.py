@@ -32,6 +32,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def send_batch(
+    *,
     clients: ClientsDep,
     service_plan_id: Annotated[
         str,
@@ -66,6 +67,7 @@ async def send_batch(
 
 
 async def list_batches(
+    *,
     clients: ClientsDep,
     service_plan_id: Annotated[
         str,
@@ -83,6 +85,7 @@ async def list_batches(
 
 
 async def list_inbound_messages(
+    *,
     clients: ClientsDep,
     service_plan_id: Annotated[
         str,

@@ -32,6 +32,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def query_financial_data(
+    *,
     clients: ClientsDep,
     database: Annotated[
         str,
@@ -91,6 +92,7 @@ async def query_financial_data(
 
 
 async def query_analytical_data(
+    *,
     clients: ClientsDep,
     database: Annotated[
         str,
@@ -137,6 +139,7 @@ async def query_analytical_data(
 
 
 async def get_odata_metadata(
+    *,
     clients: ClientsDep,
     database: Annotated[
         str,

@@ -32,6 +32,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def useractivate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -49,6 +50,7 @@ async def useractivate(
 
 
 async def userassistantdelete(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -66,6 +68,7 @@ async def userassistantdelete(
 
 
 async def userassistantset(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -83,6 +86,7 @@ async def userassistantset(
 
 
 async def userautocreate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -100,6 +104,7 @@ async def userautocreate(
 
 
 async def usercheckemail(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -117,6 +122,7 @@ async def usercheckemail(
 
 
 async def usercheckzpk(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -134,6 +140,7 @@ async def usercheckzpk(
 
 
 async def usercreate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -151,6 +158,7 @@ async def usercreate(
 
 
 async def usercustcreate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -168,6 +176,7 @@ async def usercustcreate(
 
 
 async def userdeactivate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -185,6 +194,7 @@ async def userdeactivate(
 
 
 async def userdelete(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -202,6 +212,7 @@ async def userdelete(
 
 
 async def userget(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -219,6 +230,7 @@ async def userget(
 
 
 async def usergetbyemail(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -236,6 +248,7 @@ async def usergetbyemail(
 
 
 async def userlist(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -253,6 +266,7 @@ async def userlist(
 
 
 async def userpending(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -270,6 +284,7 @@ async def userpending(
 
 
 async def userpermanentdelete(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -287,6 +302,7 @@ async def userpermanentdelete(
 
 
 async def userrevoketoken(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -304,6 +320,7 @@ async def userrevoketoken(
 
 
 async def userscheduleforhostlist(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
@@ -321,6 +338,7 @@ async def userscheduleforhostlist(
 
 
 async def userssocreate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -338,6 +356,7 @@ async def userssocreate(
 
 
 async def userupdate(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
@@ -355,6 +374,7 @@ async def userupdate(
 
 
 async def userupdatepassword(
+    *,
     clients: ClientsDep,
     body: Annotated[
         dict[str, Any],

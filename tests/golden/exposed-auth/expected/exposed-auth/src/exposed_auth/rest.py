@@ -32,6 +32,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def list_ships(
+    *,
     clients: ClientsDep,
 ) -> Response:
     """GET /ships"""

@@ -33,6 +33,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def get_thing(
+    *,
     clients: ClientsDep,
     id: Annotated[
         str,

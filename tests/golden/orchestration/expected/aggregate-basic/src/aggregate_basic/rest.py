@@ -33,6 +33,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def get_forecast_2(
+    *,
     clients: ClientsDep,
     location: Annotated[
         str,
@@ -50,6 +51,7 @@ async def get_forecast_2(
 
 
 async def get_forecast_3(
+    *,
     clients: ClientsDep,
     location: Annotated[
         str,

@@ -33,6 +33,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def list_ships_2(
+    *,
     clients: ClientsDep,
     status: Annotated[
         str | None,
@@ -50,6 +51,7 @@ async def list_ships_2(
 
 
 async def get_ship_2(
+    *,
     clients: ClientsDep,
     imo: Annotated[
         str,
@@ -67,6 +69,7 @@ async def get_ship_2(
 
 
 async def get_ship_with_crew_2(
+    *,
     clients: ClientsDep,
     imo: Annotated[
         str,
@@ -84,6 +87,7 @@ async def get_ship_with_crew_2(
 
 
 async def list_legacy_vessels_2(
+    *,
     clients: ClientsDep,
     status: Annotated[
         str | None,
@@ -101,6 +105,7 @@ async def list_legacy_vessels_2(
 
 
 async def create_voyage_2(
+    *,
     clients: ClientsDep,
     ship_imo: Annotated[
         str | None,

@@ -33,6 +33,7 @@ ClientsDep = Annotated[Clients, Depends(get_clients)]
 
 
 async def listissueexternallinks(
+    *,
     clients: ClientsDep,
     issue_id: Annotated[
         str,
@@ -50,6 +51,7 @@ async def listissueexternallinks(
 
 
 async def createexternalissue(
+    *,
     clients: ClientsDep,
     uuid: Annotated[
         str,
@@ -74,6 +76,7 @@ async def createexternalissue(
 
 
 async def deleteexternalissue(
+    *,
     clients: ClientsDep,
     uuid: Annotated[
         str,
