@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
@@ -11,6 +12,12 @@ _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 # Names the generated operation functions use themselves; an input with one of these names
 # gets a trailing underscore.
 RESERVED = frozenset({"clients", "response", "rt", "self", "settings"})
+
+
+# Top-level modules of the generated packages' dependencies.
+TAKEN_MODULES = frozenset(
+    {"fastapi", "httpx2", "jsonschema", "mcp", "mcp_types", "pydantic", "starlette", "uvicorn", "yaml"}
+)
 
 
 def words(name: str) -> list[str]:
@@ -69,8 +76,14 @@ def dist_name(stem: str) -> str:
 
 
 def package_name(dist: str) -> str:
-    """The import package of a distribution: `my-cap` → `my_cap`."""
+    """The import package of a distribution: `my-cap` → `my_cap`.
+
+    A name that a standard-library or dependency module already has (`numbers`, `mcp`) would
+    shadow it, so it gets a `_capability` suffix.
+    """
     name = dist.replace("-", "_")
     if name[0].isdigit() or keyword.iskeyword(name):
         name = "cap_" + name
+    if name in sys.stdlib_module_names or name in TAKEN_MODULES:
+        name += "_capability"
     return name

@@ -197,6 +197,7 @@ class _UpstreamLowering:
         self.namespace = namespace
         self.result = result
         self.env = env_name(namespace)
+        self.has_auth = isinstance(entry.get("authentication", entry.get("auth")), dict)
 
     def run(self, attr: str) -> None:
         base_url_attr, base_url_env = self._base_url()
@@ -508,6 +509,15 @@ class _OperationLowering:
                 continue
             if where == "environment":
                 self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+                continue
+            if where == "header" and name.lower() == "authorization" and self.up.has_auth:
+                # The consumed `authentication` sets this header; a caller must not override it.
+                self.ctx.warning(
+                    "NG201",
+                    "header parameter 'Authorization' is ignored: the namespace's "
+                    "`authentication` sets it",
+                    pointer,
+                )
                 continue
             if "value" in param:
                 value = template_code(

@@ -506,8 +506,8 @@ class OperationWiring:
         used: set[str] = set()
         for key, value in withs.items():
             param = consumed.param(str(key))
-            if param is None:
-                continue
+            if param is None or param.py_name in used:
+                continue  # a second key for the same parameter (`MaxResults`, `maxResults`)
             code = self._with_value(value, str(key))
             if code is not None:
                 args.append((param.py_name, self._required(code, param)))
