@@ -71,7 +71,7 @@ class OperationWiring:
             call_field = call_field.get("operation")
         call = text(call_field)
         outputs = output_params(self.entry)
-        if not call and isinstance(self.entry.get("steps"), list):
+        if not call and isinstance(self.entry.get("steps"), (list, dict)):
             return self._orchestrated(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
@@ -104,7 +104,8 @@ class OperationWiring:
         self, py_name: str, description: str, outputs: list[Any]
     ) -> Operation | None:
         """`steps` become straight-line code; each result is kept in `context[step-name]`."""
-        raw_steps = [s for s in self.entry["steps"] if isinstance(s, dict)]
+        all_steps = as_list(self.entry["steps"])  # the map form (Ikanos) becomes a list
+        raw_steps = [s for s in all_steps if isinstance(s, dict)]
         self.step_names = {text(s.get("name")) for s in raw_steps}
         declared = as_list(self.entry.get("inputParameters"))
         if declared:
@@ -113,7 +114,7 @@ class OperationWiring:
         steps: list[Step] = []
         last: ConsumedOperation | None = None
         transforms = False
-        for index, step in enumerate(self.entry["steps"]):
+        for index, step in enumerate(all_steps):
             pointer = (*self.pointer, "steps", index)
             if not isinstance(step, dict):
                 continue
