@@ -30,9 +30,7 @@ def _print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
 
 def _strict_failures(result: DocumentResult) -> bool:
     """Under --strict a warning (other than a skipped shared file) fails the document."""
-    return any(
-        d.severity is Severity.WARNING and d.code != "NG004" for d in result.diagnostics
-    )
+    return any(d.severity is Severity.WARNING and d.code != "NG004" for d in result.diagnostics)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,9 +48,15 @@ def _strict_failures(result: DocumentResult) -> bool:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder that receives one package per document.",
 )
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if output would change.")
-@click.option("--dry-run", is_flag=True, help="Write nothing; list what would be written or removed.")
-@click.option("--strict", is_flag=True, help="Treat warnings (schema deviations included) as errors.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if output would change."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write nothing; list what would be written or removed."
+)
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (schema deviations included) as errors."
+)
 @click.option(
     "--diagnostics-format",
     type=click.Choice(["text", "github"]),
@@ -124,7 +128,9 @@ def main(
                         "the edit is overwritten",
                         err=True,
                     )
-        _progress(quiet, index, total, display, f"-> {target} ({_summary(changes, len(result.files))})")
+        _progress(
+            quiet, index, total, display, f"-> {target} ({_summary(changes, len(result.files))})"
+        )
     if failed:
         sys.exit(EXIT_ERROR)
     if check and differs:
@@ -138,9 +144,7 @@ def main(
     sys.exit(EXIT_OK)
 
 
-def _plans(
-    specs: tuple[Path, ...], options: Options, jobs: int | None
-) -> Iterator[DocumentResult]:
+def _plans(specs: tuple[Path, ...], options: Options, jobs: int | None) -> Iterator[DocumentResult]:
     """Each document's plan, in argument order; planned in worker processes when there are many."""
     workers = min(jobs or os.cpu_count() or 1, len(specs))
     displays = [spec.as_posix() for spec in specs]
@@ -154,7 +158,9 @@ def _plans(
 def _summary(changes: list[emit.Change], count: int) -> str:
     if not changes:
         return f"{count} files, unchanged"
-    kinds = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("changed", "added", "removed")}
+    kinds = {
+        kind: sum(1 for c in changes if c.kind == kind) for kind in ("changed", "added", "removed")
+    }
     parts = [f"{n} {kind}" for kind, n in kinds.items() if n]
     return f"{count} files: " + ", ".join(parts)
 

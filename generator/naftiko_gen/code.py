@@ -18,7 +18,6 @@ from .jsonpath import Step, is_wildcard
 INDENT = "    "
 
 
-
 class Code(str):
     """Python source text that is already safe (built by this module); `py_value` prints it as is."""
 
@@ -70,9 +69,7 @@ def py_value(value: Any, indent: int = 0) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        lines = [
-            f"{inner}{py_str(str(k))}: {py_value(v, indent + 1)}," for k, v in value.items()
-        ]
+        lines = [f"{inner}{py_str(str(k))}: {py_value(v, indent + 1)}," for k, v in value.items()]
         return "{\n" + "\n".join(lines) + "\n" + INDENT * indent + "}"
     if isinstance(value, tuple) and len(value) == 1:
         return f"({py_value(value[0], indent)},)"
@@ -121,7 +118,9 @@ def json_text(value: Any) -> str:
 
 def steps_code(steps: tuple[Step, ...]) -> str:
     """A compiled JSONPath as a tuple literal: `("data", STAR, 0)`."""
-    items = ["rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps]
+    items = [
+        "rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps
+    ]
     if len(items) == 1:
         return f"({items[0]},)"
     return "(" + ", ".join(items) + ")"

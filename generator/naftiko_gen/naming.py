@@ -16,7 +16,17 @@ RESERVED = frozenset({"clients", "response", "rt", "self", "settings"})
 
 # Top-level modules of the generated packages' dependencies.
 TAKEN_MODULES = frozenset(
-    {"fastapi", "httpx2", "jsonschema", "mcp", "mcp_types", "pydantic", "starlette", "uvicorn", "yaml"}
+    {
+        "fastapi",
+        "httpx2",
+        "jsonschema",
+        "mcp",
+        "mcp_types",
+        "pydantic",
+        "starlette",
+        "uvicorn",
+        "yaml",
+    }
 )
 
 

@@ -245,7 +245,9 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "ports": [
-            _port(capability.settings)(a) for a in (*capability.rest, *capability.mcp) if a.port_attr
+            _port(capability.settings)(a)
+            for a in (*capability.rest, *capability.mcp)
+            if a.port_attr
         ],
         "test_environ": testdata.test_environ(capability),
     }

@@ -41,9 +41,11 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
     for index, entry in exposes:
         pointer = ("capability", "exposes", index)
         kind = text(entry.get("type"))
-        suffix = "" if counts.get(kind) == 1 else "_" + package_name(
-            text(entry.get("namespace")) or f"{kind}{index}"
-        ).lower()
+        suffix = (
+            ""
+            if counts.get(kind) == 1
+            else "_" + package_name(text(entry.get("namespace")) or f"{kind}{index}").lower()
+        )
         if kind == "rest":
             factory = "create_app" + suffix
             rest.append(
@@ -70,11 +72,37 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         return None
     settings = [
         *binds.settings,
-        Setting(f"{env_prefix}_CONNECT_TIMEOUT", "connect_timeout", "float", 3.0, "seconds to connect to an upstream"),
-        Setting(f"{env_prefix}_READ_TIMEOUT", "read_timeout", "float", 30.0, "seconds to wait for an upstream response"),
-        Setting(f"{env_prefix}_RETRIES", "retries", "int", 2, "retries of idempotent calls on connection failure, 429, 502, 503, 504"),
-        Setting(f"{env_prefix}_WORKERS", "workers", "int", 1, "processes serving the HTTP adapters (stateless: each takes a share of the connections)"),
-        Setting(f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"),
+        Setting(
+            f"{env_prefix}_CONNECT_TIMEOUT",
+            "connect_timeout",
+            "float",
+            3.0,
+            "seconds to connect to an upstream",
+        ),
+        Setting(
+            f"{env_prefix}_READ_TIMEOUT",
+            "read_timeout",
+            "float",
+            30.0,
+            "seconds to wait for an upstream response",
+        ),
+        Setting(
+            f"{env_prefix}_RETRIES",
+            "retries",
+            "int",
+            2,
+            "retries of idempotent calls on connection failure, 429, 502, 503, 504",
+        ),
+        Setting(
+            f"{env_prefix}_WORKERS",
+            "workers",
+            "int",
+            1,
+            "processes serving the HTTP adapters (stateless: each takes a share of the connections)",
+        ),
+        Setting(
+            f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"
+        ),
     ]
     return Capability(
         spec_path=ctx.document.display,

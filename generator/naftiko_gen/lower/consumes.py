@@ -57,6 +57,17 @@ class Consumes:
     operations: dict[str, ConsumedOperation] = field(default_factory=dict)
     formats: set[str] = field(default_factory=set)
     unresolved: set[str] = field(default_factory=set)  # namespaces whose import failed
+    # Operations by (call key, normalised resource name): catalogs reuse one operation name
+    # (`post`) in every resource and tell them apart only by the resource.
+    by_resource: dict[tuple[str, str], ConsumedOperation] = field(default_factory=dict)
+
+    def find(self, call: str, resource: str | None) -> ConsumedOperation | None:
+        """The operation `call` names, preferring the one under a resource named `resource`."""
+        if resource:
+            found = self.by_resource.get((call, normalized(resource)))
+            if found is not None:
+                return found
+        return self.operations.get(call)
 
 
 def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
@@ -70,7 +81,9 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if not isinstance(entry, dict):
             continue
         entry_ctx, entry_pointer = ctx, pointer
-        if "import" in entry or (("location" in entry or "from" in entry) and "baseUri" not in entry):
+        if "import" in entry or (
+            ("location" in entry or "from" in entry) and "baseUri" not in entry
+        ):
             imported = _resolve_import(ctx, entry, pointer)
             if imported is None:
                 result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))
@@ -225,22 +238,30 @@ class _UpstreamLowering:
                         o_pointer,
                     )
                     continue
+                key = f"{self.namespace}.{name}"
                 if name in seen:
                     self.ctx.warning(
                         "NG102",
-                        f"operation '{self.namespace}.{name}' is defined twice; "
-                        "calls use the first one",
+                        f"operation '{key}' is defined more than once; a call picks the one "
+                        "whose resource has the caller's resource name, else the first",
                         (*o_pointer, "name"),
                     )
-                    continue
                 seen.add(name)
+                method_name = identifier(
+                    f"{name} {text(resource.get('name'))}"
+                    if key in self.result.operations
+                    else name,
+                    taken_methods,
+                )
                 lowered = _OperationLowering(self, resource, r_pointer, op, o_pointer).run(
-                    identifier(name, taken_methods), client_free
+                    method_name, client_free
                 )
                 operations.append(lowered)
-                self.result.operations[f"{self.namespace}.{name}"] = ConsumedOperation(
+                consumed = ConsumedOperation(
                     attr, self.namespace, lowered, o_pointer, self.ctx.document
                 )
+                self.result.operations.setdefault(key, consumed)
+                self.result.by_resource[(key, normalized(text(resource.get("name"))))] = consumed
         self.result.upstreams.append(
             Upstream(
                 namespace=self.namespace,
@@ -277,9 +298,7 @@ class _UpstreamLowering:
             )
             base = base.rstrip("/")
         unresolved = [v or w for v, w in re.findall(r"\{\{([^{}]*)\}\}|\{([^{}]*)\}", base)]
-        unbound = [
-            v for v in unresolved if not base.count("{{") or not self._bindable(v, pointer)
-        ]
+        unbound = [v for v in unresolved if not base.count("{{") or not self._bindable(v, pointer)]
         literal_start = base.split("{", 1)[0]
         if not base or (literal_start and not re.match(r"^https?://", base)) or unbound:
             reason = (
@@ -478,9 +497,10 @@ class _OperationLowering:
             if name.startswith(prefix):
                 name = name[len(prefix) :]
                 break
-        if re.fullmatch(r"[A-Z][A-Z0-9_]*", name.removeprefix("env.")) and normalized(
-            name
-        ) not in self.params:
+        if (
+            re.fullmatch(r"[A-Z][A-Z0-9_]*", name.removeprefix("env."))
+            and normalized(name) not in self.params
+        ):
             implicit = self.up.binds.implicit(self.ctx, name, pointer)
             if implicit:
                 return Code("self.settings." + implicit)
@@ -652,7 +672,10 @@ class _OperationLowering:
             name, param = body_params[0]
             if "value" in param:
                 return Body("json", self._json_value(param["value"], pointer))
-            return Body("json", self.kwarg(name, required=param.get("required") is True, declared=param, body=True))
+            return Body(
+                "json",
+                self.kwarg(name, required=param.get("required") is True, declared=param, body=True),
+            )
         fields: dict[str, Any] = {}
         for name, param in body_params:
             if "value" in param:

@@ -44,8 +44,7 @@ def as_list(value: Any) -> list[Any]:
         return value
     if isinstance(value, dict):
         return [
-            {"name": key, **item} if isinstance(item, dict) else item
-            for key, item in value.items()
+            {"name": key, **item} if isinstance(item, dict) else item for key, item in value.items()
         ]
     return []
 

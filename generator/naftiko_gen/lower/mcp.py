@@ -17,7 +17,12 @@ from .rest import adapter_settings
 from .wiring import Exposure, OperationWiring
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-HINT_KEYS = (("readOnly", "read_only"), ("destructive", "destructive"), ("idempotent", "idempotent"), ("openWorld", "open_world"))
+HINT_KEYS = (
+    ("readOnly", "read_only"),
+    ("destructive", "destructive"),
+    ("idempotent", "idempotent"),
+    ("openWorld", "open_world"),
+)
 
 
 def derived_hints(method: str) -> dict[str, bool]:
@@ -100,7 +105,9 @@ def lower_mcp(
             ctx.warning("NG109", "a tool without a `name` is skipped", t_pointer)
             continue
         if name in names:
-            ctx.warning("NG102", f"tool '{name}' is defined twice; the first one is served", t_pointer)
+            ctx.warning(
+                "NG102", f"tool '{name}' is defined twice; the first one is served", t_pointer
+            )
             continue
         names.add(name)
         if not TOOL_NAME.match(name):
@@ -184,7 +191,9 @@ def _resources(
         name = text(resource.get("name")) or uri
         exposure = Exposure("mcp", namespace, variables)
         wiring = OperationWiring(ctx, binds, consumes, resource, r_pointer, exposure)
-        operation = wiring.run(identifier(f"resource {name}", taken_ops), text(resource.get("description")))
+        operation = wiring.run(
+            identifier(f"resource {name}", taken_ops), text(resource.get("description"))
+        )
         if operation is None:
             continue
         resources.append(

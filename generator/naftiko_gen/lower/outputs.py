@@ -31,9 +31,7 @@ class Shaped:
 class OutputLowering:
     """Lowers the `outputParameters` of one exposed operation or tool."""
 
-    def __init__(
-        self, ctx: Context, resolve_input: Resolver, *, text_format: bool
-    ) -> None:
+    def __init__(self, ctx: Context, resolve_input: Resolver, *, text_format: bool) -> None:
         self.ctx = ctx
         self.resolve_input = resolve_input
         self.text_format = text_format
@@ -45,14 +43,10 @@ class OutputLowering:
         if not entries:
             return Shaped(None, None)
         if len(entries) > 1 and all(text(p.get("name")) for _, p in entries):
-            fields = {
-                text(p["name"]): self._expr(p, "body", (*pointer, i)) for i, p in entries
-            }
+            fields = {text(p["name"]): self._expr(p, "body", (*pointer, i)) for i, p in entries}
             schema = {
                 "type": "object",
-                "properties": {
-                    text(p["name"]): self._schema(p) for _, p in entries
-                },
+                "properties": {text(p["name"]): self._schema(p) for _, p in entries},
             }
             return Shaped(Code(py_value(fields)), schema)
         index, param = entries[0]
@@ -180,7 +174,9 @@ def _is_jsonpath(value: Any, param: dict[str, Any]) -> bool:
 
 def _is_passthrough(param: dict[str, Any]) -> bool:
     """`{type: object, mapping: $.}` without properties: the upstream JSON unchanged."""
-    mapping = param.get("mapping", param.get("value") if _is_jsonpath(param.get("value"), param) else None)
+    mapping = param.get(
+        "mapping", param.get("value") if _is_jsonpath(param.get("value"), param) else None
+    )
     kind = text(param.get("type"))
     if kind in ("object", "") and not param.get("properties"):
         return mapping is None or (isinstance(mapping, str) and mapping.strip() in ("$", "$."))

@@ -29,7 +29,9 @@ def adapter_settings(
     address = text(entry.get("address")) or "0.0.0.0"
     port = entry.get("port")
     port = port if isinstance(port, int) and 0 < port < 65536 else default_port
-    binds.settings.append(Setting(host_env, host_attr, "str", address, f"bind address of '{namespace}'"))
+    binds.settings.append(
+        Setting(host_env, host_attr, "str", address, f"bind address of '{namespace}'")
+    )
     binds.settings.append(Setting(port_env, port_attr, "int", port, f"port of '{namespace}'"))
     return host_attr, port_attr
 
@@ -61,8 +63,14 @@ def lower_rest(
             (m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)
         )
         if isinstance(resource.get("forward"), dict):
-            served = {text(op.get("method")).upper() or "GET" for op in as_list(resource.get("operations")) if isinstance(op, dict)}
-            forward = _forward(ctx, consumes, resource["forward"], r_pointer, doc_path, served, taken_ops)
+            served = {
+                text(op.get("method")).upper() or "GET"
+                for op in as_list(resource.get("operations"))
+                if isinstance(op, dict)
+            }
+            forward = _forward(
+                ctx, consumes, resource["forward"], r_pointer, doc_path, served, taken_ops
+            )
             if forward is not None:
                 forwards.append(forward)
         resource_params = as_list(resource.get("inputParameters"))
@@ -92,7 +100,7 @@ def lower_rest(
             if resource_params:
                 op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
             description = text(op.get("description")) or text(op.get("label"))
-            exposure = Exposure("rest", namespace, variables, alias)
+            exposure = Exposure("rest", namespace, variables, alias, text(resource.get("name")))
             wiring = OperationWiring(ctx, binds, consumes, op_entry, o_pointer, exposure)
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:

@@ -32,6 +32,7 @@ class Exposure:
     namespace: str
     path_variables: tuple[str, ...] = ()
     alias: str | None = None  # an aggregate function's namespace, also a `with` prefix
+    resource: str | None = None  # the exposed resource's name (picks among same-named calls)
 
 
 class OperationWiring:
@@ -75,7 +76,7 @@ class OperationWiring:
             return self._orchestrated(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
-        consumed = self.consumes.operations.get(call)
+        consumed = self.consumes.find(call, self.exposure.resource)
         if consumed is None:
             if call.split(".", 1)[0] not in self.consumes.unresolved:
                 self._unknown_call(call)  # else the failed import was reported already
@@ -100,9 +101,7 @@ class OperationWiring:
             http_method=consumed.ir.http_method,
         )
 
-    def _orchestrated(
-        self, py_name: str, description: str, outputs: list[Any]
-    ) -> Operation | None:
+    def _orchestrated(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
         """`steps` become straight-line code; each result is kept in `context[step-name]`."""
         all_steps = as_list(self.entry["steps"])  # the map form (Ikanos) becomes a list
         raw_steps = [s for s in all_steps if isinstance(s, dict)]
@@ -119,7 +118,9 @@ class OperationWiring:
             if not isinstance(step, dict):
                 continue
             name = text(step.get("name")) or f"step-{index + 1}"
-            kind = text(step.get("type")) or ("call" if "call" in step else "lookup" if "index" in step else "")
+            kind = text(step.get("type")) or (
+                "call" if "call" in step else "lookup" if "index" in step else ""
+            )
             if kind == "call":
                 consumed = self.consumes.operations.get(text(step.get("call")))
                 if consumed is None:
@@ -235,11 +236,11 @@ class OperationWiring:
             node[leaf] = expr or Code("None")
         return Code(py_value(tree)) if tree else None
 
-    def _without_call(
-        self, py_name: str, description: str, outputs: list[Any]
-    ) -> Operation | None:
+    def _without_call(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
         if "ref" in self.entry:
-            self.ctx.error("NG107", "a `ref` that names no aggregate function", (*self.pointer, "ref"))
+            self.ctx.error(
+                "NG107", "a `ref` that names no aggregate function", (*self.pointer, "ref")
+            )
             return None
         if not any(isinstance(p, dict) and "value" in p for p in outputs):
             self.ctx.warning(
@@ -328,7 +329,9 @@ class OperationWiring:
                     (*self.pointer, "inputParameters", index),
                 )
                 continue
-            where = text(param.get("in")) or ("path" if name in self.exposure.path_variables else "query")
+            where = text(param.get("in")) or (
+                "path" if name in self.exposure.path_variables else "query"
+            )
             if self.exposure.kind == "mcp":
                 where = "argument"
             elif where == "body":
@@ -540,4 +543,3 @@ class OperationWiring:
         if param.required and source is not None and not source.required:
             return Code(f"rt.required_value({code}, {py_value(source.name)})")
         return code
-
