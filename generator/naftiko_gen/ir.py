@@ -182,7 +182,13 @@ class Route:
     name: str
     summary: str
     operation: Operation
-    success_status: int = 200
+    # A path variable written twice: (name of the repeat, Python name of the first).
+    repeated_path_params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def variable_count(self) -> int:
+        """Path variables: routes with fewer are registered first, so `/a/b` beats `/a/{x}`."""
+        return self.path.count("{")
 
 
 @dataclass(frozen=True, slots=True)

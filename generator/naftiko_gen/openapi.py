@@ -93,6 +93,10 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
             for item in inputs
             if item.location in ("path", "query", "header", "cookie")
         ]
+        parameters += [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name, _ in route.repeated_path_params
+        ]
         if parameters:
             operation["parameters"] = parameters
         body = _request_body(inputs)

@@ -71,9 +71,7 @@ async def test_send_batch_calls_upstream(
                 "service_plan_id": "sample-service-plan-id",
                 "from": "sample-from-",
                 "to": "sample-to",
-                "body": {
-                    "key": "value",
-                },
+                "body": "sample-body",
             },
         )
     assert response.status_code == 200, response.text
@@ -137,9 +135,7 @@ async def test_upstream_status_is_mirrored(
                 "service_plan_id": "sample-service-plan-id",
                 "from": "sample-from-",
                 "to": "sample-to",
-                "body": {
-                    "key": "value",
-                },
+                "body": "sample-body",
             },
         )
     assert response.status_code == 404
@@ -158,9 +154,7 @@ async def test_unreachable_upstream_is_a_502_problem(
                 "service_plan_id": "sample-service-plan-id",
                 "from": "sample-from-",
                 "to": "sample-to",
-                "body": {
-                    "key": "value",
-                },
+                "body": "sample-body",
             },
         )
     assert response.status_code == 502

@@ -61,12 +61,21 @@ class Consumes:
     # (`post`) in every resource and tell them apart only by the resource.
     by_resource: dict[tuple[str, str], ConsumedOperation] = field(default_factory=dict)
 
-    def find(self, call: str, resource: str | None) -> ConsumedOperation | None:
-        """The operation `call` names, preferring the one under a resource named `resource`."""
-        if resource:
-            found = self.by_resource.get((call, normalized(resource)))
-            if found is not None:
-                return found
+    def find(
+        self, call: str, resource: str | None, description: str = ""
+    ) -> ConsumedOperation | None:
+        """The operation `call` names; among same-named ones, the one under the caller's
+        resource name (case and punctuation aside), else the one with the caller's description.
+        """
+        candidates = [c for (key, _), c in self.by_resource.items() if key == call]
+        if len(candidates) > 1:
+            if resource:
+                for (key, name), candidate in self.by_resource.items():
+                    if key == call and name == _folded(resource):
+                        return candidate
+            same = [c for c in candidates if description and c.ir.description == description]
+            if len(same) == 1:
+                return same[0]
         return self.operations.get(call)
 
 
@@ -191,6 +200,11 @@ def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
     return None
 
 
+def _folded(name: str) -> str:
+    """A name with case and punctuation folded away (`2-files-copy_batch_v2` ~ `2filescopybatchv2`)."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
 class _UpstreamLowering:
     """Lowers one consumes entry; split into methods by the parts of the entry."""
 
@@ -261,7 +275,7 @@ class _UpstreamLowering:
                     attr, self.namespace, lowered, o_pointer, self.ctx.document
                 )
                 self.result.operations.setdefault(key, consumed)
-                self.result.by_resource[(key, normalized(text(resource.get("name"))))] = consumed
+                self.result.by_resource[(key, _folded(text(resource.get("name"))))] = consumed
         self.result.upstreams.append(
             Upstream(
                 namespace=self.namespace,

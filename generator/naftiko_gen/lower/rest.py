@@ -105,10 +105,12 @@ def lower_rest(
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue
+            fastapi_path, repeats = _fastapi_path(doc_path, operation.inputs)
             routes.append(
                 Route(
                     method=method,
-                    path=_fastapi_path(doc_path, operation.inputs),
+                    path=fastapi_path,
+                    repeated_path_params=repeats,
                     doc_path=doc_path,
                     name=name,
                     summary=description or f"{method} {doc_path}",
@@ -172,12 +174,26 @@ def _shape(path: str) -> str:
     return PATH_VARIABLE.sub("{}", path)
 
 
-def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> str:
-    """Path variables renamed to their Python names (Starlette accepts identifiers only)."""
+def _fastapi_path(
+    path: str, inputs: tuple[Any, ...]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Path variables renamed to their Python names (Starlette accepts identifiers only).
+
+    A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the
+    repeat gets its own name, returned so the OpenAPI document can declare it.
+    """
     by_name = {i.name: i.py_name for i in inputs if i.location == "path"}
+    seen: set[str] = set()
+    repeats: list[tuple[str, str]] = []
 
     def rename(match: Any) -> str:
         name = (match.group(1) or match.group(2)).strip()
-        return "{" + by_name.get(name, snake(name) or "value") + "}"
+        py_name = by_name.get(name, snake(name) or "value")
+        if py_name in seen:
+            repeat = f"{py_name}_repeat{len(repeats) + 1}"
+            repeats.append((repeat, py_name))
+            return "{" + repeat + "}"
+        seen.add(py_name)
+        return "{" + py_name + "}"
 
-    return PATH_VARIABLE.sub(rename, path)
+    return PATH_VARIABLE.sub(rename, path), tuple(repeats)

@@ -76,7 +76,9 @@ class OperationWiring:
             return self._orchestrated(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
-        consumed = self.consumes.find(call, self.exposure.resource)
+        consumed = self.consumes.find(
+            call, self.exposure.resource, text(self.entry.get("description"))
+        )
         if consumed is None:
             if call.split(".", 1)[0] not in self.consumes.unresolved:
                 self._unknown_call(call)  # else the failed import was reported already
@@ -296,8 +298,8 @@ class OperationWiring:
         pattern: str | None = None,
         body_path: tuple[str | int, ...] | None = None,
     ) -> Input:
-        if json_type is None and location in ("path", "query", "header", "cookie"):
-            json_type = "string"
+        if location in ("path", "query", "header", "cookie") and json_type in (None, "object"):
+            json_type = "string"  # a URL or a header carries text; an object would be JSON text
         py_type = JSON_TYPES.get(json_type or "", "Any")
         if self.exposure.kind == "rest" and location in ("path", "query", "header", "cookie"):
             py_type = {"str": "str", "int": "int", "float": "float", "bool": "bool"}.get(
@@ -336,6 +338,16 @@ class OperationWiring:
                 where = "argument"
             elif where == "body":
                 where = "body-field"
+            elif where == "path" and not any(
+                normalized(v) == normalized(name) for v in self.exposure.path_variables
+            ):
+                self.ctx.warning(
+                    "NG103",
+                    f"input '{name}' is declared in the path, but the path has no {{{name}}}; "
+                    "it is read from the query string",
+                    (*self.pointer, "inputParameters", index),
+                )
+                where = "query"
             value = param.get("value")
             if isinstance(value, str) and value and not value.startswith("$"):
                 continue  # a constant override, not something the caller sends
@@ -390,6 +402,8 @@ class OperationWiring:
         # Inputs named by `with` (rest.x / tools.x / {{x}}), typed by the parameter they feed.
         for key, value in withs.items():
             target = consumed.param(str(key))
+            if target is None:
+                continue  # it feeds nothing the call sends (e.g. an ignored Authorization)
             for name in self._referenced_inputs(value):
                 if not self.find_input(name) and self.binds.lookup(name) is None:
                     self._derived(name, target if target and self._is_whole(value) else None)

@@ -194,18 +194,6 @@ def create_app(clients: Clients) -> FastAPI:
         operation_id="list-ships",
     )
     app.add_api_route(
-        "/ships/{imo}",
-        get_ship_2,
-        methods=["GET"],
-        operation_id="get-ship",
-    )
-    app.add_api_route(
-        "/ships/{imo}/crew",
-        get_ship_with_crew_2,
-        methods=["GET"],
-        operation_id="get-ship-with-crew",
-    )
-    app.add_api_route(
         "/legacy/vessels",
         list_legacy_vessels_2,
         methods=["GET"],
@@ -216,6 +204,18 @@ def create_app(clients: Clients) -> FastAPI:
         create_voyage_2,
         methods=["POST"],
         operation_id="create-voyage",
+    )
+    app.add_api_route(
+        "/ships/{imo}",
+        get_ship_2,
+        methods=["GET"],
+        operation_id="get-ship",
+    )
+    app.add_api_route(
+        "/ships/{imo}/crew",
+        get_ship_with_crew_2,
+        methods=["GET"],
+        operation_id="get-ship-with-crew",
     )
     return configure(app, clients, "openapi.json")
 
