@@ -57,26 +57,36 @@ class Consumes:
     operations: dict[str, ConsumedOperation] = field(default_factory=dict)
     formats: set[str] = field(default_factory=set)
     unresolved: set[str] = field(default_factory=set)  # namespaces whose import failed
-    # Operations by (call key, normalised resource name): catalogs reuse one operation name
-    # (`post`) in every resource and tell them apart only by the resource.
-    by_resource: dict[tuple[str, str], ConsumedOperation] = field(default_factory=dict)
+    # Every operation of a call key, with its folded resource name: catalogs reuse one
+    # operation name (`post`) in every resource.
+    candidates: dict[str, list[tuple[str, ConsumedOperation]]] = field(default_factory=dict)
 
     def find(
-        self, call: str, resource: str | None, description: str = ""
+        self,
+        call: str,
+        *,
+        resource: str | None = None,
+        description: str = "",
+        method: str | None = None,
+        ordinal: int = 0,
     ) -> ConsumedOperation | None:
-        """The operation `call` names; among same-named ones, the one under the caller's
-        resource name (case and punctuation aside), else the one with the caller's description.
+        """The operation `call` names. Among same-named ones, the one the caller plainly means:
+        the same description, else its resource's name (case and punctuation aside), else the
+        same HTTP method; else the n-th call of that name in an adapter means the n-th one.
         """
-        candidates = [c for (key, _), c in self.by_resource.items() if key == call]
-        if len(candidates) > 1:
-            if resource:
-                for (key, name), candidate in self.by_resource.items():
-                    if key == call and name == _folded(resource):
-                        return candidate
-            same = [c for c in candidates if description and c.ir.description == description]
+        candidates = self.candidates.get(call, [])
+        if len(candidates) <= 1:
+            return self.operations.get(call)
+        tests = [
+            lambda name, c: bool(description) and c.ir.description == description,
+            lambda name, c: bool(resource) and name == _folded(resource or ""),
+            lambda name, c: bool(method) and c.ir.http_method == method,
+        ]
+        for test in tests:
+            same = [c for name, c in candidates if test(name, c)]
             if len(same) == 1:
                 return same[0]
-        return self.operations.get(call)
+        return candidates[ordinal][1] if ordinal < len(candidates) else candidates[0][1]
 
 
 def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
@@ -275,7 +285,8 @@ class _UpstreamLowering:
                     attr, self.namespace, lowered, o_pointer, self.ctx.document
                 )
                 self.result.operations.setdefault(key, consumed)
-                self.result.by_resource[(key, _folded(text(resource.get("name"))))] = consumed
+                folded = _folded(text(resource.get("name")))
+                self.result.candidates.setdefault(key, []).append((folded, consumed))
         self.result.upstreams.append(
             Upstream(
                 namespace=self.namespace,
@@ -534,9 +545,19 @@ class _OperationLowering:
         headers: list[tuple[str, Code]] = []
         cookies: list[tuple[str, Code]] = []
         body_params: list[tuple[str, dict[str, Any]]] = []
+        path_names = {
+            normalized((m.group(1) or m.group(2)).strip()) for m in PATH_VARIABLE.finditer(path)
+        }
         for name, (param, pointer) in declared.items():
             where = text(param.get("in")) or "query"
             if where == "path":
+                if normalized(name) not in path_names:
+                    self.ctx.warning(
+                        "NG103",
+                        f"path parameter '{name}' does not appear in the path '{path}'; "
+                        "it is not sent",
+                        pointer,
+                    )
                 continue
             if where == "body":
                 body_params.append((name, param))

@@ -94,6 +94,7 @@ def lower_mcp(
     )
     tools: list[Tool] = []
     names: set[str] = set()
+    ordinals: dict[str, int] = {}
     for index, tool in enumerate(as_list(entry.get("tools"))):
         t_pointer = (*pointer, "tools", index)
         if not isinstance(tool, dict):
@@ -122,7 +123,7 @@ def lower_mcp(
             continue
         tool, alias = resolved
         description = text(tool.get("description")) or text(tool.get("label"))
-        exposure = Exposure("mcp", namespace, alias=alias)
+        exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals)
         wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
         if operation is None:

@@ -52,6 +52,7 @@ def lower_rest(
     routes: list[Route] = []
     forwards: list[ForwardRoute] = []
     seen: set[tuple[str, str]] = set()
+    ordinals: dict[str, int] = {}
     for r_index, resource in enumerate(as_list(entry.get("resources"))):
         if not isinstance(resource, dict):
             continue
@@ -100,7 +101,15 @@ def lower_rest(
             if resource_params:
                 op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
             description = text(op.get("description")) or text(op.get("label"))
-            exposure = Exposure("rest", namespace, variables, alias, text(resource.get("name")))
+            exposure = Exposure(
+                "rest",
+                namespace,
+                variables,
+                alias,
+                resource=text(resource.get("name")),
+                method=method,
+                ordinals=ordinals,
+            )
             wiring = OperationWiring(ctx, binds, consumes, op_entry, o_pointer, exposure)
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:

@@ -7,7 +7,7 @@ parameters) and, for every keyword of the upstream method, the expression that f
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..code import Code, call_code, py_str, py_value, steps_code
@@ -33,6 +33,8 @@ class Exposure:
     path_variables: tuple[str, ...] = ()
     alias: str | None = None  # an aggregate function's namespace, also a `with` prefix
     resource: str | None = None  # the exposed resource's name (picks among same-named calls)
+    method: str | None = None  # the exposed REST method (likewise)
+    ordinals: dict[str, int] = field(default_factory=dict)  # calls of each name so far
 
 
 class OperationWiring:
@@ -76,8 +78,14 @@ class OperationWiring:
             return self._orchestrated(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
+        ordinal = self.exposure.ordinals.get(call, 0)
+        self.exposure.ordinals[call] = ordinal + 1
         consumed = self.consumes.find(
-            call, self.exposure.resource, text(self.entry.get("description"))
+            call,
+            resource=self.exposure.resource,
+            description=text(self.entry.get("description")),
+            method=self.exposure.method,
+            ordinal=ordinal,
         )
         if consumed is None:
             if call.split(".", 1)[0] not in self.consumes.unresolved:
@@ -402,8 +410,8 @@ class OperationWiring:
         # Inputs named by `with` (rest.x / tools.x / {{x}}), typed by the parameter they feed.
         for key, value in withs.items():
             target = consumed.param(str(key))
-            if target is None:
-                continue  # it feeds nothing the call sends (e.g. an ignored Authorization)
+            if target is None and str(key).lower() == "authorization":
+                continue  # the consumed authentication sets it; no caller input for a token
             for name in self._referenced_inputs(value):
                 if not self.find_input(name) and self.binds.lookup(name) is None:
                     self._derived(name, target if target and self._is_whole(value) else None)
