@@ -304,6 +304,17 @@ class McpAdapter:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlAdapter:
+    """An exposed `control` adapter: health, status and metrics of the running capability."""
+
+    namespace: str
+    host_attr: str
+    port_attr: str
+    status: bool  # `management.info`: serve /status
+    metrics: bool  # observability not disabled: serve /metrics
+
+
+@dataclass(frozen=True, slots=True)
 class Capability:
     """Everything the templates need to write one package."""
 
@@ -319,6 +330,7 @@ class Capability:
     upstreams: tuple[Upstream, ...]
     rest: tuple[RestAdapter, ...]
     mcp: tuple[McpAdapter, ...]
+    control: tuple[ControlAdapter, ...] = ()
     output_formats: frozenset[str] = field(default_factory=frozenset)
 
     @property

@@ -222,6 +222,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return bool(capability.mcp)
     if name == "_formats.py.jinja":
         return capability.needs_formats
+    if name in ("control.py.jinja", "test_control.py.jinja"):
+        return bool(capability.control)
     return True
 
 
@@ -250,6 +252,11 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             if a.port_attr
         ],
         "test_environ": testdata.test_environ(capability),
+        "adapters": [
+            {"type": kind, "namespace": adapter.namespace}
+            for kind, adapters in (("rest", capability.rest), ("mcp", capability.mcp))
+            for adapter in adapters
+        ],
     }
     env.filters["port"] = _port(capability.settings)
     env.filters["rest_cases"] = functools.partial(testdata.rest_cases, capability)

@@ -8,16 +8,29 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from ..ir import Capability, Setting
+from typing import Any
+
+from ..ir import Capability, ControlAdapter, Setting
 from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
 from .context import Context, as_list, text
 from .mcp import lower_mcp
-from .rest import lower_rest
+from .rest import adapter_settings, lower_rest
 
 GENERATED_TYPES = ("rest", "mcp")
+
+
+def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> ControlAdapter:
+    """A control adapter (SEMANTICS.md §8); it binds to localhost unless it says otherwise."""
+    namespace = text(entry.get("namespace")) or ("control" if not index else f"control-{index + 1}")
+    defaults = {**entry, "address": text(entry.get("address")) or "localhost"}
+    host_attr, port_attr = adapter_settings(ctx, binds, namespace, defaults, 9190)
+    management = entry.get("management") if isinstance(entry.get("management"), dict) else {}
+    observability = entry.get("observability")
+    enabled = not isinstance(observability, dict) or observability.get("enabled", True) is not False
+    return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 
 def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
@@ -37,7 +50,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
     ]
     counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
-    rest, mcp = [], []
+    rest, mcp, control = [], [], []
     for index, entry in exposes:
         pointer = ("capability", "exposes", index)
         kind = text(entry.get("type"))
@@ -56,16 +69,18 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
             mcp.append(
                 lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
             )
+        elif kind == "control":
+            control.append(_control(ctx, binds, entry, len(control)))
         else:
             ctx.warning(
                 "NG203",
                 f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
                 (*pointer, "type"),
             )
-    if not rest and not mcp:
+    if not rest and not mcp and not control:
         ctx.error(
             "NG105",
-            "the capability exposes no rest or mcp adapter, so there is nothing to serve",
+            "the capability exposes no rest, mcp or control adapter, so there is nothing to serve",
             ("capability", "exposes") if "exposes" in capability else ("capability",),
         )
     if ctx.diagnostics.has_errors:
@@ -117,5 +132,6 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         upstreams=tuple(consumes.upstreams),
         rest=tuple(rest),
         mcp=tuple(mcp),
+        control=tuple(control),
         output_formats=frozenset(consumes.formats),
     )
