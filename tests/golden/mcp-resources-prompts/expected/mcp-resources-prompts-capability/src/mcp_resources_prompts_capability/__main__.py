@@ -6,131 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import multiprocessing
-import signal
-import socket
 import sys
 from collections.abc import Sequence
 
-import httpx2
-from starlette.types import ASGIApp
-
 from . import _runtime as rt
-from .settings import Settings, load_settings
-from .upstream import Clients
-
-
-def mock_transport() -> httpx2.MockTransport:
-    """An upstream that answers every request with an empty JSON object (`--mock`)."""
-    return httpx2.MockTransport(lambda request: httpx2.Response(200, json={}))
-
-
-def addresses(settings: Settings) -> list[tuple[str, int]]:
-    """Where each HTTP adapter listens, in the order `http_apps` builds them."""
-    return [
-        (
-            settings.test_mcp_resources_prompts_host,
-            settings.test_mcp_resources_prompts_port,
-        ),
-    ]
-
-
-def http_apps(clients: Clients) -> list[ASGIApp]:
-    """The ASGI app of each HTTP adapter (an adapter's framework is imported only if used)."""
-    apps: list[ASGIApp] = []
-    from . import mcp_server
-
-    apps.append(mcp_server.create_http_app(clients))
-    return apps
-
-
-async def serve_http(
-    settings: Settings,
-    transport: httpx2.AsyncBaseTransport | None,
-    sockets: list[socket.socket] | None = None,
-) -> None:
-    """Run every HTTP adapter in this process, each on its own port, until interrupted."""
-    import uvicorn
-
-    clients = Clients(settings, transport)
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=host,
-                port=port,
-                log_level="info",
-                access_log=settings.access_log,
-            )
-        )
-        for app, (host, port) in zip(
-            http_apps(clients), addresses(settings), strict=True
-        )
-    ]
-    try:
-        await asyncio.gather(
-            *(
-                server.serve(sockets=[sockets[index]] if sockets else None)
-                for index, server in enumerate(servers)
-            )
-        )
-    finally:
-        await clients.aclose()
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket that worker processes inherit and share."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def serve_workers(
-    settings: Settings, transport: httpx2.AsyncBaseTransport | None
-) -> None:
-    """`workers` processes share the listening sockets; the parent only supervises them."""
-    sockets = [listen(host, port) for host, port in addresses(settings)]
-    context = multiprocessing.get_context("fork")
-    workers = [
-        context.Process(
-            target=asyncio.run, args=(serve_http(settings, transport, sockets),)
-        )
-        for _ in range(settings.workers)
-    ]
-    for worker in workers:
-        worker.start()
-
-    def stop(signum: int, frame: object) -> None:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for worker in workers:
-        worker.join()
-
-
-async def serve_stdio(
-    settings: Settings, transport: httpx2.AsyncBaseTransport | None
-) -> None:
-    """Serve the MCP adapter over stdin/stdout; logs go to stderr."""
-    from mcp.server.stdio import stdio_server
-
-    from .mcp_server import create_server
-
-    clients = Clients(settings, transport)
-    server = create_server(clients)
-    try:
-        async with stdio_server() as (read_stream, write_stream):
-            options = server.create_initialization_options()
-            await server.run(read_stream, write_stream, options)
-    finally:
-        await clients.aclose()
+from .serving import mock_transport, serve_http, serve_stdio, serve_workers
+from .settings import load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.stdio:
             asyncio.run(serve_stdio(settings, transport))
         elif settings.workers > 1:
-            serve_workers(settings, transport)
+            serve_workers(settings, args.mock)
         else:
             asyncio.run(serve_http(settings, transport))
     except KeyboardInterrupt:
