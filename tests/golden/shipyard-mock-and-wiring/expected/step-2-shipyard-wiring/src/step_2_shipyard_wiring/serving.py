@@ -71,35 +71,37 @@ async def serve_http(
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket that worker processes inherit and share."""
+    """A worker's own listening socket on a port every worker binds (SO_REUSEPORT).
+
+    The kernel then spreads new connections over the workers evenly; with one shared socket,
+    the first worker to wake up takes most of a burst of connections.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Accepted connections inherit it: without it, small responses wait for delayed ACKs.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.setblocking(
-        False
-    )  # each worker's event loop accepts without blocking the others
-    sock.set_inheritable(True)
+    sock.setblocking(False)
     return sock
 
 
-def serve_worker(settings: Settings, mock: bool, sockets: list[socket.socket]) -> None:
-    """One worker process: every HTTP adapter on the sockets its parent bound."""
+def serve_worker(settings: Settings, mock: bool) -> None:
+    """One worker process: every HTTP adapter on its own SO_REUSEPORT sockets."""
+    sockets = [listen(host, port) for host, port in addresses(settings)]
     asyncio.run(serve_http(settings, mock_transport() if mock else None, sockets))
 
 
 def serve_workers(settings: Settings, mock: bool) -> None:
-    """`workers` processes share the listening sockets; the parent only supervises them.
+    """`workers` processes serve the same ports; the parent only supervises them.
 
     Workers are spawned, not forked: each starts a clean interpreter and event loop.
     """
-    sockets = [listen(host, port) for host, port in addresses(settings)]
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=serve_worker, args=(settings, mock, sockets))
+        context.Process(target=serve_worker, args=(settings, mock))
         for _ in range(settings.workers)
     ]
     for worker in workers:
