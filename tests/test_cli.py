@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from naftiko_gen.cli import main
 
 from .generation import REPO

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from naftiko_gen.cli import main
 
 from .generation import REPO

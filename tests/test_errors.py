@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from naftiko_gen.cli import main
 
 ERRORS = Path(__file__).parent / "errors"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from naftiko_gen.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,7 +7,6 @@ Organised by the spec's own areas: `binds`, `consumes`, `wiring` (call/with), `o
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-
 from typing import Any
 
 from ..ir import Capability, ControlAdapter, Setting
@@ -15,7 +14,7 @@ from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, mapping, text
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
 
@@ -27,7 +26,7 @@ def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> Con
     namespace = text(entry.get("namespace")) or ("control" if not index else f"control-{index + 1}")
     defaults = {**entry, "address": text(entry.get("address")) or "localhost"}
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, defaults, 9190)
-    management = entry.get("management") if isinstance(entry.get("management"), dict) else {}
+    management = mapping(entry.get("management"))
     observability = entry.get("observability")
     enabled = not isinstance(observability, dict) or observability.get("enabled", True) is not False
     return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
@@ -37,7 +36,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
     """Lower a capability document; None when it has errors (they are in `ctx.diagnostics`)."""
     data = ctx.document.data
     capability = data.get("capability")
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info = mapping(data.get("info"))
     dist = dist_name(PurePosixPath(ctx.document.display).stem)
     package = package_name(dist)
     env_prefix = env_name(dist)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..load import Pointer
-from .context import Context, as_list, text
+from .context import Context, as_list, mapping, text
 
 
 @dataclass(slots=True)
@@ -59,7 +59,7 @@ def resolve_ref(
         return None
     function, namespace = found
     merged = {**function, **{k: v for k, v in entry.items() if k != "ref" and v not in (None, "")}}
-    semantics = function.get("semantics") if isinstance(function.get("semantics"), dict) else {}
+    semantics = mapping(function.get("semantics"))
     hints: dict[str, Any] = {}
     if isinstance(semantics.get("safe"), bool):
         hints["readOnly"] = semantics["safe"]

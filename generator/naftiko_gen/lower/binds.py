@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..code import Code, py_str
 from ..ir import BindFile, Setting
 from ..naming import normalized
-from .context import Context, as_list, text
+from .context import Context, as_list, mapping, text
 
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
 
@@ -83,7 +83,7 @@ def lower_binds(ctx: Context) -> Binds:
     """Collect root and capability-level `binds` (the engine ignores the latter; we do not)."""
     binds = Binds()
     data = ctx.document.data
-    capability = data.get("capability") if isinstance(data.get("capability"), dict) else {}
+    capability = mapping(data.get("capability"))
     entries = [(("binds", i), e) for i, e in enumerate(as_list(data.get("binds")))]
     entries += [
         (("capability", "binds", i), e) for i, e in enumerate(as_list(capability.get("binds")))

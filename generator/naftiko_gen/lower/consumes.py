@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from ..code import Code, call_code, py_str, steps_code
-from ..jsonpath import JsonPathError, compile_jsonpath
 from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
+from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
 from .binds import Binds
-from .context import Context, as_list, text
+from .context import Context, as_list, mapping, text
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -174,7 +174,7 @@ def _resolve_import(
     if document is None:
         return None
     data = document.data if isinstance(document.data, dict) else {}
-    capability = data.get("capability") if isinstance(data.get("capability"), dict) else {}
+    capability = mapping(data.get("capability"))
     entries = data.get("consumes") or capability.get("consumes")
     for index, candidate in enumerate(as_list(entries)):
         if isinstance(candidate, dict) and (

@@ -49,6 +49,11 @@ def as_list(value: Any) -> list[Any]:
     return []
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A mapping field; missing or malformed values read as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def text(value: Any) -> str:
     """A text field; missing or non-text values read as empty."""
     if value is None or isinstance(value, (dict, list)):

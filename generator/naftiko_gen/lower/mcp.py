@@ -8,9 +8,9 @@ from typing import Any
 from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgument, Setting, Tool
 from ..load import Pointer
 from ..naming import env_name, identifier
+from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
-from .aggregates import Aggregates, resolve_ref
 from .context import Context, as_list, text
 from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings

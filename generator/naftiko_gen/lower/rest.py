@@ -7,9 +7,9 @@ from typing import Any
 from ..ir import ForwardRoute, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
+from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
-from .aggregates import Aggregates, resolve_ref
 from .context import Context, as_list, text
 from .exposed_auth import lower_exposed_auth
 from .templates import PATH_VARIABLE
@@ -183,9 +183,7 @@ def _shape(path: str) -> str:
     return PATH_VARIABLE.sub("{}", path)
 
 
-def _fastapi_path(
-    path: str, inputs: tuple[Any, ...]
-) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Path variables renamed to their Python names (Starlette accepts identifiers only).
 
     A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the

@@ -17,7 +17,7 @@ from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
 from .binds import Binds
 from .consumes import JSON_TYPES, ConsumedOperation, Consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, mapping, text
 from .outputs import OutputLowering, output_params
 from .templates import placeholders, template_code
 
@@ -139,7 +139,7 @@ class OperationWiring:
                         self._unknown_call(text(step.get("call")))
                         self.pointer = saved
                     return None
-                withs = step.get("with") if isinstance(step.get("with"), dict) else {}
+                withs = mapping(step.get("with"))
                 for_each = None
                 if isinstance(step.get("forEach"), str):
                     for_each = template_code(step["forEach"], self.resolve)
