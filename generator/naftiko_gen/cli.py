@@ -90,7 +90,9 @@ def main(
     failed = differs = False
     packages: dict[str, str] = {}
     total = len(specs)
-    for index, (spec, result) in enumerate(zip(specs, _plans(specs, options, jobs)), start=1):
+    for index, (spec, result) in enumerate(
+        zip(specs, _plans(specs, options, jobs), strict=True), start=1
+    ):
         display = spec.as_posix()
         _print_diagnostics(result.diagnostics, diagnostics_format)
         if result.name and result.name in packages:

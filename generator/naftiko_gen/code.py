@@ -19,7 +19,7 @@ INDENT = "    "
 
 
 class Code(str):
-    """Python source text that is already safe (built by this module); `py_value` prints it as is."""
+    """Python source already made safe by this module; `py_value` prints it as it is."""
 
     __slots__ = ()
 

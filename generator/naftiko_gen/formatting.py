@@ -2,8 +2,9 @@
 
 Templates already emit nearly formatted code; ruff only settles what depends on the document:
 line lengths (`ruff format`) and imports a given capability does not use (`ruff check --fix
---select F401,I001`, which also re-sorts the imports left). It runs `--isolated` (no user configuration is read) with the version
-naftiko-gen pins, so the output depends on nothing installed on the user's machine.
+--select F401,I001`, which also re-sorts the imports left). It runs `--isolated` (no user
+configuration is read) with the version naftiko-gen pins, so the output depends on nothing
+installed on the user's machine.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The JSONPath subset of SEMANTICS.md §7, compiled at generation time.
 
 A path compiles to a tuple of steps: a key (`str`), an index (`int`, negative from the end) or
-`WILDCARD`. The generated package only *evaluates* compiled steps, so an unsupported expression is
-a generation-time diagnostic, never a production surprise.
+`WILDCARD_STEP`. The generated package only *evaluates* compiled steps, so an unsupported
+expression is a generation-time diagnostic, never a production surprise.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Names: from the document's kebab-case, camelCase and free text to Python and environment names."""
+"""Names: from the document's kebab-case, camelCase and free text to Python and env names."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def words(name: str) -> list[str]:
 
 
 def snake(name: str) -> str:
-    """`issue-id`, `issueId`, `Issue ID` → `issue_id` (may still be a keyword or start with a digit)."""
+    """`issue-id`, `issueId`, `Issue ID` → `issue_id` (may be a keyword or start with a digit)."""
     return "_".join(words(name))
 
 

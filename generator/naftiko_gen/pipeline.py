@@ -16,7 +16,7 @@ from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
 from .render import plan
-from .validate import schema_version, validate_schema
+from .validate import validate_schema
 
 RESERVED_SETTINGS = frozenset(
     {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
@@ -119,9 +119,9 @@ def _plan(
         )
         result.skipped = True
     elif document is not None and kind == "capability":
-        validate_schema(document, diagnostics, strict=options.strict)
+        version = validate_schema(document, diagnostics, strict=options.strict)
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
-        capability = lower_capability(ctx, schema_version(document, Diagnostics()))
+        capability = lower_capability(ctx, version)
         if capability is not None and not diagnostics.has_errors:
             spec_name = PurePosixPath(display).name
             try:

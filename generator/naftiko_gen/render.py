@@ -86,7 +86,7 @@ def _hint_cells(hints: Hints) -> list[str]:
         ("idempotent", hints.idempotent),
         ("openWorld", hints.open_world),
     ):
-        text = "–" if value is None else "yes" if value else "no"
+        text = "\u2013" if value is None else "yes" if value else "no"  # an en dash: not stated
         cells.append(f"*{text}*" if key in hints.derived else text)
     return cells
 
@@ -105,10 +105,6 @@ def _calls(operation: Operation) -> str:
     if operation.call is None:
         return "mock answer"
     return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
-
-
-def _rest_type(item: Input) -> str:
-    return item.annotation
 
 
 def _rest_source(item: Input) -> Code:
@@ -156,10 +152,6 @@ def _port(settings: tuple[Setting, ...]) -> Callable[[RestAdapter | McpAdapter],
     return lambda adapter: by_attr.get(adapter.port_attr or "", "")
 
 
-def _py(value: Any, indent: int = 0) -> str:
-    return py_value(value, indent)
-
-
 @functools.cache
 def environment() -> jinja2.Environment:
     """The one Jinja environment, with the escaping filters every template must use."""
@@ -172,7 +164,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        py=_py,
+        py=py_value,
         code=reindent,
         comment=comment_text,
         md=_md,
@@ -186,7 +178,6 @@ def environment() -> jinja2.Environment:
         hint_cells=_hint_cells,
         setting_default=_setting_default,
         calls=_calls,
-        rest_type=_rest_type,
         rest_source=_rest_source,
         route_set=_route_set,
         projection=_projection,
@@ -214,7 +205,7 @@ def _fastapi_names(capability: Capability) -> list[str]:
 
 
 def _wanted(capability: Capability, relative: str) -> bool:
-    """Which template files a capability needs (adapters and formats it does not use are left out)."""
+    """Which template files a capability needs (unused adapters and formats are left out)."""
     name = PurePosixPath(relative).name
     if name in ("rest.py.jinja", "test_rest.py.jinja"):
         return bool(capability.rest)

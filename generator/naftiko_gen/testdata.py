@@ -115,7 +115,8 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
     if auth.kind == "bearer" and (token := value_of(auth.token)):
         return (("authorization", f"Bearer {token}"),)
     if auth.kind == "apikey" and auth.placement == "header" and auth.key:
-        if value := value_of(auth.value):
+        value = value_of(auth.value)
+        if value:
             return ((auth.key.lower(), value),)
     return ()
 

@@ -53,8 +53,11 @@ def schema_version(document: Document, diagnostics: Diagnostics) -> str:
     return LATEST
 
 
-def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: bool) -> None:
-    """Record one NG010 diagnostic per schema deviation (errors when `strict`)."""
+def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: bool) -> str:
+    """Record one NG010 diagnostic per schema deviation (errors when `strict`).
+
+    Returns the spec version the document was validated against.
+    """
     version = schema_version(document, diagnostics)
     severity = Severity.ERROR if strict else Severity.WARNING
     errors = sorted(
@@ -71,6 +74,7 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
             diagnostics.error("NG010", text, loc)
         else:
             diagnostics.warning("NG010", text, loc)
+    return version
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:

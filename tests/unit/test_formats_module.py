@@ -95,10 +95,7 @@ def test_xml_refuses_billion_laughs(formats: Any) -> None:
 
 
 def test_xml_refuses_external_entity(formats: Any) -> None:
-    body = (
-        b'<?xml version="1.0"?>'
-        b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
-    )
+    body = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
     with pytest.raises(formats.FormatError, match="DOCTYPE"):
         convert(formats, "xml", body)
 
@@ -191,9 +188,7 @@ PRODUCTS = [
 
 
 @pytest.mark.parametrize("selector", [None, "", "table.products", ".inventory"])
-def test_html_sample_yields_the_products_table(
-    formats: Any, selector: str | None
-) -> None:
+def test_html_sample_yields_the_products_table(formats: Any, selector: str | None) -> None:
     body = sample("sample-products.html")
     assert convert(formats, "html", body, selector=selector) == {"tables": [PRODUCTS]}
 
@@ -221,9 +216,7 @@ def test_html_skips_header_rows_and_tables_without_headers(formats: Any) -> None
     <tr><th>Subtotal</th><td>9</td></tr>
     <tr><td>Short</td></tr></table>"""
     assert convert(formats, "html", body) == {
-        "tables": [
-            [{"Full name": "Ann Lee", "Age": "3"}, {"Full name": "Short", "Age": ""}]
-        ]
+        "tables": [[{"Full name": "Ann Lee", "Age": "3"}, {"Full name": "Short", "Age": ""}]]
     }
 
 
@@ -352,33 +345,25 @@ def test_json_is_parsed_as_is(formats: Any) -> None:
 
 
 @pytest.mark.parametrize("body", [b'{"a":', b"{'a': 1}", b"[" * 100_000, b"\xff"])
-def test_json_rejects_malformed_bodies_with_a_short_message(
-    formats: Any, body: bytes
-) -> None:
+def test_json_rejects_malformed_bodies_with_a_short_message(formats: Any, body: bytes) -> None:
     with pytest.raises(formats.FormatError, match="invalid json body") as error:
         convert(formats, "json", body)
     assert len(str(error.value)) < 200
 
 
-@pytest.mark.parametrize(
-    "fmt", ["json", "yaml", "xml", "csv", "tsv", "psv", "html", "markdown"]
-)
+@pytest.mark.parametrize("fmt", ["json", "yaml", "xml", "csv", "tsv", "psv", "html", "markdown"])
 @pytest.mark.parametrize("body", [b"", b" \r\n\t"])
 def test_empty_body_converts_to_none(formats: Any, fmt: str, body: bytes) -> None:
     assert convert(formats, fmt, body) is None
 
 
 def test_format_names_are_case_insensitive(formats: Any) -> None:
-    assert convert(formats, "XML", b"<root><name>Alice</name></root>") == {
-        "name": "Alice"
-    }
-    assert convert(formats, "Csv", b"name,age\nAlice,42\n") == [
-        {"name": "Alice", "age": "42"}
-    ]
+    assert convert(formats, "XML", b"<root><name>Alice</name></root>") == {"name": "Alice"}
+    assert convert(formats, "Csv", b"name,age\nAlice,42\n") == [{"name": "Alice", "age": "42"}]
 
 
 def test_unknown_format_is_rejected_with_the_engine_message(formats: Any) -> None:
-    with pytest.raises(formats.FormatError, match='^Unsupported "INI" format'):
+    with pytest.raises(formats.FormatError, match=r'^Unsupported "INI" format'):
         convert(formats, "INI", b"")
 
 
@@ -403,9 +388,7 @@ def test_template_has_no_jinja_syntax_after_its_header() -> None:
 
 def test_template_renders_with_jinja_to_the_module_text() -> None:
     jinja2 = pytest.importorskip("jinja2")
-    env = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True
-    )
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     rendered = env.from_string(TEMPLATE.read_text(encoding="utf-8"))
     assert rendered.render(py_header=HEADER) == module_text()
 
@@ -418,12 +401,13 @@ def test_module_passes_ruff_black_and_mypy_strict(tmp_path: Path) -> None:
     source.write_text(module_text(), encoding="utf-8")
     commands = [
         ["ruff", "check", "--isolated", "--target-version", "py311"],
-        ["ruff", "check", "--isolated", "--target-version", "py311"]
-        + ["--select", "E,F,I,UP,B,SIM"],
+        ["ruff", "check", "--isolated", "--target-version", "py311", "--select", "E,F,I,UP,B,SIM"],
         ["ruff", "format", "--isolated", "--check", "--target-version", "py311"],
         ["black", "--check", "--quiet", "--target-version", "py311"],
-        ["mypy", "--strict", "--python-version", "3.11", "--no-incremental"]
-        + ["--cache-dir", str(tmp_path / ".mypy_cache")],
+        [
+            *("mypy", "--strict", "--python-version", "3.11", "--no-incremental"),
+            *("--cache-dir", str(tmp_path / ".mypy_cache")),
+        ],
     ]
     for command in commands:
         result = subprocess.run(

@@ -112,7 +112,8 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
             "workers",
             "int",
             1,
-            "processes serving the HTTP adapters (stateless: each takes a share of the connections)",
+            "processes serving the HTTP adapters "
+            "(stateless: each takes a share of the connections)",
         ),
         Setting(
             f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from ..code import Code, py_str
 from ..ir import BindFile, Setting
-from ..naming import normalized
 from .context import Context, as_list, mapping, text
 
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
@@ -128,8 +127,3 @@ def lower_binds(ctx: Context) -> Binds:
             fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
             binds.add_env(ctx, str(var), str(var), f"{description} (file {path})", fallback)
     return binds
-
-
-def same_name(a: str, b: str) -> bool:
-    """Whether two parameter names refer to the same value (`issue-id` ~ `issue_id`)."""
-    return normalized(a) == normalized(b)

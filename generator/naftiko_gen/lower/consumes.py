@@ -211,7 +211,7 @@ def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
 
 
 def _folded(name: str) -> str:
-    """A name with case and punctuation folded away (`2-files-copy_batch_v2` ~ `2filescopybatchv2`)."""
+    """A name without case or punctuation (`2-files-copy_batch_v2` ~ `2filescopybatchv2`)."""
     return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
@@ -773,7 +773,7 @@ class _OperationLowering:
         return data
 
     def _json_text(self, template: str, pointer: Pointer) -> Code:
-        """A raw JSON text template: each value is inserted as JSON text (`{{crewIds}}` → `[..]`)."""
+        """A raw JSON text template: each value inserted as JSON text (`{{crewIds}}` → `[..]`)."""
         pieces: list[str] = []
         pos = 0
         for match in PLACEHOLDER.finditer(template):

@@ -228,11 +228,11 @@ class OperationWiring:
     def _mappings(self, mappings: list[Any]) -> Code | None:
         """`mappings` (dotted `targetName`s) as one nested dict literal over the step results."""
         tree: dict[str, Any] = {}
-        for index, mapping in enumerate(mappings):
-            if not isinstance(mapping, dict):
+        for index, entry in enumerate(mappings):
+            if not isinstance(entry, dict):
                 continue
-            target = text(mapping.get("targetName"))
-            value = text(mapping.get("value"))
+            target = text(entry.get("targetName"))
+            value = text(entry.get("value"))
             pointer = (*self.pointer, "mappings", index, "value")
             expr = (
                 self._context_path(value, pointer)
@@ -496,7 +496,7 @@ class OperationWiring:
         return Code("clients.settings." + attr) if attr else None
 
     def _with_value(self, value: Any, key: str) -> Code | None:
-        if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
+        if isinstance(value, (bool, int, float)) or value is None:
             return Code(py_value(value))
         if isinstance(value, (dict, list)):
             return Code(py_value(self._structure(value)))
