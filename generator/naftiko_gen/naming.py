@@ -11,7 +11,9 @@ _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 # Names the generated operation functions use themselves; an input with one of these names
 # gets a trailing underscore.
-RESERVED = frozenset({"clients", "response", "rt", "self", "settings"})
+RESERVED = frozenset(
+    {"clients", "outcome", "payload", "request", "response", "rt", "self", "settings"}
+)
 
 
 # Top-level modules of the generated packages' dependencies.

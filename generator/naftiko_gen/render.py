@@ -196,7 +196,7 @@ def _operations(capability: Capability) -> list[Operation]:
 
 def _fastapi_names(capability: Capability) -> list[str]:
     """What rest.py imports from fastapi: the fixed names plus one per parameter source used."""
-    names = {"Depends", "FastAPI", "Request"}
+    names = {"FastAPI", "Request"}
     for adapter in capability.rest:
         for route in adapter.routes:
             for item in route.operation.inputs:
@@ -237,6 +237,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "operations": _operations(capability),
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
+        "speed_dependencies": versions.speed_dependencies(),
         "ports": [
             _port(capability.settings)(a)
             for a in (*capability.rest, *capability.mcp)

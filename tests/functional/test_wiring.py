@@ -169,6 +169,65 @@ capability:
     assert upstream.only().url.path == "/api/0/groups/4711/external-issues/"
 
 
+async def test_inputs_named_like_the_generated_code_locals_still_arrive(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    names = ["request", "payload", "outcome", "clients", "response", "settings", "rt", "self"]
+    params = "".join(
+        f"""
+                - name: {name}
+                  in: query
+                  type: string
+                  required: true"""
+        for name in names
+    )
+    cap = build(
+        f"""
+naftiko: "1.0.0-alpha3"
+info:
+  label: Shadowing
+  description: inputs named like the handler's own variables
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: "https://api.example.com"
+      resources:
+        - name: items
+          path: /items
+          operations:
+            - name: list
+              method: GET
+              inputParameters:{params}
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: api-rest
+      resources:
+        - path: /items
+          operations:
+            - method: GET
+              call: api.list
+    - type: mcp
+      port: 9090
+      namespace: api-mcp
+      tools:
+        - name: list
+          description: list items
+          call: api.list
+"""
+    )
+    values = {name: f"v-{name}" for name in names}
+    async with cap.rest() as http:
+        response = await http.get("/items", params=values)
+    assert response.status_code == 200, response.text
+    result = await cap.call_tool("list", values)
+    assert not result.is_error, result.content
+    assert len(upstream.requests) == 2
+    for request in upstream.requests:
+        assert dict(request.url.params.multi_items()) == values
+
+
 async def test_absent_optional_values_are_dropped(build: Builder, upstream: FakeUpstream) -> None:
     cap = build(
         """

@@ -56,7 +56,7 @@ class OperationWiring:
         self.pointer = pointer
         self.exposure = exposure
         self.inputs: list[Input] = []
-        self.taken = {"clients", *RESERVED}
+        self.taken = set(RESERVED)
         self.prefixes = ("rest.", "tools.", "mcp.", f"{exposure.namespace}.") + (
             (f"{exposure.alias}.",) if exposure.alias else ()
         )

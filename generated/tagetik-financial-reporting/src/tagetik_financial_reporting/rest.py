@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -22,18 +22,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def query_financial_data(
+    request: Request,
     *,
-    clients: ClientsDep,
     database: Annotated[
         str,
         Query(
@@ -79,7 +80,7 @@ async def query_financial_data(
 ) -> Response:
     """Retrieve financial records filtered by year, period, scenario, and entity"""
     outcome = await operations.query_financial_data(
-        clients,
+        clients_of(request),
         database=database,
         filter=filter,
         select=select,
@@ -92,8 +93,8 @@ async def query_financial_data(
 
 
 async def query_analytical_data(
+    request: Request,
     *,
-    clients: ClientsDep,
     database: Annotated[
         str,
         Query(
@@ -128,7 +129,7 @@ async def query_analytical_data(
 ) -> Response:
     """Retrieve analytical workspace records"""
     outcome = await operations.query_analytical_data(
-        clients,
+        clients_of(request),
         database=database,
         workspace=workspace,
         filter=filter,
@@ -139,8 +140,8 @@ async def query_analytical_data(
 
 
 async def get_odata_metadata(
+    request: Request,
     *,
-    clients: ClientsDep,
     database: Annotated[
         str,
         Query(
@@ -150,7 +151,7 @@ async def get_odata_metadata(
 ) -> Response:
     """Retrieve available entity sets and their properties"""
     outcome = await operations.get_odata_metadata(
-        clients,
+        clients_of(request),
         database=database,
     )
     return to_response(outcome)

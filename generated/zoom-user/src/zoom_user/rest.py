@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -22,18 +22,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def useractivate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -43,15 +44,15 @@ async def useractivate(
 ) -> Response:
     """Activate a user on Zoom, return the user ID."""
     outcome = await operations.useractivate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userassistantdelete(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -61,15 +62,15 @@ async def userassistantdelete(
 ) -> Response:
     """Delete a user's assistant."""
     outcome = await operations.userassistantdelete(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userassistantset(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -79,15 +80,15 @@ async def userassistantset(
 ) -> Response:
     """Set a user's assistant which can schedule meeting for him."""
     outcome = await operations.userassistantset(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userautocreate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -97,15 +98,15 @@ async def userautocreate(
 ) -> Response:
     """Create a user on Zoom, returns the created user ID."""
     outcome = await operations.userautocreate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def usercheckemail(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -115,15 +116,15 @@ async def usercheckemail(
 ) -> Response:
     """Check if the user email exists."""
     outcome = await operations.usercheckemail(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def usercheckzpk(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -133,15 +134,15 @@ async def usercheckzpk(
 ) -> Response:
     """Check if the zpk is expired. The zpk is used to authenticate a user."""
     outcome = await operations.usercheckzpk(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def usercreate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -151,15 +152,15 @@ async def usercreate(
 ) -> Response:
     """Create a user on Zoom, returns the created user ID."""
     outcome = await operations.usercreate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def usercustcreate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -169,15 +170,15 @@ async def usercustcreate(
 ) -> Response:
     """Create a user on Zoom, returns the created user ID."""
     outcome = await operations.usercustcreate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userdeactivate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -187,15 +188,15 @@ async def userdeactivate(
 ) -> Response:
     """Deactivate a user on Zoom, return the user ID."""
     outcome = await operations.userdeactivate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userdelete(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -205,15 +206,15 @@ async def userdelete(
 ) -> Response:
     """Delete a user on Zoom, return the deleted user ID."""
     outcome = await operations.userdelete(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userget(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -223,15 +224,15 @@ async def userget(
 ) -> Response:
     """Get a user info on Zoom via user ID"""
     outcome = await operations.userget(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def usergetbyemail(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -241,15 +242,15 @@ async def usergetbyemail(
 ) -> Response:
     """Get a user on Zoom via user email address and login type, return the user info."""
     outcome = await operations.usergetbyemail(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userlist(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -259,15 +260,15 @@ async def userlist(
 ) -> Response:
     """List all the users on Zoom"""
     outcome = await operations.userlist(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userpending(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -277,15 +278,15 @@ async def userpending(
 ) -> Response:
     """List all the pending users on Zoom"""
     outcome = await operations.userpending(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userpermanentdelete(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -295,15 +296,15 @@ async def userpermanentdelete(
 ) -> Response:
     """Delete a user from Zoom system permanently."""
     outcome = await operations.userpermanentdelete(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userrevoketoken(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -313,15 +314,15 @@ async def userrevoketoken(
 ) -> Response:
     """Revoke a user's SSO token."""
     outcome = await operations.userrevoketoken(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userscheduleforhostlist(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any] | None,
         Body(
@@ -331,15 +332,15 @@ async def userscheduleforhostlist(
 ) -> Response:
     """List assigned schedule privilege for host users."""
     outcome = await operations.userscheduleforhostlist(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userssocreate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -349,15 +350,15 @@ async def userssocreate(
 ) -> Response:
     """Create a SSO user on Zoom, return the created user ID."""
     outcome = await operations.userssocreate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userupdate(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -367,15 +368,15 @@ async def userupdate(
 ) -> Response:
     """Update user info on Zoom via user ID."""
     outcome = await operations.userupdate(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)
 
 
 async def userupdatepassword(
+    request: Request,
     *,
-    clients: ClientsDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -385,7 +386,7 @@ async def userupdatepassword(
 ) -> Response:
     """Upload and update user's profile picture on Zoom via user ID."""
     outcome = await operations.userupdatepassword(
-        clients,
+        clients_of(request),
         body=body,
     )
     return to_response(outcome)

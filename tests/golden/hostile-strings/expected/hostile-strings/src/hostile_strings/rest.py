@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,18 +23,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def get_thing(
+    request: Request,
     *,
-    clients: ClientsDep,
     id: Annotated[
         str,
         PathParam(),
@@ -52,7 +53,7 @@ async def get_thing(
 ) -> Response:
     """Route summary with ''' and / and {braces}"""
     outcome = await operations.get_thing(
-        clients,
+        clients_of(request),
         id=id,
         name=name,
         q_uery=q_uery,

@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,18 +23,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def get_forecast_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     location: Annotated[
         str,
         PathParam(
@@ -44,15 +45,15 @@ async def get_forecast_2(
 ) -> Response:
     """Fetch current weather forecast for a location."""
     outcome = await operations.get_forecast_2(
-        clients,
+        clients_of(request),
         location=location,
     )
     return to_response(outcome)
 
 
 async def get_forecast_3(
+    request: Request,
     *,
-    clients: ClientsDep,
     location: Annotated[
         str,
         PathParam(
@@ -62,7 +63,7 @@ async def get_forecast_3(
 ) -> Response:
     """Fetch current weather forecast for a location."""
     outcome = await operations.get_forecast_3(
-        clients,
+        clients_of(request),
         location=location,
     )
     return to_response(outcome)

@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,18 +23,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def list_ships_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     status: Annotated[
         str | None,
         Query(
@@ -44,15 +45,15 @@ async def list_ships_2(
 ) -> Response:
     """GET /ships"""
     outcome = await operations.list_ships_2(
-        clients,
+        clients_of(request),
         status=status,
     )
     return to_response(outcome)
 
 
 async def get_ship_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     imo: Annotated[
         str,
         PathParam(
@@ -62,15 +63,15 @@ async def get_ship_2(
 ) -> Response:
     """GET /ships/{imo}"""
     outcome = await operations.get_ship_2(
-        clients,
+        clients_of(request),
         imo=imo,
     )
     return to_response(outcome)
 
 
 async def get_ship_with_crew_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     imo: Annotated[
         str,
         PathParam(
@@ -80,15 +81,15 @@ async def get_ship_with_crew_2(
 ) -> Response:
     """GET /ships/{imo}/crew"""
     outcome = await operations.get_ship_with_crew_2(
-        clients,
+        clients_of(request),
         imo=imo,
     )
     return to_response(outcome)
 
 
 async def list_legacy_vessels_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     status: Annotated[
         str | None,
         Query(
@@ -98,15 +99,15 @@ async def list_legacy_vessels_2(
 ) -> Response:
     """GET /legacy/vessels"""
     outcome = await operations.list_legacy_vessels_2(
-        clients,
+        clients_of(request),
         status=status,
     )
     return to_response(outcome)
 
 
 async def create_voyage_2(
+    request: Request,
     *,
-    clients: ClientsDep,
     ship_imo: Annotated[
         str | None,
         Body(
@@ -166,7 +167,7 @@ async def create_voyage_2(
 ) -> Response:
     """POST /voyages"""
     outcome = await operations.create_voyage_2(
-        clients,
+        clients_of(request),
         ship_imo=ship_imo,
         departure_port=departure_port,
         arrival_port=arrival_port,

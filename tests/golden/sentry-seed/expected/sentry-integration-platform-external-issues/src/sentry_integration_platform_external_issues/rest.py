@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Body, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -23,18 +23,19 @@ from .upstream import Clients
 PROBLEM_JSON = "application/problem+json"
 
 
-async def get_clients(request: Request) -> Clients:
-    """The upstream clients the app was created with (async: no thread hop per request)."""
+def clients_of(request: Request) -> Clients:
+    """The upstream clients the app was created with.
+
+    Handlers take the `Request` rather than a `Depends` on this: FastAPI then solves no
+    sub-dependency per request.
+    """
     clients: Clients = request.app.state.clients
     return clients
 
 
-ClientsDep = Annotated[Clients, Depends(get_clients)]
-
-
 async def listissueexternallinks(
+    request: Request,
     *,
-    clients: ClientsDep,
     issue_id: Annotated[
         str,
         PathParam(
@@ -44,15 +45,15 @@ async def listissueexternallinks(
 ) -> Response:
     """Retrieve custom integration issue links for a Sentry issue"""
     outcome = await operations.listissueexternallinks(
-        clients,
+        clients_of(request),
         issue_id=issue_id,
     )
     return to_response(outcome)
 
 
 async def createexternalissue(
+    request: Request,
     *,
-    clients: ClientsDep,
     uuid: Annotated[
         str,
         PathParam(
@@ -68,7 +69,7 @@ async def createexternalissue(
 ) -> Response:
     """Sentry Create or update an external issue"""
     outcome = await operations.createexternalissue(
-        clients,
+        clients_of(request),
         uuid=uuid,
         body=body,
     )
@@ -76,8 +77,8 @@ async def createexternalissue(
 
 
 async def deleteexternalissue(
+    request: Request,
     *,
-    clients: ClientsDep,
     uuid: Annotated[
         str,
         PathParam(
@@ -93,7 +94,7 @@ async def deleteexternalissue(
 ) -> Response:
     """Sentry Delete an external issue"""
     outcome = await operations.deleteexternalissue(
-        clients,
+        clients_of(request),
         uuid=uuid,
         external_issue_id=external_issue_id,
     )

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Sequence
 
 from . import _runtime as rt
-from .serving import mock_transport, serve_http, serve_stdio, serve_workers
+from .serving import mock_transport, run, serve_http, serve_stdio, serve_workers
 from .settings import load_settings
 
 
@@ -37,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # httpx2 logs every upstream request at INFO: a cost on each call, and a URL may carry
+    # a query-string credential.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except rt.SettingsError as exc:
@@ -45,11 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     transport = mock_transport() if args.mock else None
     try:
         if args.stdio:
-            asyncio.run(serve_stdio(settings, transport))
+            run(serve_stdio(settings, transport))
         elif settings.workers > 1:
             serve_workers(settings, args.mock)
         else:
-            asyncio.run(serve_http(settings, transport))
+            run(serve_http(settings, transport))
     except KeyboardInterrupt:
         pass
     return 0
