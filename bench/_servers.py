@@ -208,26 +208,48 @@ def add_generated_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def generated_server(args: argparse.Namespace) -> Server | str:
-    """The generated package as a Server, or the reason it is not available."""
-    env = dict(GENERATED_ENV)
+def single_adapter(kind: str) -> str:
+    """bench-items.yaml with only its `kind` adapter exposed (PyYAML: see README, Set-up)."""
+    import yaml
+
+    document = yaml.safe_load(CAPABILITY.read_text(encoding="utf-8"))
+    exposes = document["capability"]["exposes"]
+    document["capability"]["exposes"] = [a for a in exposes if a["type"] == kind]
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def generated_server(args: argparse.Namespace, only: str | None = None) -> Server | str:
+    """The generated package as a Server, or the reason it is not available.
+
+    With `only` ("rest" or "mcp") the package is generated from a variant of the document that
+    exposes just that adapter, as the single-adapter hand-written servers do.
+    """
+    stem = CAPABILITY.stem if only is None else f"{CAPABILITY.stem}-{only}"
+    # Adapter settings are named after the adapters' namespaces, package-wide ones after the stem.
+    env = {**GENERATED_ENV, f"{stem.upper().replace('-', '_')}_WORKERS": "{workers}"}
     env.update(item.split("=", 1) for item in args.generated_env)
+    name = "generated" if only is None else f"generated, {only} only"
     if args.generated_cmd:
-        return Server("generated", args.generated_cmd, env)
+        if only is not None:
+            return "single-adapter variants are generated with naftiko-gen, not --generated-cmd"
+        return Server(name, args.generated_cmd, env)
     naftiko_gen = shutil.which("naftiko-gen")
     if not naftiko_gen:
         return "naftiko-gen not on PATH and no --generated-cmd"
-    out = WORK / "generated"
+    out = WORK / "generated" / stem
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+        document = CAPABILITY
+        if only is not None:
+            document = Path(tmp) / f"{stem}.yaml"
+            document.write_text(single_adapter(only), encoding="utf-8")
         done = subprocess.run(
-            [naftiko_gen, str(CAPABILITY), "-o", tmp], capture_output=True, text=True
+            [naftiko_gen, str(document), "-o", f"{tmp}/out"], capture_output=True, text=True
         )
         if done.returncode != 0:
             return f"naftiko-gen exit {done.returncode}: {done.stderr.strip()[-300:]}"
         shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(tmp, out)
+        shutil.copytree(f"{tmp}/out/{stem}", out)
     venv_bin = ensure_venv("generated", GENERATED_PINS)
-    package = out / CAPABILITY.stem
-    pip_install(venv_bin, str(package))  # its dependencies
-    pip_install(venv_bin, "--no-deps", "--force-reinstall", str(package))  # always this tree's code
-    return Server("generated", f"{shlex.quote(str(venv_bin / CAPABILITY.stem))} serve", env)
+    pip_install(venv_bin, str(out))  # its dependencies
+    pip_install(venv_bin, "--no-deps", "--force-reinstall", str(out))  # always this tree's code
+    return Server(name, f"{shlex.quote(str(venv_bin / stem))} serve", env)

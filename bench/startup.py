@@ -33,13 +33,16 @@ from _servers import (
     wrk_mcp_script,
 )
 
-# (kind, server or None for the generated package, reference row for the ratio)
-CASES: list[tuple[str, Server | None, str]] = [
+# (kind, server, reference row for the ratio). A string names a generated package: "both"
+# adapters in one process (bench-items.yaml), or the variant exposing only that kind.
+CASES: list[tuple[str, Server | str, str]] = [
     ("rest", STARLETTE_PROXY, "starlette-proxy"),
-    ("rest", None, "starlette-proxy"),
+    ("rest", "rest", "starlette-proxy"),
+    ("rest", "both", "starlette-proxy"),
     ("mcp", LOWLEVEL_MCP, "lowlevel-mcp-proxy"),
     ("mcp", FASTMCP_OPENAPI, "lowlevel-mcp-proxy"),
-    ("mcp", None, "lowlevel-mcp-proxy"),
+    ("mcp", "mcp", "lowlevel-mcp-proxy"),
+    ("mcp", "both", "lowlevel-mcp-proxy"),
 ]
 
 
@@ -65,8 +68,10 @@ def measure(server: Server, kind: str, upstream: str, load_seconds: int) -> Star
         return Start(ready_s, rss_start, rss_mb(proc.pid))
 
 
-def label(kind: str, server: Server | None) -> str:
-    return f"{kind}: {server.name if server else 'generated'}"
+def label(kind: str, server: Server | str) -> str:
+    if isinstance(server, Server):
+        return f"{kind}: {server.name}"
+    return f"{kind}: generated, {'REST and MCP' if server == 'both' else server + ' only'}"
 
 
 def main() -> None:
@@ -84,14 +89,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.runs, args.load_seconds = 1, 1
-    generated = generated_server(args)
+    generated = {
+        variant: generated_server(args, None if variant == "both" else variant)
+        for variant in ("both", "rest", "mcp")
+    }
     medians: dict[str, Start | str] = {}
     raw: dict[str, object] = {}
     procs: list[Proc] = []
     with running(procs):
         upstream = start_upstream(procs)
         for kind, server, _ in CASES:
-            key, target = label(kind, server), server or generated
+            key = label(kind, server)
+            target = server if isinstance(server, Server) else generated[server]
             if isinstance(target, str):
                 medians[key] = raw[key] = target
                 continue
