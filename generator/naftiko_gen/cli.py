@@ -118,7 +118,7 @@ def main(
             differs = differs or bool(changes)
             for change in changes:
                 if check:
-                    click.echo(change.diff, nl=False)
+                    click.echo(change.diff(), nl=False)
                 else:
                     click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
         else:

@@ -31,8 +31,13 @@ class Change:
 
     kind: str  # "changed" | "added" | "removed"
     path: str  # relative to the output folder
-    diff: str
+    old: bytes | None  # on disk (None: absent)
+    new: bytes | None  # planned (None: to be removed)
     hand_edited: bool = False
+
+    def diff(self) -> str:
+        """A unified diff from the disk to the plan (made only when shown: it is costly)."""
+        return _diff(self.old, self.new, self.path)
 
 
 def _sha256(data: bytes) -> str:
@@ -98,15 +103,15 @@ def compare(out: Path, name: str, files: dict[str, bytes]) -> list[Change]:
         except (FileNotFoundError, NotADirectoryError):
             current = None
         if current is None:
-            changes.append(Change("added", shown, _diff(None, data, shown)))
+            changes.append(Change("added", shown, None, data))
         elif current != data:
             edited = path in old and old[path] != _sha256(current)
-            changes.append(Change("changed", shown, _diff(current, data, shown), edited))
+            changes.append(Change("changed", shown, current, data, edited))
     for path in sorted(set(old) - set(files)):
         target = _safe(package_dir, path)
         if target is not None and target.is_file():
             shown = f"{name}/{path}"
-            changes.append(Change("removed", shown, _diff(target.read_bytes(), None, shown)))
+            changes.append(Change("removed", shown, target.read_bytes(), None))
     return changes
 
 

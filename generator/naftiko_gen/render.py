@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -218,10 +218,10 @@ def _wanted(capability: Capability, relative: str) -> bool:
     return True
 
 
-def _template_files() -> Iterator[str]:
-    root = templates_dir() / "package"
-    for path in sorted(root.rglob("*.jinja")):
-        yield path.relative_to(templates_dir()).as_posix()
+@functools.cache
+def _template_files() -> tuple[str, ...]:
+    root = templates_dir()
+    return tuple(p.relative_to(root).as_posix() for p in sorted(root.glob("package/**/*.jinja")))
 
 
 def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
@@ -244,6 +244,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             if a.port_attr
         ],
         "test_environ": testdata.test_environ(capability),
+        "imports": {"fastapi": _fastapi_names(capability)},
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
             for kind, adapters in (("rest", capability.rest), ("mcp", capability.mcp))
@@ -261,8 +262,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             continue
         target = relative.removeprefix("package/").removesuffix(".jinja")
         target = target.replace("__pkg__", capability.package)
-        imports: dict[str, Any] = {"fastapi": _fastapi_names(capability)}
-        text = env.get_template(relative).render(**context, imports=imports)
+        text = env.get_template(relative).render(**context)
         files[target] = text.encode("utf-8")
     for adapter in capability.rest:
         path = f"src/{capability.package}/{_openapi_file(adapter)}"
