@@ -34,6 +34,7 @@ HOST = "127.0.0.1"
 RUNTIME_PINS = [
     "mcp==2.3.0",
     "fastmcp==4.2.3",
+    "fastapi==0.165.0",
     "starlette==1.10.0",
     "uvicorn==0.54.0",
     "httpx2==2.16.2",

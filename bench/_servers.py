@@ -53,7 +53,7 @@ GENERATED_ENV = {
     "BENCH_ITEMS_MCP_PORT": "{mcp_port}",
     "BENCH_ITEMS_WORKERS": "{workers}",
 }
-GENERATED_PINS = [*RUNTIME_PINS, "fastapi==0.165.0", "jsonschema==4.26.0"]
+GENERATED_PINS = [*RUNTIME_PINS, "jsonschema==4.26.0"]
 
 # A realistic ~1 KB JSON object, the same bytes for every path.
 ITEM = {
@@ -183,6 +183,7 @@ def uvicorn_baseline(name: str, module: str) -> Server:
 
 
 STARLETTE_PROXY = uvicorn_baseline("starlette-proxy", "starlette_proxy")
+FASTAPI_PROXY = uvicorn_baseline("fastapi-proxy", "fastapi_proxy")
 LOWLEVEL_MCP = uvicorn_baseline("lowlevel-mcp-proxy", "lowlevel_mcp_proxy")
 FASTMCP_OPENAPI = replace(uvicorn_baseline("fastmcp-openapi", "fastmcp_openapi"), tool="get_item")
 

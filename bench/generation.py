@@ -5,12 +5,16 @@ capability documents of ../shared/corpus/ (all of them, and the ones of the same
 operations = exposed REST operations + MCP tools). Each peer lives in its own venv / node folder
 under bench/.work/. Needs PyYAML (to count operations).
 
+naftiko-gen is also timed in one warm process (bench/_inprocess.py, run with the interpreter
+next to the naftiko-gen command).
+
 Run: python bench/generation.py [--quick] [--runs 5] [--naftiko-cmd naftiko-gen]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import yaml
 from _common import (
+    BENCH,
     ROOT,
     WORK,
     ensure_node_tools,
@@ -234,6 +239,38 @@ def measure_naftiko(
     return rows
 
 
+def measure_naftiko_in_process(
+    cmd: str, label: str, docs: dict[Path, int], runs: int, tmp: Path
+) -> list[Summary]:
+    """naftiko-gen in one warm process (`_inprocess.py` under naftiko-gen's interpreter)."""
+    ops = sum(docs.values())
+    rows = [
+        Summary(f"naftiko-gen{suffix}, in-process", label, len(docs), 0, ops, 0.0, 0.0)
+        for suffix in ("", " --check")
+    ]
+    found = shutil.which(shlex.split(cmd)[0])
+    python = Path(found).parent / "python" if found else None
+    if python is None or not python.exists():
+        for row in rows:
+            row.note = f"not available: no interpreter next to {cmd}"
+        return rows
+    out = tmp / ("in-process-" + "".join(c for c in label if c.isalnum()))
+    timing = timed([python, BENCH / "_inprocess.py", str(runs), out, *docs], timeout=7200)
+    if timing.exit_code != 0:
+        for row in rows:
+            row.note = f"exit {timing.exit_code}: {short(timing.output[-400:])}"
+        return rows
+    result = json.loads(timing.output.strip().splitlines()[-1])
+    log(f"naftiko-gen in-process {label}: {result}")
+    for row, key in zip(rows, ("generate", "check"), strict=True):
+        row.generated = len(docs)
+        row.seconds = median(result[key])
+        row.peak_rss_mb = timing.peak_rss_mb
+    rows[0].note = f"one process, warm; the first run (not counted) took {result['first']:.1f} s."
+    rows[1].note = f"check ÷ generation = {rows[1].seconds / rows[0].seconds:.2f}."
+    return rows
+
+
 def corpus_documents() -> tuple[dict[Path, int], dict[Path, int]]:
     """All capability documents of the corpus, and those of the OpenAPI documents' providers."""
     everything: dict[Path, int] = {}
@@ -271,6 +308,8 @@ def main() -> None:
         rows = [measure_peer(peer, openapi_docs, args.runs, tmp) for peer in PEERS]
         rows += measure_naftiko(args.naftiko_cmd, "corpus, 4 providers", providers, args.runs, tmp)
         rows += measure_naftiko(args.naftiko_cmd, "corpus, all", everything, args.runs, tmp)
+        for label, docs in (("corpus, 4 providers", providers), ("corpus, all", everything)):
+            rows += measure_naftiko_in_process(args.naftiko_cmd, label, docs, args.runs, tmp)
     reference = next(r for r in rows if r.tool == REFERENCE)
     headers = ["tool", "input", "docs generated", "operations", "total s", "ms / op", "peak RSS MB"]
     headers += [f"x faster per op than {REFERENCE}", "note"]
