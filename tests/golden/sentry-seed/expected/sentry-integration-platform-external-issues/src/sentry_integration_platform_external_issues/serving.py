@@ -8,7 +8,7 @@ import gc
 import multiprocessing
 import signal
 import socket
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import httpx2
@@ -31,16 +31,17 @@ def addresses(settings: Settings) -> list[tuple[str, int]]:
     ]
 
 
-def http_apps(clients: Clients) -> list[ASGIApp]:
-    """The ASGI app of each HTTP adapter (an adapter's framework is imported only if used)."""
-    apps: list[ASGIApp] = []
+def http_apps(clients: Clients) -> Iterator[ASGIApp]:
+    """The ASGI app of each HTTP adapter, in `addresses` order, built one at a time.
+
+    An adapter's framework is imported only when its app is reached, and only if it is used.
+    """
     from . import rest
 
-    apps.append(rest.create_app(clients))
+    yield rest.create_app(clients)
     from . import mcp_server
 
-    apps.append(mcp_server.create_http_app(clients))
-    return apps
+    yield mcp_server.create_http_app(clients)
 
 
 async def serve_http(
@@ -48,35 +49,34 @@ async def serve_http(
     transport: httpx2.AsyncBaseTransport | None,
     sockets: list[socket.socket] | None = None,
 ) -> None:
-    """Run every HTTP adapter in this process, each on its own port, until interrupted."""
+    """Run every HTTP adapter in this process, each on its own port, until interrupted.
+
+    Each adapter listens as soon as its app is built. The later ones are built in a thread
+    (that is where their frameworks are imported), so the adapters already listening keep
+    answering meanwhile: the first one is ready in the time its own framework takes to load.
+    """
     import uvicorn
 
     clients = Clients(settings, transport)
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
+    apps = http_apps(clients)
+    servers: list[asyncio.Task[None]] = []
+    try:
+        for index, (host, port) in enumerate(addresses(settings)):
+            app = next(apps) if index == 0 else await asyncio.to_thread(next, apps)
+            config = uvicorn.Config(
                 app,
                 host=host,
                 port=port,
                 log_level="info",
                 access_log=settings.access_log,
             )
-        )
-        for app, (host, port) in zip(
-            http_apps(clients), addresses(settings), strict=True
-        )
-    ]
-    # What start-up built lives as long as the process: frozen, it is no longer walked by
-    # every full collection, which would otherwise stall requests for tens of milliseconds.
-    gc.collect()
-    gc.freeze()
-    try:
-        await asyncio.gather(
-            *(
-                server.serve(sockets=[sockets[index]] if sockets else None)
-                for index, server in enumerate(servers)
-            )
-        )
+            listening = [sockets[index]] if sockets else None
+            servers.append(asyncio.create_task(uvicorn.Server(config).serve(listening)))
+        # What start-up built lives as long as the process: frozen, it is no longer walked by
+        # every full collection, which would otherwise stall requests for tens of milliseconds.
+        gc.collect()
+        gc.freeze()
+        await asyncio.gather(*servers)
     finally:
         await clients.aclose()
 
