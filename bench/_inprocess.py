@@ -23,10 +23,12 @@ from naftiko_gen.pipeline import Options, plan_document
 def once(docs: list[Path], out: Path, check: bool) -> float:
     """Seconds to plan every document and write it (or compare it with `out`)."""
     started = time.perf_counter()
+    written: set[str] = set()
     for doc in docs:
         result = plan_document(doc, doc.as_posix(), Options())
-        if result.files is None or result.name is None:
-            continue
+        if result.files is None or result.name is None or result.name in written:
+            continue  # as the CLI: no output, or a package already written (NG102)
+        written.add(result.name)
         if check:
             changes = emit.compare(out, result.name, result.files)
             assert not changes, f"{doc}: the tree changed between runs"

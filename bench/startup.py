@@ -21,6 +21,7 @@ from _common import (
     wrk,
 )
 from _servers import (
+    FASTAPI_PROXY,
     FASTMCP_OPENAPI,
     LOWLEVEL_MCP,
     STARLETTE_PROXY,
@@ -37,6 +38,7 @@ from _servers import (
 # adapters in one process (bench-items.yaml), or the variant exposing only that kind.
 CASES: list[tuple[str, Server | str, str]] = [
     ("rest", STARLETTE_PROXY, "starlette-proxy"),
+    ("rest", FASTAPI_PROXY, "starlette-proxy"),
     ("rest", "rest", "starlette-proxy"),
     ("rest", "both", "starlette-proxy"),
     ("mcp", LOWLEVEL_MCP, "lowlevel-mcp-proxy"),
