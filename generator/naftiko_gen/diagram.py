@@ -74,9 +74,12 @@ def mermaid_flowchart(
     chart = _Chart()
     consumed: dict[tuple[str, str], str] = {}  # (upstream attr, method name) → node id
     hosts: dict[str, str] = {}  # upstream attr → host node id
+    host_nodes: dict[str, str] = {}  # host → node id: APIs on one host share it
     for upstream in capability.upstreams:
-        host = chart.node("h", _host(upstream, capability.settings), ("[(", ")]"))
-        hosts[upstream.attr] = host
+        label = _host(upstream, capability.settings)
+        if label not in host_nodes:
+            host_nodes[label] = chart.node("h", label, ("[(", ")]"))
+        host = hosts[upstream.attr] = host_nodes[label]
         for op in upstream.operations:
             node = chart.node("c", f"{op.http_method} {op.key}", ("([", "])"))
             consumed[(upstream.attr, op.method_name)] = node
