@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from naftiko_gen.code import mermaid_label
+
 from tests.e2e.harness import REPO_ROOT, ensure_node_modules
 
 CHECKER = Path(__file__).with_name("mermaid_check.mjs")
