@@ -252,6 +252,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),
+        "otel_dependencies": versions.otel_dependencies(),
         "ports": [
             _port(capability.settings)(a)
             for a in (*capability.rest, *capability.mcp)
