@@ -5,8 +5,9 @@ With `pip install '.[otel]'` and `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; the other standard `OTEL_*` variables apply too) set, each
 REST request and MCP tool call is a server span, with child spans for the operation, each
 orchestration step and each upstream request. The W3C `traceparent` of an incoming request (or
-of an MCP call's `_meta`) is continued, and sent on to the upstream. Otherwise OpenTelemetry is
-never imported and every hook costs one test of `tracer`.
+of an MCP call's `_meta`) is continued, and sent on to the upstream. Otherwise this module
+imports nothing of OpenTelemetry (the SDK and exporter are never loaded) and every hook costs
+one test of `tracer`.
 """
 
 from __future__ import annotations
