@@ -114,12 +114,10 @@ def mermaid_flowchart(
         where = "stdio" if mcp.stdio else f":{port(mcp)}/mcp"
         server = chart.node("a", f"MCP {mcp.namespace} {where}")
         auth = _exposed_auth(mcp.auth)
-        for tool in mcp.tools:
-            node = chart.node("t", f"tool {tool.name}")
+        served = [(f"tool {tool.name}", tool.operation) for tool in mcp.tools]
+        served += [(f"resource {r.uri}", r.operation) for r in mcp.resources]
+        for label, operation in served:
+            node = chart.node("t", label)
             chart.edge(server, node, auth)
-            wire(node, tool.operation)
-        for resource in mcp.resources:
-            node = chart.node("t", f"resource {resource.uri}")
-            chart.edge(server, node, auth)
-            wire(node, resource.operation)
+            wire(node, operation)
     return "\n".join(chart.lines)

@@ -44,6 +44,18 @@ PRISM = NODE_MODULES / ".bin" / "prism"
 MCPB = NODE_MODULES / ".bin" / "mcpb"
 MERMAID = NODE_MODULES / "mermaid"
 LOOPBACK = "127.0.0.1"
+# An MCP `initialize` request, for probing an endpoint's HTTP behaviour without a client.
+MCP_INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "naftiko-gen-e2e", "version": "1"},
+    },
+}
+MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 T = TypeVar("T")
 

@@ -29,6 +29,8 @@ import yaml
 
 from tests.e2e.harness import (
     LOOPBACK,
+    MCP_ACCEPT,
+    MCP_INITIALIZE,
     MCPB,
     REPO_ROOT,
     FakeUpstream,
@@ -223,17 +225,6 @@ def test_allowed_hosts_preset_admits_the_service_names_only(
         env_var_name(MCP_ADAPTER, "PORT"): str(port),
         allowed_env: allowed,
     }
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "k8s-probe", "version": "1"},
-        },
-    }
-    headers = {"Accept": "application/json, text/event-stream"}
     service = f"{DIST}-mcp"
     ready = lambda: port_accepts(port)  # noqa: E731
     with start_service([str(console_script), "serve"], ready=ready, env=service_env, timeout=60):
@@ -247,8 +238,8 @@ def test_allowed_hosts_preset_admits_the_service_names_only(
         ]:
             response = httpx2.post(
                 f"http://{LOOPBACK}:{port}/mcp",
-                json=initialize,
-                headers={**headers, "Host": host},
+                json=MCP_INITIALIZE,
+                headers={**MCP_ACCEPT, "Host": host},
                 timeout=30,
             )
             assert response.status_code == status, (host, response.text)
