@@ -8,11 +8,10 @@ manifest (`manifest.json`) share, so they always agree with each other and with 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .ir import Capability, McpAdapter, RestAdapter, Setting
+from .ir import Capability, Setting
 
 K8S_NAME_LIMIT = 63  # a DNS-1035 label: Service names, and every name derived from one
 _ZONES = ("", ".$(POD_NAMESPACE)", ".$(POD_NAMESPACE).svc", ".$(POD_NAMESPACE).svc.cluster.local")
@@ -69,10 +68,8 @@ class Deployment:
     required: tuple[Setting, ...]  # what an MCP client must pass (secrets and required values)
 
     @classmethod
-    def of(
-        cls, capability: Capability, port: Callable[[RestAdapter | McpAdapter], Any]
-    ) -> Deployment:
-        """Derive the deployment of `capability`; `port` gives an adapter's default port."""
+    def of(cls, capability: Capability) -> Deployment:
+        """Derive the deployment of `capability`."""
         name = k8s_name(capability.dist_name)
         env_of = {s.attr: s.env for s in capability.settings}
         ports: list[Port] = []

@@ -260,7 +260,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         ],
         "test_environ": testdata.test_environ(capability),
         "diagram": mermaid_flowchart(capability, _port(capability.settings)),
-        "deploy": deploy.Deployment.of(capability, _port(capability.settings)),
+        "deploy": deploy.Deployment.of(capability),
         "imports": {"fastapi": _fastapi_names(capability)},
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
