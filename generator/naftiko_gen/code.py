@@ -111,6 +111,11 @@ def comment_text(text: str, limit: int = 400) -> str:
     return "".join(c if c.isprintable() else " " for c in folded)
 
 
+def yaml_str(value: Any) -> str:
+    """A YAML double-quoted scalar for `value` (JSON string syntax, ASCII only, one line)."""
+    return json.dumps(str(value))
+
+
 def json_text(value: Any) -> str:
     """Deterministic, human-readable JSON (for `openapi.json`, the manifest and schemas)."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
@@ -124,3 +129,21 @@ def steps_code(steps: tuple[Step, ...]) -> str:
     if len(items) == 1:
         return f"({items[0]},)"
     return "(" + ", ".join(items) + ")"
+
+
+_MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+_MERMAID_ENTITIES.update({"`": "#96;", "|": "#124;", "[": "#91;", "]": "#93;", ";": "#59;"})
+
+
+def mermaid_label(text: str, limit: int = 120) -> str:
+    """Document text as a quoted Mermaid label (`"…"`): one line, bounded, entity-escaped.
+
+    Inside quotes Mermaid ends a label only at `"`; `#` starts an entity, `<`/`&` would be read
+    as HTML and a backtick as Markdown, so each of these becomes a `#code;` entity (a backtick
+    cannot end the README's code fence either).
+    """
+    folded = " ".join(text.split())
+    if len(folded) > limit:
+        folded = folded[: limit - 3].rstrip() + "..."
+    printable = (c if c.isprintable() else " " for c in folded)
+    return '"' + "".join(_MERMAID_ENTITIES.get(c, c) for c in printable) + '"'

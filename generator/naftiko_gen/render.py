@@ -17,8 +17,18 @@ from typing import Any
 
 import jinja2
 
-from . import testdata, versions
-from .code import Code, call_code, comment_text, json_text, py_value, reindent, steps_code
+from . import deploy, testdata, versions
+from .code import (
+    Code,
+    call_code,
+    comment_text,
+    json_text,
+    py_value,
+    reindent,
+    steps_code,
+    yaml_str,
+)
+from .diagram import mermaid_flowchart
 from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
 from .openapi import openapi_document
 
@@ -168,6 +178,8 @@ def environment() -> jinja2.Environment:
         code=reindent,
         comment=comment_text,
         md=_md,
+        yaml=yaml_str,
+        json_block=json_text,
         toml=lambda value: json.dumps(str(value), ensure_ascii=False),
         json=lambda value: json.dumps(value, ensure_ascii=False),
         suffix=_suffix,
@@ -215,6 +227,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return capability.needs_formats
     if name in ("control.py.jinja", "test_control.py.jinja"):
         return bool(capability.control)
+    if relative.startswith("package/deploy/") or name == "compose.yaml.jinja":
+        return deploy.listens(capability)
     return True
 
 
@@ -238,12 +252,15 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),
+        "otel_dependencies": versions.otel_dependencies(),
         "ports": [
             _port(capability.settings)(a)
             for a in (*capability.rest, *capability.mcp)
             if a.port_attr
         ],
         "test_environ": testdata.test_environ(capability),
+        "diagram": mermaid_flowchart(capability, _port(capability.settings)),
+        "deploy": deploy.Deployment.of(capability),
         "imports": {"fastapi": _fastapi_names(capability)},
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
@@ -267,5 +284,8 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
     for adapter in capability.rest:
         path = f"src/{capability.package}/{_openapi_file(adapter)}"
         files[path] = json_text(openapi_document(capability, adapter)).encode("utf-8")
+    if capability.mcp:
+        manifest = deploy.mcpb_manifest(capability, context["deploy"], spec_name)
+        files["manifest.json"] = json_text(manifest).encode("utf-8")
     files["tests/__init__.py"] = f"# {header}\n".encode()
     return dict(sorted(files.items()))

@@ -16,6 +16,9 @@ PYTEST = "pytest>=8"
 HTTPTOOLS = "httptools>=0.6"
 UVLOOP = "uvloop>=0.21; sys_platform != 'win32'"
 ANYIO = "anyio>=4"
+# Optional: traces over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (`_tracing.py`).
+OTEL_SDK = "opentelemetry-sdk>=1.30,<2"
+OTEL_EXPORTER = "opentelemetry-exporter-otlp-proto-http>=1.30,<2"
 
 
 def runtime_dependencies(capability: Capability) -> list[str]:
@@ -33,6 +36,11 @@ def runtime_dependencies(capability: Capability) -> list[str]:
 def speed_dependencies() -> list[str]:
     """The `speed` extra: faster event loop and HTTP parsing, no behaviour change."""
     return [HTTPTOOLS, UVLOOP]
+
+
+def otel_dependencies() -> list[str]:
+    """The `otel` extra: the OpenTelemetry SDK and its OTLP/HTTP exporter."""
+    return [OTEL_EXPORTER, OTEL_SDK]
 
 
 def test_dependencies() -> list[str]:

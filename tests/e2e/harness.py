@@ -41,7 +41,21 @@ NODE_MODULES = REPO_ROOT / "node_modules"
 NODE_CLIENT = Path(__file__).with_name("mcp_client.mjs")
 INSPECTOR = NODE_MODULES / ".bin" / "mcp-inspector"
 PRISM = NODE_MODULES / ".bin" / "prism"
+MCPB = NODE_MODULES / ".bin" / "mcpb"
+MERMAID = NODE_MODULES / "mermaid"
 LOOPBACK = "127.0.0.1"
+# An MCP `initialize` request, for probing an endpoint's HTTP behaviour without a client.
+MCP_INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "naftiko-gen-e2e", "version": "1"},
+    },
+}
+MCP_ACCEPT = {"Accept": "application/json, text/event-stream"}
 
 T = TypeVar("T")
 
@@ -176,7 +190,7 @@ def entered_together(contexts: Sequence[AbstractContextManager[T]]) -> Iterator[
 def ensure_node_modules() -> None:
     """Run `npm ci` in the repository root unless the pinned Node tools are already installed."""
     node_sdk = NODE_MODULES / "@modelcontextprotocol" / "sdk"
-    if PRISM.exists() and INSPECTOR.exists() and node_sdk.is_dir():
+    if all(p.exists() for p in (PRISM, INSPECTOR, MCPB, MERMAID, node_sdk)):
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"],

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def send_batch(
     clients: Clients,
     *,
@@ -30,6 +32,7 @@ async def send_batch(
     return response.outcome()
 
 
+@tracing.operation
 async def list_batches(
     clients: Clients,
     *,
@@ -42,6 +45,7 @@ async def list_batches(
     return response.outcome()
 
 
+@tracing.operation
 async def list_inbound_messages(
     clients: Clients,
     *,
@@ -54,6 +58,7 @@ async def list_inbound_messages(
     return response.outcome()
 
 
+@tracing.operation
 async def send_sms_batch(
     clients: Clients,
     *,
@@ -72,6 +77,7 @@ async def send_sms_batch(
     return response.outcome()
 
 
+@tracing.operation
 async def list_sms_batches(
     clients: Clients,
     *,
@@ -84,6 +90,7 @@ async def list_sms_batches(
     return response.outcome()
 
 
+@tracing.operation
 async def get_sms_delivery_report(
     clients: Clients,
     *,
@@ -98,6 +105,7 @@ async def get_sms_delivery_report(
     return response.outcome()
 
 
+@tracing.operation
 async def list_inbound_sms(
     clients: Clients,
     *,

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .serving import mock_transport, run, serve_http, serve_stdio, serve_workers
 from .settings import load_settings
 
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except rt.SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    tracing.configure()
     transport = mock_transport() if args.mock else None
     try:
         if args.stdio:

@@ -7,9 +7,11 @@ The REST and MCP adapters only translate between their protocol and these functi
 from __future__ import annotations
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def query_financial_data(
     clients: Clients,
     *,
@@ -34,6 +36,7 @@ async def query_financial_data(
     return response.outcome()
 
 
+@tracing.operation
 async def query_analytical_data(
     clients: Clients,
     *,
@@ -54,6 +57,7 @@ async def query_analytical_data(
     return response.outcome()
 
 
+@tracing.operation
 async def get_odata_metadata(
     clients: Clients,
     *,
@@ -66,6 +70,7 @@ async def get_odata_metadata(
     return response.outcome()
 
 
+@tracing.operation
 async def query_financial_data_2(
     clients: Clients,
     *,
@@ -90,6 +95,7 @@ async def query_financial_data_2(
     return response.outcome()
 
 
+@tracing.operation
 async def query_analytical_data_2(
     clients: Clients,
     *,
@@ -110,6 +116,7 @@ async def query_analytical_data_2(
     return response.outcome()
 
 
+@tracing.operation
 async def get_odata_metadata_2(
     clients: Clients,
     *,

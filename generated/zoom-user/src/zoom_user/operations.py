@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def useractivate(
     clients: Clients,
     *,
@@ -24,6 +26,7 @@ async def useractivate(
     return response.outcome()
 
 
+@tracing.operation
 async def userassistantdelete(
     clients: Clients,
     *,
@@ -36,6 +39,7 @@ async def userassistantdelete(
     return response.outcome()
 
 
+@tracing.operation
 async def userassistantset(
     clients: Clients,
     *,
@@ -48,6 +52,7 @@ async def userassistantset(
     return response.outcome()
 
 
+@tracing.operation
 async def userautocreate(
     clients: Clients,
     *,
@@ -60,6 +65,7 @@ async def userautocreate(
     return response.outcome()
 
 
+@tracing.operation
 async def usercheckemail(
     clients: Clients,
     *,
@@ -72,6 +78,7 @@ async def usercheckemail(
     return response.outcome()
 
 
+@tracing.operation
 async def usercheckzpk(
     clients: Clients,
     *,
@@ -84,6 +91,7 @@ async def usercheckzpk(
     return response.outcome()
 
 
+@tracing.operation
 async def usercreate(
     clients: Clients,
     *,
@@ -96,6 +104,7 @@ async def usercreate(
     return response.outcome()
 
 
+@tracing.operation
 async def usercustcreate(
     clients: Clients,
     *,
@@ -108,6 +117,7 @@ async def usercustcreate(
     return response.outcome()
 
 
+@tracing.operation
 async def userdeactivate(
     clients: Clients,
     *,
@@ -120,6 +130,7 @@ async def userdeactivate(
     return response.outcome()
 
 
+@tracing.operation
 async def userdelete(
     clients: Clients,
     *,
@@ -132,6 +143,7 @@ async def userdelete(
     return response.outcome()
 
 
+@tracing.operation
 async def userget(
     clients: Clients,
     *,
@@ -144,6 +156,7 @@ async def userget(
     return response.outcome()
 
 
+@tracing.operation
 async def usergetbyemail(
     clients: Clients,
     *,
@@ -156,6 +169,7 @@ async def usergetbyemail(
     return response.outcome()
 
 
+@tracing.operation
 async def userlist(
     clients: Clients,
     *,
@@ -168,6 +182,7 @@ async def userlist(
     return response.outcome()
 
 
+@tracing.operation
 async def userpending(
     clients: Clients,
     *,
@@ -180,6 +195,7 @@ async def userpending(
     return response.outcome()
 
 
+@tracing.operation
 async def userpermanentdelete(
     clients: Clients,
     *,
@@ -192,6 +208,7 @@ async def userpermanentdelete(
     return response.outcome()
 
 
+@tracing.operation
 async def userrevoketoken(
     clients: Clients,
     *,
@@ -204,6 +221,7 @@ async def userrevoketoken(
     return response.outcome()
 
 
+@tracing.operation
 async def userscheduleforhostlist(
     clients: Clients,
     *,
@@ -216,6 +234,7 @@ async def userscheduleforhostlist(
     return response.outcome()
 
 
+@tracing.operation
 async def userssocreate(
     clients: Clients,
     *,
@@ -228,6 +247,7 @@ async def userssocreate(
     return response.outcome()
 
 
+@tracing.operation
 async def userupdate(
     clients: Clients,
     *,
@@ -240,6 +260,7 @@ async def userupdate(
     return response.outcome()
 
 
+@tracing.operation
 async def userupdatepassword(
     clients: Clients,
     *,
@@ -252,6 +273,7 @@ async def userupdatepassword(
     return response.outcome()
 
 
+@tracing.operation
 async def activate_user_zoom_return_user(
     clients: Clients,
     *,
@@ -264,6 +286,7 @@ async def activate_user_zoom_return_user(
     return response.outcome()
 
 
+@tracing.operation
 async def delete_user_s_assistant(
     clients: Clients,
     *,
@@ -276,6 +299,7 @@ async def delete_user_s_assistant(
     return response.outcome()
 
 
+@tracing.operation
 async def set_user_s_assistant_which_can(
     clients: Clients,
     *,
@@ -288,6 +312,7 @@ async def set_user_s_assistant_which_can(
     return response.outcome()
 
 
+@tracing.operation
 async def create_user_zoom_returns_created(
     clients: Clients,
     *,
@@ -300,6 +325,7 @@ async def create_user_zoom_returns_created(
     return response.outcome()
 
 
+@tracing.operation
 async def check_if_user_email_exists(
     clients: Clients,
     *,
@@ -312,6 +338,7 @@ async def check_if_user_email_exists(
     return response.outcome()
 
 
+@tracing.operation
 async def check_if_zpk_is_expired(
     clients: Clients,
     *,
@@ -324,6 +351,7 @@ async def check_if_zpk_is_expired(
     return response.outcome()
 
 
+@tracing.operation
 async def create_user_zoom_returns_created_2(
     clients: Clients,
     *,
@@ -336,6 +364,7 @@ async def create_user_zoom_returns_created_2(
     return response.outcome()
 
 
+@tracing.operation
 async def create_user_zoom_returns_created_3(
     clients: Clients,
     *,
@@ -348,6 +377,7 @@ async def create_user_zoom_returns_created_3(
     return response.outcome()
 
 
+@tracing.operation
 async def deactivate_user_zoom_return_user(
     clients: Clients,
     *,
@@ -360,6 +390,7 @@ async def deactivate_user_zoom_return_user(
     return response.outcome()
 
 
+@tracing.operation
 async def delete_user_zoom_return_deleted(
     clients: Clients,
     *,
@@ -372,6 +403,7 @@ async def delete_user_zoom_return_deleted(
     return response.outcome()
 
 
+@tracing.operation
 async def get_user_info_zoom_user(
     clients: Clients,
     *,
@@ -384,6 +416,7 @@ async def get_user_info_zoom_user(
     return response.outcome()
 
 
+@tracing.operation
 async def get_user_zoom_user_email(
     clients: Clients,
     *,
@@ -396,6 +429,7 @@ async def get_user_zoom_user_email(
     return response.outcome()
 
 
+@tracing.operation
 async def list_all_users_zoom(
     clients: Clients,
     *,
@@ -408,6 +442,7 @@ async def list_all_users_zoom(
     return response.outcome()
 
 
+@tracing.operation
 async def list_all_pending_users_zoom(
     clients: Clients,
     *,
@@ -420,6 +455,7 @@ async def list_all_pending_users_zoom(
     return response.outcome()
 
 
+@tracing.operation
 async def delete_user_zoom_system_permanently(
     clients: Clients,
     *,
@@ -432,6 +468,7 @@ async def delete_user_zoom_system_permanently(
     return response.outcome()
 
 
+@tracing.operation
 async def revoke_user_s_sso_token(
     clients: Clients,
     *,
@@ -444,6 +481,7 @@ async def revoke_user_s_sso_token(
     return response.outcome()
 
 
+@tracing.operation
 async def list_assigned_schedule_privilege_host(
     clients: Clients,
     *,
@@ -456,6 +494,7 @@ async def list_assigned_schedule_privilege_host(
     return response.outcome()
 
 
+@tracing.operation
 async def create_sso_user_zoom_return(
     clients: Clients,
     *,
@@ -468,6 +507,7 @@ async def create_sso_user_zoom_return(
     return response.outcome()
 
 
+@tracing.operation
 async def update_user_info_zoom_user(
     clients: Clients,
     *,
@@ -480,6 +520,7 @@ async def update_user_info_zoom_user(
     return response.outcome()
 
 
+@tracing.operation
 async def upload_and_update_user_s_profile(
     clients: Clients,
     *,

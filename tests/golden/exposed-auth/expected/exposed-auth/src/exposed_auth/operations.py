@@ -7,9 +7,11 @@ The REST and MCP adapters only translate between their protocol and these functi
 from __future__ import annotations
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def list_ships(
     clients: Clients,
 ) -> rt.Outcome:
@@ -18,6 +20,7 @@ async def list_ships(
     return response.outcome()
 
 
+@tracing.operation
 async def list_ships_2(
     clients: Clients,
 ) -> rt.Outcome:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def get_thing(
     clients: Clients,
     *,
@@ -36,6 +38,7 @@ def shape_get_thing(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def get_thing_2(
     clients: Clients,
     *,

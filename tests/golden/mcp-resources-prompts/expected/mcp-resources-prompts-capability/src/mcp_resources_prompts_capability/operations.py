@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def query_database(
     clients: Clients,
 ) -> rt.Outcome:
@@ -32,6 +34,7 @@ def shape_query_database(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def resource_database_schema(
     clients: Clients,
 ) -> rt.Outcome:
@@ -42,6 +45,7 @@ async def resource_database_schema(
     return response.outcome()
 
 
+@tracing.operation
 async def resource_user_profile(
     clients: Clients,
     *,

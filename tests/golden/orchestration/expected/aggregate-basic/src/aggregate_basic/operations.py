@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def get_forecast_2(
     clients: Clients,
     *,
@@ -27,6 +29,7 @@ def shape_get_forecast_2(body: Any) -> Any:
     return rt.first(body, ("forecast",))
 
 
+@tracing.operation
 async def get_forecast_3(
     clients: Clients,
     *,
@@ -42,6 +45,7 @@ def shape_get_forecast_3(body: Any) -> Any:
     return rt.first(body, ("forecast",))
 
 
+@tracing.operation
 async def get_forecast(
     clients: Clients,
     *,
@@ -57,6 +61,7 @@ def shape_get_forecast(body: Any) -> Any:
     return rt.first(body, ("forecast",))
 
 
+@tracing.operation
 async def get_forecast_inherited(
     clients: Clients,
     *,

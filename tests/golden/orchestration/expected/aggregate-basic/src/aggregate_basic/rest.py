@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from . import operations
 from .upstream import Clients
 
@@ -142,6 +143,7 @@ def configure(app: FastAPI, clients: Clients, openapi_file: str) -> FastAPI:
     fuzzers read is exactly what the generator wrote.
     """
     app.state.clients = clients
+    tracing.instrument(app)
     app.add_exception_handler(rt.CapabilityError, capability_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_api_route("/health/live", live, methods=["GET"])

@@ -20,6 +20,7 @@ from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from . import operations
 from .upstream import Clients
 
@@ -170,7 +171,8 @@ def build_server(
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        return await catalog.call(clients, params)
+        with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            return await catalog.call(clients, params)
 
     async def list_resources(
         ctx: Context, params: Paginated

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def list_ships_2(
     clients: Clients,
     *,
@@ -38,6 +40,7 @@ def shape_list_ships_2(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def get_ship_2(
     clients: Clients,
     *,
@@ -66,6 +69,7 @@ def shape_get_ship_2(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def get_ship_with_crew_2(
     clients: Clients,
     *,
@@ -73,25 +77,28 @@ async def get_ship_with_crew_2(
 ) -> rt.Outcome:
     """Operation get_ship_with_crew_2."""
     context: dict[str, Any] = {}
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
-    if not response.ok:
-        return response.outcome()
-    context["get-ship"] = response.data()
-    response = await clients.registry.list_crew()
-    if not response.ok:
-        return response.outcome()
-    context["list-crew"] = response.data()
-    context["resolve-crew"] = rt.lookup(
-        context.get("list-crew"),
-        "crewId",
-        rt.first(context, ("get-ship", "assignedCrew")),
-        (
-            "fullName",
-            "role",
-        ),
-    )
+    with tracing.span("step get-ship"):
+        response = await clients.registry.get_ship(
+            imo_number=imo,
+        )
+        if not response.ok:
+            return response.outcome()
+        context["get-ship"] = response.data()
+    with tracing.span("step list-crew"):
+        response = await clients.registry.list_crew()
+        if not response.ok:
+            return response.outcome()
+        context["list-crew"] = response.data()
+    with tracing.span("step resolve-crew"):
+        context["resolve-crew"] = rt.lookup(
+            context.get("list-crew"),
+            "crewId",
+            rt.first(context, ("get-ship", "assignedCrew")),
+            (
+                "fullName",
+                "role",
+            ),
+        )
     return rt.Outcome(
         200,
         {
@@ -108,6 +115,7 @@ async def get_ship_with_crew_2(
     )
 
 
+@tracing.operation
 async def list_legacy_vessels_2(
     clients: Clients,
     *,
@@ -134,6 +142,7 @@ def shape_list_legacy_vessels_2(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def create_voyage_2(
     clients: Clients,
     *,
@@ -177,6 +186,7 @@ def shape_create_voyage_2(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def list_ships(
     clients: Clients,
     *,
@@ -203,6 +213,7 @@ def shape_list_ships(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def get_ship(
     clients: Clients,
     *,
@@ -231,6 +242,7 @@ def shape_get_ship(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def list_legacy_vessels(
     clients: Clients,
     *,
@@ -257,6 +269,7 @@ def shape_list_legacy_vessels(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def create_voyage(
     clients: Clients,
     *,
@@ -300,6 +313,7 @@ def shape_create_voyage(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def get_ship_with_crew(
     clients: Clients,
     *,
@@ -307,25 +321,28 @@ async def get_ship_with_crew(
 ) -> rt.Outcome:
     """Get ship details with resolved crew names"""
     context: dict[str, Any] = {}
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
-    if not response.ok:
-        return response.outcome()
-    context["get-ship"] = response.data()
-    response = await clients.registry.list_crew()
-    if not response.ok:
-        return response.outcome()
-    context["list-crew"] = response.data()
-    context["resolve-crew"] = rt.lookup(
-        context.get("list-crew"),
-        "crewId",
-        rt.first(context, ("get-ship", "assignedCrew")),
-        (
-            "fullName",
-            "role",
-        ),
-    )
+    with tracing.span("step get-ship"):
+        response = await clients.registry.get_ship(
+            imo_number=imo,
+        )
+        if not response.ok:
+            return response.outcome()
+        context["get-ship"] = response.data()
+    with tracing.span("step list-crew"):
+        response = await clients.registry.list_crew()
+        if not response.ok:
+            return response.outcome()
+        context["list-crew"] = response.data()
+    with tracing.span("step resolve-crew"):
+        context["resolve-crew"] = rt.lookup(
+            context.get("list-crew"),
+            "crewId",
+            rt.first(context, ("get-ship", "assignedCrew")),
+            (
+                "fullName",
+                "role",
+            ),
+        )
     return rt.Outcome(
         200,
         {

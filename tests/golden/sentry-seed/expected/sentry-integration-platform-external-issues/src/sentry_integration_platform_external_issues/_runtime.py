@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl, quote
 import httpx2
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import _tracing as tracing
+
 logger = logging.getLogger(__name__)
 
 ParamValue = str | int | float | bool | Sequence[Any] | Mapping[str, Any]
@@ -415,6 +417,7 @@ class UpstreamClient:
                 retries=retries,
                 limits=httpx2.Limits(max_connections=100, max_keepalive_connections=50),
             )
+        transport = tracing.transport(transport)
         self.retries = retries
         self.http = httpx2.AsyncClient(
             base_url=base_url,

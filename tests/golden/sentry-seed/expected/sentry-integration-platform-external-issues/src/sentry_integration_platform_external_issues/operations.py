@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def listissueexternallinks(
     clients: Clients,
     *,
@@ -24,6 +26,7 @@ async def listissueexternallinks(
     return response.outcome()
 
 
+@tracing.operation
 async def createexternalissue(
     clients: Clients,
     *,
@@ -38,6 +41,7 @@ async def createexternalissue(
     return response.outcome()
 
 
+@tracing.operation
 async def deleteexternalissue(
     clients: Clients,
     *,
@@ -52,6 +56,7 @@ async def deleteexternalissue(
     return response.outcome()
 
 
+@tracing.operation
 async def retrieve_custom_integration_issue_links(
     clients: Clients,
     *,
@@ -64,6 +69,7 @@ async def retrieve_custom_integration_issue_links(
     return response.outcome()
 
 
+@tracing.operation
 async def sentry_create_update_external_issue(
     clients: Clients,
     *,
@@ -78,6 +84,7 @@ async def sentry_create_update_external_issue(
     return response.outcome()
 
 
+@tracing.operation
 async def sentry_delete_external_issue(
     clients: Clients,
     *,

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def list_ships(
     clients: Clients,
     *,
@@ -38,6 +40,7 @@ def shape_list_ships(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def get_ship(
     clients: Clients,
     *,
