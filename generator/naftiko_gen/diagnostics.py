@@ -65,6 +65,8 @@ CODES: dict[str, str] = {
     "NG003": "unknown Naftiko spec version",
     "NG004": "shared consumes file: an import source, not a capability",
     "NG005": "duplicate key in a YAML mapping",
+    "NG020": "bad [tool.naftiko-gen] configuration",
+    "NG021": "two documents of one run would write the same package",
     "NG010": "the document deviates from the Naftiko JSON Schema",
     "NG101": "a call names an operation that does not exist",
     "NG102": "a name is defined twice",

@@ -37,7 +37,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
     data = ctx.document.data
     capability = data.get("capability")
     info = mapping(data.get("info"))
-    dist = dist_name(PurePosixPath(ctx.document.display).stem)
+    dist = ctx.package or dist_name(PurePosixPath(ctx.document.display).stem)
     package = package_name(dist)
     env_prefix = env_name(dist)
     ctx.env_prefix = env_prefix
