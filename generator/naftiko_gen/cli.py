@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from click.core import ParameterSource
 
 from . import __version__, config, emit
 from .diagnostics import Diagnostic, Severity, SourceLoc
+from .importers.command import import_group
 from .pipeline import DocumentResult, Options, plan_document
 from .totals import Totals
 
@@ -36,7 +37,18 @@ def _strict_failures(result: DocumentResult) -> bool:
     return any(d.severity is Severity.WARNING and d.code != "NG004" for d in result.diagnostics)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _GenerateOrImport(click.Command):
+    """`naftiko-gen SPECS...`, or `naftiko-gen import ...` (a spec file named import: ./import)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if argv[:1] == ["import"]:
+            extra.setdefault("prog_name", "naftiko-gen import")
+            return import_group.main(argv[1:], *rest, **extra)
+        return super().main(argv, *rest, **extra)
+
+
+@click.command(cls=_GenerateOrImport, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument(
     "specs",
     nargs=-1,

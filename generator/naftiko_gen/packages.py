@@ -40,9 +40,7 @@ def _qualified(group: list[Path], root: Path) -> dict[Path, str]:
     folders = {spec: f[shared:] for spec, f in folders.items()}
     names = {spec: dist_name(spec.stem) for spec in group}
     for levels in range(1, max(map(len, folders.values())) + 1):
-        names = {
-            spec: dist_name("-".join((*folders[spec][-levels:], spec.stem))) for spec in group
-        }
+        names = {spec: dist_name("-".join((*folders[spec][-levels:], spec.stem))) for spec in group}
         if len(set(names.values())) == len(group):
             break
     return names
