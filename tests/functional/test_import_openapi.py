@@ -1,0 +1,176 @@
+"""`naftiko-gen import openapi`: the written document validates, generates, and the package works.
+
+Every OpenAPI document of the bench (`../shared/bench/openapi/`), the engine's shipyard fixtures
+(`../shared/ikanos/fixtures/openapi/`) and the engine's petstore fixtures (`tests/importers/`) is
+imported twice: as the current spec (1.0.0-beta5, validated with jsonschema against
+`../shared/ikanos/schema/ikanos-schema.json`) and as naftiko 1.0.0-alpha2, which is generated
+with `--strict`. The imported petstore is then driven through REST and MCP.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from naftiko_gen.cli import main
+
+from tests.generation import REPO, SHARED
+
+from .conftest import Builder, FakeUpstream, body_json, tool_json
+
+PETSTORE = REPO / "tests" / "importers" / "petstore"
+SOURCES = sorted(
+    [
+        *(SHARED / "bench" / "openapi").glob("*.yml"),
+        *(SHARED / "ikanos" / "fixtures" / "openapi").glob("*.yaml"),
+        *PETSTORE.glob("*.yaml"),
+        *PETSTORE.glob("*.json"),
+    ]
+)
+IKANOS_SCHEMA = SHARED / "ikanos" / "schema" / "ikanos-schema.json"
+ALPHA2 = ("--spec-version", "naftiko-1.0.0-alpha2")
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def imported(source: Path, target: Path, *options: str) -> Any:
+    """The document `naftiko-gen import openapi` writes."""
+    result = run("import", "openapi", source, "-o", target, *options)
+    assert result.exit_code == 0, result.output
+    return yaml.safe_load(target.read_text())
+
+
+def operation_count(source: Path) -> int:
+    paths = yaml.safe_load(source.read_text())["paths"]
+    methods = {"get", "post", "put", "patch", "delete"}
+    return sum(1 for item in paths.values() for method in item if method in methods)
+
+
+def test_every_source_is_found() -> None:
+    assert len(SOURCES) == 12, SOURCES
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_the_current_spec_output_validates_against_the_ikanos_schema(
+    source: Path, tmp_path: Path
+) -> None:
+    document = imported(source, tmp_path / "capability.yaml")
+    schema = json.loads(IKANOS_SCHEMA.read_text())
+    errors = [
+        f"{e.json_path}: {e.message}"
+        for e in jsonschema.validators.validator_for(schema)(schema).iter_errors(document)
+    ]
+    assert errors == []
+    assert document["ikanos"] == "1.0.0-beta5"
+    exposes = document["capability"]["exposes"]
+    assert len(exposes[1]["tools"]) == operation_count(source)
+
+
+def test_alpha2_output_of_every_source_generates_strictly_without_a_diagnostic(
+    tmp_path: Path,
+) -> None:
+    specs = []
+    for source in SOURCES:
+        specs.append(tmp_path / "specs" / f"{source.stem}.yaml")
+        specs[-1].parent.mkdir(exist_ok=True)
+        imported(source, specs[-1], *ALPHA2)
+    result = run(*specs, "-o", tmp_path / "out", "--strict", "-q", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert len(list((tmp_path / "out").iterdir())) == len(SOURCES)
+
+
+def test_import_is_deterministic_and_the_header_says_what_was_derived(tmp_path: Path) -> None:
+    source = PETSTORE / "petstore-3.1.yaml"
+    first = run("import", "openapi", source).stdout
+    assert first == run("import", "openapi", source).stdout
+    header = first.split("\nikanos:")[0]
+    assert header.startswith("# Imported by naftiko-gen from petstore-3.1.yaml (OpenAPI 3.1.0,")
+    assert "- baseUri from servers[0]." in header
+    assert "security scheme" in header
+    assert "Tool hints from the HTTP method" in header
+    assert all(line.startswith("#") for line in header.splitlines())
+
+
+def test_tag_and_operation_filters(tmp_path: Path) -> None:
+    source = PETSTORE / "petstore-swagger2-full.json"
+
+    def tools(*options: str) -> set[str]:
+        document = imported(source, tmp_path / "c.yaml", *options)
+        return set(document["capability"]["exposes"][1]["tools"])
+
+    assert tools("--include-tags", "store,user") == {"place-order", "login-user"}
+    assert tools("--exclude-tags", "pet") == {"place-order", "login-user"}
+    assert tools("--operations", "getPetById", "--operations", "delete-pet") == {
+        "get-pet-by-id",
+        "delete-pet",
+    }
+    refused = run("import", "openapi", source, "--operations", "nope")
+    assert refused.exit_code == 2
+    assert "no operation named nope" in refused.stderr
+    empty = run("import", "openapi", source, "--include-tags", "nothing")
+    assert empty.exit_code == 2
+    assert "error[NG030]: no operation to import" in empty.stderr
+
+
+def test_refs_to_another_file_are_resolved(tmp_path: Path) -> None:
+    (tmp_path / "common.yaml").write_text(
+        "components:\n  parameters:\n    Limit:\n      name: limit\n      in: query\n"
+        "      description: How many\n      schema: {type: integer}\n"
+    )
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\nservers: [{url: 'https://t.example'}]\n"
+        "paths:\n  /things:\n    get:\n      operationId: listThings\n      parameters:\n"
+        "        - $ref: 'common.yaml#/components/parameters/Limit'\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    document = imported(tmp_path / "api.yaml", tmp_path / "c.yaml")
+    tool = document["capability"]["exposes"][1]["tools"]["list-things"]
+    assert tool["inputParameters"] == {
+        "limit": {"type": "integer", "description": "How many", "required": False}
+    }
+
+
+def test_not_an_openapi_document_is_a_located_error(tmp_path: Path) -> None:
+    shutil.copy(REPO / "specs" / "sinch-sms.yaml", tmp_path / "x.yaml")
+    result = run("import", "openapi", tmp_path / "x.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{(tmp_path / 'x.yaml').as_posix()}:1:1: error[NG030]:")
+
+
+@pytest.mark.anyio
+async def test_imported_swagger_petstore_serves_rest_and_mcp(
+    build: Builder, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    target = tmp_path / "petstore.yaml"
+    imported(PETSTORE / "petstore-swagger2-full.json", target, *ALPHA2, "--namespace", "pets")
+    cap = build(target.read_text(), env={"PETS_API_KEY": "k-1"})
+    upstream.respond(200, json={"id": 7, "name": "Rex"})
+    async with cap.rest() as http:
+        response = await http.get("/pet/7")
+    assert response.status_code == 200
+    assert response.json() == {"id": 7, "name": "Rex"}
+    request = upstream.only()
+    assert (request.method, str(request.url)) == ("GET", "https://petstore.swagger.io/v2/pet/7")
+    assert request.headers["api_key"] == "k-1"
+
+    tools = await cap.tools()
+    hints = {name: tool.annotations for name, tool in tools.items()}
+    assert hints["get-pet-by-id"].read_only_hint is True
+    assert hints["delete-pet"].destructive_hint is True
+    assert hints["add-pet"].read_only_hint is False
+    upstream.requests.clear()
+    result = await cap.call_tool("add-pet", {"body": {"name": "Rex"}})
+    assert not result.is_error, result
+    assert tool_json(result) == {"id": 7, "name": "Rex"}
+    request = upstream.only()
+    assert (request.method, str(request.url)) == ("POST", "https://petstore.swagger.io/v2/pet")
+    assert body_json(request) == {"name": "Rex"}
