@@ -174,3 +174,51 @@ async def test_imported_swagger_petstore_serves_rest_and_mcp(
     request = upstream.only()
     assert (request.method, str(request.url)) == ("POST", "https://petstore.swagger.io/v2/pet")
     assert body_json(request) == {"name": "Rex"}
+
+
+VERSIONED = """\
+openapi: 3.0.3
+info: {title: Versioned, version: '1'}
+servers: [{url: 'https://v.example/api'}]
+components:
+  securitySchemes:
+    token: {type: http, scheme: bearer}
+security: [{token: []}]
+paths:
+  /notes/{id}:
+    put:
+      operationId: replaceNote
+      summary: Replace a note
+      tags: [notes]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - name: Api-Version
+          in: header
+          required: true
+          schema: {type: string, default: '2024-01'}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object}}}
+      responses: {'200': {description: ok}}
+"""
+
+
+@pytest.mark.anyio
+async def test_a_header_with_a_default_is_sent_not_asked_for(
+    build: Builder, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    (tmp_path / "versioned.yaml").write_text(VERSIONED)
+    target = tmp_path / "capability.yaml"
+    imported(tmp_path / "versioned.yaml", target, *ALPHA2)
+    cap = build(target.read_text(), env={"VERSIONED_TOKEN": "t-1"})
+    tool = (await cap.tools())["replace-note"]
+    assert set(tool.input_schema["properties"]) == {"id", "body"}
+    assert tool.annotations.idempotent_hint is True
+    upstream.respond(200, json={"id": "n1"})
+    result = await cap.call_tool("replace-note", {"id": "n1", "body": {"text": "hi"}})
+    assert not result.is_error, result
+    request = upstream.only()
+    assert (request.method, str(request.url)) == ("PUT", "https://v.example/api/notes/n1")
+    assert request.headers["Api-Version"] == "2024-01"
+    assert request.headers["Authorization"] == "Bearer t-1"
+    assert body_json(request) == {"text": "hi"}

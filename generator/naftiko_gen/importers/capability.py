@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..naming import env_name
-from .openapi import Api, Auth, Operation, kebab
+from .openapi import Api, Auth, Operation, Param, kebab
 
 BETA5 = "1.0.0-beta5"
 ALPHA2 = "naftiko-1.0.0-alpha2"
@@ -129,7 +129,12 @@ class _Writer:
                     "description": "Credentials of "
                     + self.api.title
                     + ", from the environment: "
-                    + "; ".join(f"{k}: {v}" for k, v in self.secrets.items()),
+                    + "; ".join(f"{k}: {v}" for k, v in self.secrets.items())
+                    + (
+                        f". {auth.description}"
+                        if (auth := self.api.auth) and auth.description
+                        else ""
+                    ),
                     "keys": {name: name for name in self.secrets},
                 }
             ]
@@ -155,7 +160,10 @@ class _Writer:
                 operation["tags"] = list(op.tags)
             if op.params:
                 operation["inputParameters"] = self.entries(
-                    {p.name: {"in": p.location} for p in op.params}
+                    {
+                        p.name: {"in": p.location, **({"value": p.fixed} if p.fixed else {})}
+                        for p in op.params
+                    }
                 )
             resource["operations"][op.name] = operation
         for resource in resources.values():
@@ -164,7 +172,7 @@ class _Writer:
 
     def exposed_params(self, op: Operation, *, rest: bool) -> dict[str, dict[str, Any]]:
         params: dict[str, dict[str, Any]] = {}
-        for p in op.params:
+        for p in _asked(op):
             entry: dict[str, Any] = {"in": p.location} if rest else {}
             entry |= {"type": p.type, "description": p.description}
             if not rest and not p.required:
@@ -180,11 +188,7 @@ class _Writer:
             resource = resources.setdefault(name, {"path": self.path(op.path), "operations": {}})
             operation: dict[str, Any] = {"method": op.method}
             operation |= self.described(op)
-            if op.params:
-                operation["inputParameters"] = self.entries(self.exposed_params(op, rest=True))
-            operation["call"] = f"{self.namespace}.{op.name}"
-            if op.params:
-                operation["with"] = {p.name: f"{namespace}.{p.name}" for p in op.params}
+            operation |= self.wiring(op, namespace, rest=True)
             resource["operations"][op.name] = operation
         for resource in resources.values():
             resource["operations"] = self.entries(resource["operations"])
@@ -206,11 +210,7 @@ class _Writer:
             if self.beta5 and op.tags:
                 tool["tags"] = list(op.tags)
             tool["hints"] = {**HINTS[op.method], "openWorld": True}
-            if op.params:
-                tool["inputParameters"] = self.entries(self.exposed_params(op, rest=False))
-            tool["call"] = f"{self.namespace}.{op.name}"
-            if op.params:
-                tool["with"] = {p.name: f"{namespace}.{p.name}" for p in op.params}
+            tool |= self.wiring(op, namespace, rest=False)
             tools[op.name] = tool
         return {
             "type": "mcp",
@@ -221,9 +221,25 @@ class _Writer:
             "tools": self.entries(tools),
         }
 
+    def wiring(self, op: Operation, namespace: str, *, rest: bool) -> dict[str, Any]:
+        """`inputParameters`, `call` and `with` of a route or tool calling `op`."""
+        asked = _asked(op)
+        wiring: dict[str, Any] = {}
+        if asked:
+            wiring["inputParameters"] = self.entries(self.exposed_params(op, rest=rest))
+        wiring["call"] = f"{self.namespace}.{op.name}"
+        if asked:
+            wiring["with"] = {p.name: f"{namespace}.{p.name}" for p in asked}
+        return wiring
+
     def described(self, op: Operation) -> dict[str, Any]:
         text = op.summary or op.description
         return {"description": text} if text else {}
+
+
+def _asked(op: Operation) -> list[Param]:
+    """The parameters a caller gives (headers with a default are sent as is)."""
+    return [p for p in op.params if not p.fixed]
 
 
 def header(api: Api, operations: list[Operation], dialect: str, secrets: list[str]) -> str:
@@ -244,6 +260,8 @@ def header(api: Api, operations: list[Operation], dialect: str, secrets: list[st
         "Tool hints from the HTTP method: GET read-only; PUT and DELETE idempotent and"
         " destructive; POST and PATCH neither.",
         "Descriptions from summaries and descriptions; tags from the operations' tags.",
+        "Headers with a default value (API versions, media types) are sent with that value,"
+        " not asked for.",
     ]
     lines = textwrap.wrap(
         f"Imported by naftiko-gen from {api.source} ({api.dialect}, {api.title!r}"

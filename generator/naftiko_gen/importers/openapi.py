@@ -39,6 +39,7 @@ class Param:
     type: str
     description: str
     required: bool
+    fixed: str = ""  # a header with a default value: sent as is, not asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Auth:
     origin: str  # the scheme as declared, e.g. "http bearer", "oauth2"
     key: str = ""  # apikey: header or query parameter name
     placement: str = ""  # apikey: "header" | "query"
+    description: str = ""  # the scheme's own description (how the secret is formatted)
 
 
 @dataclass(slots=True)
@@ -282,6 +284,10 @@ class _Reader:
         schema = self.deref(param.get("schema")) or {}
         if self.swagger and location != "body":
             schema = param
+        default = schema.get("default")
+        fixed = ""
+        if location == "header" and isinstance(default, (str, int, float)):
+            fixed = "" if "{" in str(default) else str(default)
         return Param(
             name=str(param["name"]),
             location=location,
@@ -290,6 +296,7 @@ class _Reader:
             or _text(schema.get("description"))
             or str(param["name"]),
             required=bool(param.get("required")) or location == "path",
+            fixed=fixed,
         )
 
     def skip(self, where: str, reason: str) -> None:
@@ -298,18 +305,20 @@ class _Reader:
 
 def _auth(name: str, scheme: dict[str, Any], *, swagger: bool) -> Auth | None:
     kind = str(scheme.get("type", ""))
+    described = _text(scheme.get("description"))
     if kind == "http":
         http = str(scheme.get("scheme", "")).lower()
         if http in ("bearer", "basic"):
-            return Auth(name, http, f"http {http}")
+            return Auth(name, http, f"http {http}", description=described)
         return None
     if kind == "basic" and swagger:
-        return Auth(name, "basic", "basic")
+        return Auth(name, "basic", "basic", description=described)
     if kind == "apiKey" and scheme.get("in") in ("header", "query"):
-        return Auth(name, "apikey", "apiKey", str(scheme.get("name")), str(scheme["in"]))
+        key, placement = str(scheme.get("name")), str(scheme["in"])
+        return Auth(name, "apikey", "apiKey", key, placement, described)
     if kind in ("oauth2", "openIdConnect"):
         # the access token is obtained elsewhere (flows, client credentials) and sent as bearer
-        return Auth(name, "bearer", kind)
+        return Auth(name, "bearer", kind, description=described)
     return None
 
 
