@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "NG010": "the document deviates from the Naftiko JSON Schema",
     "NG020": "bad [tool.naftiko-gen] configuration",
     "NG021": "two documents of one run would write the same package",
+    "NG030": "import: not a readable OpenAPI document, or nothing to import",
     "NG101": "a call names an operation that does not exist",
     "NG102": "a name is defined twice",
     "NG103": "a value the upstream needs is not a declared input (it is added)",
