@@ -168,12 +168,20 @@ async def test_imported_swagger_petstore_serves_rest_and_mcp(
     assert hints["delete-pet"].destructive_hint is True
     assert hints["add-pet"].read_only_hint is False
     upstream.requests.clear()
-    result = await cap.call_tool("add-pet", {"body": {"name": "Rex"}})
+    schema = tools["add-pet"].input_schema
+    assert schema["required"] == ["name", "photoUrls"], "the body's properties are arguments"
+    assert schema["properties"]["photoUrls"]["type"] == "array"
+    result = await cap.call_tool("add-pet", {"name": "Rex", "photoUrls": ["p.png"]})
     assert not result.is_error, result
     assert tool_json(result) == {"id": 7, "name": "Rex"}
     request = upstream.only()
     assert (request.method, str(request.url)) == ("POST", "https://petstore.swagger.io/v2/pet")
-    assert body_json(request) == {"name": "Rex"}
+    assert body_json(request) == {"name": "Rex", "photoUrls": ["p.png"]}
+    upstream.requests.clear()
+    async with cap.rest() as http:
+        response = await http.post("/pet", json={"name": "Rex", "photoUrls": [], "status": "sold"})
+    assert response.status_code == 200, response.text
+    assert body_json(upstream.only()) == {"name": "Rex", "photoUrls": [], "status": "sold"}
 
 
 VERSIONED = """\
@@ -212,7 +220,7 @@ async def test_a_header_with_a_default_is_sent_not_asked_for(
     imported(tmp_path / "versioned.yaml", target, *ALPHA2)
     cap = build(target.read_text(), env={"VERSIONED_TOKEN": "t-1"})
     tool = (await cap.tools())["replace-note"]
-    assert set(tool.input_schema["properties"]) == {"id", "body"}
+    assert set(tool.input_schema["properties"]) == {"id", "body"}, "no properties: one body"
     assert tool.annotations.idempotent_hint is True
     upstream.respond(200, json={"id": "n1"})
     result = await cap.call_tool("replace-note", {"id": "n1", "body": {"text": "hi"}})

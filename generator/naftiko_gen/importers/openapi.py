@@ -225,6 +225,7 @@ class _Reader:
         node = self.deref(node) or {}
         where = f"{method.upper()} {path}"
         params: dict[tuple[str, str], Param] = {}
+        body: tuple[Any, str, bool] | None = None  # schema, description, required
         for raw in [*shared, *(node.get("parameters") or [])]:
             param = self.deref(raw)
             location = str(param.get("in"))
@@ -236,31 +237,34 @@ class _Reader:
                     return None
                 continue
             if location == "body":  # Swagger 2.0
-                param = {**param, "name": "body"}
-                name = "body"
-            elif not _NAME.match(name):
+                body = (
+                    param.get("schema"),
+                    _text(param.get("description")),
+                    bool(param.get("required")),
+                )
+                continue
+            if not _NAME.match(name):
                 if param.get("required") or location == "path":
                     self.skip(where, f"parameter name '{name}' cannot be declared")
                     return None
                 self.left_out.append(f"{where}: parameter '{name}' (name cannot be declared)")
                 continue
             params[(location, name)] = self.param(param, location)
-        body = node.get("requestBody")
-        if body is not None:
-            body = self.deref(body)
-            content = body.get("content") or {}
+        request_body = self.deref(node.get("requestBody"))
+        if isinstance(request_body, dict):
+            content = request_body.get("content") or {}
             media = next((m for m in content if m.split(";")[0].strip().endswith("json")), None)
             if media is None:
                 self.skip(where, "request body is not JSON (" + ", ".join(content) + ")")
                 return None
-            schema = self.deref(content[media].get("schema")) or {}
-            params[("body", "body")] = Param(
-                "body",
-                "body",
-                _type(schema, "object"),
-                _text(body.get("description")) or _text(schema.get("description")) or "JSON body",
-                bool(body.get("required")),
+            body = (
+                content[media].get("schema"),
+                _text(request_body.get("description")),
+                bool(request_body.get("required")),
             )
+        if body is not None:
+            taken_names = {name for _, name in params}
+            params |= {("body", p.name): p for p in self.body_params(*body, taken_names)}
         operation_id = str(node.get("operationId") or "")
         base = kebab(operation_id) or kebab(f"{method} {path}") or method
         name = base
@@ -279,6 +283,31 @@ class _Reader:
             tags=tuple(str(t) for t in node.get("tags") or ()),
             params=tuple(params.values()),
         )
+
+    def body_params(
+        self, schema: Any, description: str, required: bool, taken: set[str]
+    ) -> list[Param]:
+        """A JSON object body's top-level properties, each an argument (the generated code
+        sends them as one object); any other body is one `body` argument."""
+        schema = self.deref(schema) or {}
+        properties = schema.get("properties") if _type(schema, "") == "object" else None
+        needed = set(schema.get("required") or ()) if required else set()
+        if (
+            isinstance(properties, dict)
+            and properties
+            and not schema.get("additionalProperties")
+            and all(_NAME.match(str(n)) and n not in taken and n != "body" for n in properties)
+        ):
+            result = []
+            for name, raw in properties.items():
+                prop = self.deref(raw) or {}
+                if prop.get("readOnly"):
+                    continue
+                text = _text(prop.get("description")) or str(name)
+                result.append(Param(str(name), "body", _type(prop, "string"), text, name in needed))
+            return result
+        text = description or _text(schema.get("description")) or "JSON body"
+        return [Param("body", "body", _type(schema, "object"), text, required)]
 
     def param(self, param: dict[str, Any], location: str) -> Param:
         schema = self.deref(param.get("schema")) or {}
