@@ -164,30 +164,26 @@ def test_specs_sharing_a_file_name_get_folder_qualified_names_in_any_order(
     assert "src/team_b_seed/__init__.py" in manifest["files"]
 
 
-def test_a_package_name_override_is_used(project: Path) -> None:
+def configure_override(project: Path, spec: str, package: str) -> None:
     configure(
         project,
-        """\
+        f"""\
         specs = ["specs/**/*.yaml"]
         output = "generated"
         [tool.naftiko-gen.packages]
-        "specs/team-a/seed.yaml" = "team-a-issues"
+        "{spec}" = "{package}"
         """,
     )
+
+
+def test_a_package_name_override_is_used(project: Path) -> None:
+    configure_override(project, "specs/team-a/seed.yaml", "team-a-issues")
     assert run("-q").exit_code == 0
     assert package_names(project / "generated") == {"seed", "team-a-issues"}
 
 
 def test_two_specs_left_with_one_name_both_fail(project: Path) -> None:
-    configure(
-        project,
-        """\
-        specs = ["specs/**/*.yaml"]
-        output = "generated"
-        [tool.naftiko-gen.packages]
-        "specs/team-a/seed.yaml" = "seed"
-        """,
-    )
+    configure_override(project, "specs/team-a/seed.yaml", "seed")
     result = run("-q")
     assert result.exit_code == 2
     assert result.stderr.count("error[NG021]: package 'seed' is also the package of") == 2

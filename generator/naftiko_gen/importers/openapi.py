@@ -18,7 +18,7 @@ import yaml
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
-from ..naming import words
+from ..naming import unique, words
 
 METHODS = ("get", "post", "put", "patch", "delete")  # the methods a capability can call
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
@@ -267,12 +267,7 @@ class _Reader:
             params |= {("body", p.name): p for p in self.body_params(*body, taken_names)}
         operation_id = str(node.get("operationId") or "")
         base = kebab(operation_id) or kebab(f"{method} {path}") or method
-        name = base
-        counter = 2
-        while name in taken:
-            name = f"{base}-{counter}"
-            counter += 1
-        taken.add(name)
+        name = unique(base, taken, "-")
         return Operation(
             name=name,
             operation_id=operation_id,
