@@ -74,15 +74,29 @@ def test_the_current_spec_output_validates_against_the_ikanos_schema(
     assert len(exposes[1]["tools"]) == operation_count(source)
 
 
+def generate_all(tmp_path: Path, *options: str) -> Result:
+    """Import every source with `options`, then generate them all with --strict."""
+    (tmp_path / "specs").mkdir()
+    specs = [tmp_path / "specs" / f"{source.stem}.yaml" for source in SOURCES]
+    for source, spec in zip(SOURCES, specs, strict=True):
+        imported(source, spec, *options)
+    return run(*specs, "-o", tmp_path / "out", "--strict", "-q", "-j", "1")
+
+
 def test_alpha2_output_of_every_source_generates_strictly_without_a_diagnostic(
     tmp_path: Path,
 ) -> None:
-    specs = []
-    for source in SOURCES:
-        specs.append(tmp_path / "specs" / f"{source.stem}.yaml")
-        specs[-1].parent.mkdir(exist_ok=True)
-        imported(source, specs[-1], *ALPHA2)
-    result = run(*specs, "-o", tmp_path / "out", "--strict", "-q", "-j", "1")
+    result = generate_all(tmp_path, *ALPHA2)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert len(list((tmp_path / "out").iterdir())) == len(SOURCES)
+
+
+def test_current_spec_output_of_every_source_generates_strictly(tmp_path: Path) -> None:
+    """Runs once the generator reads 1.0.0-beta5 (the Ikanos spec); skipped before."""
+    result = generate_all(tmp_path)
+    if "[NG002]: this is an Ikanos document" in result.stderr or "[NG003]" in result.stderr:
+        pytest.skip("this generator does not read ikanos 1.0.0-beta5 documents yet")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     assert len(list((tmp_path / "out").iterdir())) == len(SOURCES)
