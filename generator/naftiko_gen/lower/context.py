@@ -20,7 +20,6 @@ class Context:
     taken_settings: set[str] = field(default_factory=set)
     taken_envs: set[str] = field(default_factory=set)
     env_prefix: str = ""
-    package: str | None = None  # the distribution name chosen for the run (see packages.py)
 
     def setting_attr(self, env: str) -> str:
         """The `Settings` attribute for an environment variable, without the package prefix."""
