@@ -19,6 +19,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 from naftiko_gen.cli import main
+from naftiko_gen.pipeline import Options, plan_document
 
 from tests.generation import REPO, SHARED
 
@@ -160,12 +161,21 @@ def test_not_an_openapi_document_is_a_located_error(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"{(tmp_path / 'x.yaml').as_posix()}:1:1: error[NG030]:")
 
 
+def reads_ikanos(document: Path) -> bool:
+    """Whether this generator reads the Ikanos spec (1.0.0-beta5) the document is written in."""
+    result = plan_document(document, document.name, Options())
+    return not any(d.code in ("NG002", "NG003") for d in result.diagnostics)
+
+
 @pytest.mark.anyio
+@pytest.mark.parametrize("options", [ALPHA2, ()], ids=["alpha2", "beta5"])
 async def test_imported_swagger_petstore_serves_rest_and_mcp(
-    build: Builder, upstream: FakeUpstream, tmp_path: Path
+    build: Builder, upstream: FakeUpstream, tmp_path: Path, options: tuple[str, ...]
 ) -> None:
     target = tmp_path / "petstore.yaml"
-    imported(PETSTORE / "petstore-swagger2-full.json", target, *ALPHA2, "--namespace", "pets")
+    imported(PETSTORE / "petstore-swagger2-full.json", target, *options, "--namespace", "pets")
+    if not options and not reads_ikanos(target):
+        pytest.skip("this generator does not read ikanos 1.0.0-beta5 documents yet")
     cap = build(target.read_text(), env={"PETS_API_KEY": "k-1"})
     upstream.respond(200, json={"id": 7, "name": "Rex"})
     async with cap.rest() as http:
