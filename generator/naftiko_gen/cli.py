@@ -106,6 +106,7 @@ def main(
     """Generate a REST + MCP Python package from each Naftiko capability document in SPECS.
 
     Without SPECS, the specs and options come from [tool.naftiko-gen] in pyproject.toml.
+    To start a document from an OpenAPI description: naftiko-gen import openapi --help.
     """
     if check and dry_run:
         raise click.UsageError("--check and --dry-run cannot be combined")
@@ -195,10 +196,7 @@ def _configured_run(
     }
     found = config_file or config.find(Path.cwd())
     try:
-        settings = None
-        if found is not None:
-            shown = found.as_posix() if config_file else os.path.relpath(found)
-            settings = config.load(found, shown, explicit=config_file is not None)
+        settings = config.load(found, explicit=config_file is not None) if found else None
         return config.resolve(settings, specs, out, given, options)
     except config.ConfigError as exc:
         _print_diagnostics(exc.diagnostics, options["diagnostics_format"])

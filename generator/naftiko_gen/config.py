@@ -67,8 +67,9 @@ def _mentions_table(path: Path) -> bool:
     return bool(re.search(r"^\s*\[\s*tool\s*\.\s*\"?naftiko-gen\"?\s*[\].]", text, re.M))
 
 
-def load(path: Path, display: str, *, explicit: bool) -> Config:
-    """Read and check `[tool.naftiko-gen]` of `path` (shown to the user as `display`)."""
+def load(path: Path, *, explicit: bool) -> Config:
+    """Read and check `[tool.naftiko-gen]` of `path` (given with --config when `explicit`)."""
+    display = _display(path, explicit)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -307,4 +308,7 @@ def _display(path: Path, typed: bool) -> str:
     """A path as the user typed it, or relative to the working folder when it came from a file."""
     if typed:
         return path.as_posix()
-    return Path(os.path.relpath(path)).as_posix()
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.as_posix()
