@@ -18,7 +18,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__, config, emit
-from .diagnostics import Diagnostic, Severity, SourceLoc
+from .diagnostics import Diagnostic, Severity
 from .importers.command import import_group
 from .pipeline import DocumentResult, Options, plan_document
 from .totals import Totals
@@ -127,20 +127,12 @@ def main(
         zip(run.specs, _plans(run.specs, strict, run.jobs), strict=True), start=1
     ):
         display = spec.display
+        conflicts = run.conflicts_of(spec)
+        if conflicts:
+            result.diagnostics += conflicts
+            result.files = None
         _print_diagnostics(result.diagnostics, diagnostics_format)
         totals.count_diagnostics(result.diagnostics)
-        if spec.package in run.conflicts:
-            others = ", ".join(d for d in run.conflicts[spec.package] if d != display)
-            conflict = Diagnostic(
-                Severity.ERROR,
-                "NG021",
-                f"package '{spec.package}' is also the package of {others}",
-                SourceLoc(display, 1, 1),
-                hint="give one of them another name in [tool.naftiko-gen.packages]",
-            )
-            _print_diagnostics([conflict], diagnostics_format)
-            totals.count_diagnostics([conflict])
-            result.files = None
         if strict and result.files is not None and _strict_failures(result):
             result.files = None
         if result.files is None or result.name is None:

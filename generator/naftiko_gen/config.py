@@ -245,6 +245,21 @@ class Run:
     command: str  # how to rerun it, for the `--check` hint
     conflicts: dict[str, list[str]]  # package name → the displays of the specs sharing it
 
+    def conflicts_of(self, spec: Spec) -> list[Diagnostic]:
+        """NG021 when another document of the run has the same package name."""
+        if spec.package not in self.conflicts:
+            return []
+        others = ", ".join(d for d in self.conflicts[spec.package] if d != spec.display)
+        return [
+            Diagnostic(
+                Severity.ERROR,
+                "NG021",
+                f"package '{spec.package}' is also the package of {others}",
+                SourceLoc(spec.display, 1, 1),
+                "give one of them another name in [tool.naftiko-gen.packages]",
+            )
+        ]
+
 
 def resolve(
     config: Config | None,
