@@ -254,3 +254,25 @@ async def test_a_header_with_a_default_is_sent_not_asked_for(
     assert request.headers["Api-Version"] == "2024-01"
     assert request.headers["Authorization"] == "Bearer t-1"
     assert body_json(request) == {"text": "hi"}
+
+
+def test_paths_with_one_kebab_name_stay_two_resources(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(
+        "swagger: '2.0'\ninfo: {title: T, version: '1'}\nhost: t.example\n"
+        "paths:\n"
+        "  /pets/{id}:\n    get:\n      parameters: [{name: id, in: path, type: string}]\n"
+        "      responses: {'200': {description: ok}}\n"
+        "  /pets/id:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    document = imported(tmp_path / "api.yaml", tmp_path / "t.yaml", *ALPHA2)
+    resources = document["capability"]["consumes"][0]["resources"]
+    assert [(r["name"], r["path"]) for r in resources] == [
+        ("pets-id", "/pets/{id}"),
+        ("pets-id-2", "/pets/id"),
+    ]
+    assert [o["name"] for r in resources for o in r["operations"]] == [
+        "get-pets-id",
+        "get-pets-id-2",
+    ]
+    result = run(tmp_path / "t.yaml", "-o", tmp_path / "out", "--strict", "-q")
+    assert result.exit_code == 0, result.stderr

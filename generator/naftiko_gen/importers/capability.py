@@ -8,12 +8,13 @@ function of the API and the options: same input, same bytes.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from ..naming import env_name
+from ..naming import env_name, unique
 from .openapi import Api, Auth, Operation, Param, kebab
 
 BETA5 = "1.0.0-beta5"
@@ -112,7 +113,7 @@ class _Writer:
         }
         if self.api.auth is not None:
             consumes["authentication"] = self.authentication(self.api.auth)
-        consumes["resources"] = self.entries(self.consumed_resources())
+        consumes["resources"] = self.resources(self.consumed)
         info: dict[str, Any] = {
             "display" if self.beta5 else "label": self.api.title,
             "description": self.api.description,
@@ -148,27 +149,34 @@ class _Writer:
     def version(self) -> str:
         return BETA5 if self.beta5 else ALPHA2.removeprefix("naftiko-")
 
-    def consumed_resources(self) -> dict[str, dict[str, Any]]:
+    def resources(self, operation: Callable[[Operation], dict[str, Any]]) -> Any:
+        """One resource per path (named after it), holding `operation(op)` for each of its ops."""
         resources: dict[str, dict[str, Any]] = {}
+        names: dict[str, str] = {}
+        taken: set[str] = set()
         for op in self.operations:
-            name = kebab(op.path) or "root"
-            resource = resources.setdefault(name, {"path": self.path(op.path), "operations": {}})
-            operation: dict[str, Any] = {"method": op.method}
-            if op.summary or op.description:
-                operation["description"] = op.summary or op.description
-            if self.beta5 and op.tags:
-                operation["tags"] = list(op.tags)
-            if op.params:
-                operation["inputParameters"] = self.entries(
-                    {
-                        p.name: {"in": p.location, **({"value": p.fixed} if p.fixed else {})}
-                        for p in op.params
-                    }
-                )
-            resource["operations"][op.name] = operation
+            if op.path not in names:
+                names[op.path] = unique(kebab(op.path) or "root", taken, "-")
+            resource = resources.setdefault(
+                names[op.path], {"path": self.path(op.path), "operations": {}}
+            )
+            resource["operations"][op.name] = operation(op)
         for resource in resources.values():
             resource["operations"] = self.entries(resource["operations"])
-        return resources
+        return self.entries(resources)
+
+    def consumed(self, op: Operation) -> dict[str, Any]:
+        operation: dict[str, Any] = {"method": op.method, **self.described(op)}
+        if self.beta5 and op.tags:
+            operation["tags"] = list(op.tags)
+        if op.params:
+            operation["inputParameters"] = self.entries(
+                {
+                    p.name: {"in": p.location, **({"value": p.fixed} if p.fixed else {})}
+                    for p in op.params
+                }
+            )
+        return operation
 
     def exposed_params(self, op: Operation, *, rest: bool) -> dict[str, dict[str, Any]]:
         params: dict[str, dict[str, Any]] = {}
@@ -182,21 +190,17 @@ class _Writer:
 
     def rest(self) -> dict[str, Any]:
         namespace = f"{self.namespace}-rest"
-        resources: dict[str, dict[str, Any]] = {}
-        for op in self.operations:
-            name = kebab(op.path) or "root"
-            resource = resources.setdefault(name, {"path": self.path(op.path), "operations": {}})
-            operation: dict[str, Any] = {"method": op.method}
-            operation |= self.described(op)
-            operation |= self.wiring(op, namespace, rest=True)
-            resource["operations"][op.name] = operation
-        for resource in resources.values():
-            resource["operations"] = self.entries(resource["operations"])
         return {
             "type": "rest",
             "namespace": namespace,
             "port": REST_PORT,
-            "resources": self.entries(resources),
+            "resources": self.resources(
+                lambda op: {
+                    "method": op.method,
+                    **self.described(op),
+                    **self.wiring(op, namespace, rest=True),
+                }
+            ),
         }
 
     def mcp(self) -> dict[str, Any]:
