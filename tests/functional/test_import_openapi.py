@@ -276,3 +276,43 @@ def test_paths_with_one_kebab_name_stay_two_resources(tmp_path: Path) -> None:
     ]
     result = run(tmp_path / "t.yaml", "-o", tmp_path / "out", "--strict", "-q")
     assert result.exit_code == 0, result.stderr
+
+
+REPORTS = """\
+openapi: 3.0.3
+info: {title: Reports, version: '1'}
+servers: [{url: 'https://r.example'}]
+paths:
+  /reports/{year}:
+    get:
+      operationId: getReport
+      responses:
+        '200':
+          description: rows
+          content: {text/csv: {schema: {type: string}}}
+  /logo:
+    get:
+      operationId: getLogo
+      responses:
+        '200': {description: image, content: {image/png: {}}}
+"""
+
+
+@pytest.mark.anyio
+async def test_text_responses_are_converted_and_unreadable_ones_left_out(
+    build: Builder, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    (tmp_path / "reports.yaml").write_text(REPORTS)
+    target = tmp_path / "capability.yaml"
+    imported(tmp_path / "reports.yaml", target, *ALPHA2)
+    text = target.read_text()
+    assert "# - GET /logo: response is neither JSON nor a text format" in text
+    assert "# - GET /reports/{year}: path variable 'year' undeclared (added)" in text
+    cap = build(text)
+    assert cap.warnings() == []
+    assert set(await cap.tools()) == {"get-report"}
+    upstream.respond(200, content="region,total\nnorth,3\n", headers={"content-type": "text/csv"})
+    result = await cap.call_tool("get-report", {"year": "2025"})
+    assert not result.is_error, result
+    assert str(upstream.only().url) == "https://r.example/reports/2025"
+    assert tool_json(result) == [{"region": "north", "total": "3"}]

@@ -169,6 +169,8 @@ class _Writer:
         operation: dict[str, Any] = {"method": op.method, **self.described(op)}
         if self.beta5 and op.tags:
             operation["tags"] = list(op.tags)
+        if op.output_format:
+            operation["outputRawFormat"] = op.output_format
         if op.params:
             operation["inputParameters"] = self.entries(
                 {

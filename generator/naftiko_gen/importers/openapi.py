@@ -24,6 +24,16 @@ METHODS = ("get", "post", "put", "patch", "delete")  # the methods a capability 
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 _NAME = re.compile(r"^[a-zA-Z0-9_-]+$")  # what a parameter name may be in a capability
 _MAX_REF_DEPTH = 32
+# Response media types the generated code converts to JSON (SEMANTICS.md §3, outputRawFormat).
+_FORMATS = (
+    ("json", ""),
+    ("xml", "xml"),
+    ("yaml", "yaml"),
+    ("csv", "csv"),
+    ("tab-separated-values", "tsv"),
+    ("html", "html"),
+    ("markdown", "markdown"),
+)
 
 
 class ImportError_(Exception):
@@ -54,6 +64,7 @@ class Operation:
     description: str
     tags: tuple[str, ...]
     params: tuple[Param, ...]
+    output_format: str = ""  # outputRawFormat when the response is not JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +158,7 @@ class _Reader:
 
     def api(self, dialect: str) -> Api:
         info = self.deref(self.document.get("info")) or {}
-        title = str(info.get("title") or self.path.stem)
+        title = _text(info.get("title")) or self.path.stem
         base_uri, origin = self.base_uri()
         operations = self.operations()
         tags = sorted({tag for operation in operations for tag in operation.tags})
@@ -265,6 +276,14 @@ class _Reader:
         if body is not None:
             taken_names = {name for _, name in params}
             params |= {("body", p.name): p for p in self.body_params(*body, taken_names)}
+        for variable in re.findall(r"{([^{}]+)}", path):
+            if ("path", variable) not in params and _NAME.match(variable):
+                self.left_out.append(f"{where}: path variable '{variable}' undeclared (added)")
+                params[("path", variable)] = Param(variable, "path", "string", variable, True)
+        output_format = self.output_format(node)
+        if output_format is None:
+            self.skip(where, "response is neither JSON nor a text format the code converts")
+            return None
         operation_id = str(node.get("operationId") or "")
         base = kebab(operation_id) or kebab(f"{method} {path}") or method
         name = unique(base, taken, "-")
@@ -277,7 +296,28 @@ class _Reader:
             description=_text(node.get("description")),
             tags=tuple(str(t) for t in node.get("tags") or ()),
             params=tuple(params.values()),
+            output_format=output_format,
         )
+
+    def output_format(self, node: dict[str, Any]) -> str | None:
+        """`""` for JSON (or no content), the outputRawFormat of a text format, else None."""
+        responses = self.deref(node.get("responses")) or {}
+        success = [
+            self.deref(response) or {}
+            for code, response in sorted(responses.items(), key=lambda item: str(item[0]))
+            if str(code).startswith("2")
+        ]
+        if self.swagger:
+            produces = node.get("produces") or self.document.get("produces") or []
+            media = [str(m) for m in produces if any(r.get("schema") for r in success)]
+        else:
+            media = [str(m) for r in success[:1] for m in r.get("content") or {}]
+        if not media:
+            return ""
+        for marker, output_format in _FORMATS:  # JSON first, whatever order they are listed in
+            if any(marker in media_type.lower() for media_type in media):
+                return output_format
+        return None
 
     def body_params(
         self, schema: Any, description: str, required: bool, taken: set[str]
