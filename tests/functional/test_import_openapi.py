@@ -263,17 +263,18 @@ def test_paths_with_one_kebab_name_stay_two_resources(tmp_path: Path) -> None:
         "  /pets/{id}:\n    get:\n      parameters: [{name: id, in: path, type: string}]\n"
         "      responses: {'200': {description: ok}}\n"
         "  /pets/id:\n    get:\n      responses: {'200': {description: ok}}\n"
+        f"  /{'very-long-segment/' * 5}end:\n"
+        "    get:\n      responses: {'200': {description: ok}}\n"
     )
     document = imported(tmp_path / "api.yaml", tmp_path / "t.yaml", *ALPHA2)
     resources = document["capability"]["consumes"][0]["resources"]
-    assert [(r["name"], r["path"]) for r in resources] == [
+    assert [(r["name"], r["path"]) for r in resources][:2] == [
         ("pets-id", "/pets/{id}"),
         ("pets-id-2", "/pets/id"),
     ]
-    assert [o["name"] for r in resources for o in r["operations"]] == [
-        "get-pets-id",
-        "get-pets-id-2",
-    ]
+    names = [o["name"] for r in resources for o in r["operations"]]
+    assert names[:2] == ["get-pets-id", "get-pets-id-2"]
+    assert len(names[2]) <= 64, "an MCP tool name"
     result = run(tmp_path / "t.yaml", "-o", tmp_path / "out", "--strict", "-q")
     assert result.exit_code == 0, result.stderr
 

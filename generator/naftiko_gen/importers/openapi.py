@@ -24,6 +24,7 @@ METHODS = ("get", "post", "put", "patch", "delete")  # the methods a capability 
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 _NAME = re.compile(r"^[a-zA-Z0-9_-]+$")  # what a parameter name may be in a capability
 _MAX_REF_DEPTH = 32
+_MAX_NAME = 60  # room for a `-2` suffix within the 64 characters of an MCP tool name
 # Response media types the generated code converts to JSON (SEMANTICS.md §3, outputRawFormat).
 _FORMATS = (
     ("json", ""),
@@ -286,7 +287,8 @@ class _Reader:
             return None
         operation_id = str(node.get("operationId") or "")
         base = kebab(operation_id) or kebab(f"{method} {path}") or method
-        name = unique(base, taken, "-")
+        # the name is also the MCP tool's: clients refuse more than 64 characters
+        name = unique(base[:_MAX_NAME].rstrip("-"), taken, "-")
         return Operation(
             name=name,
             operation_id=operation_id,
