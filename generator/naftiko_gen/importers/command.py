@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .capability import BETA5, DIALECTS, Selection, select, write
-from .openapi import ImportError_, kebab, read
+from .openapi import NotImportable, kebab, read
 
 
 @click.group("import", context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,7 +52,7 @@ def openapi(
     """Turn the OpenAPI document SOURCE (Swagger 2.0, OpenAPI 3.0/3.1) into a capability."""
     try:
         api = read(source)
-    except ImportError_ as exc:
+    except NotImportable as exc:
         click.echo(f"{source.as_posix()}:1:1: error[NG030]: {exc}", err=True)
         sys.exit(2)
     selection = Selection(_names(include_tags), _names(exclude_tags), _names(operations))

@@ -37,7 +37,7 @@ _FORMATS = (
 )
 
 
-class ImportError_(Exception):
+class NotImportable(Exception):
     """The document cannot be imported at all (message says why)."""
 
 
@@ -103,17 +103,17 @@ def kebab(text: str) -> str:
 
 
 def read(path: Path) -> Api:
-    """Read the document at `path`; raises ImportError_ when it is not an OpenAPI document."""
+    """Read the document at `path`; raises NotImportable when it is not an OpenAPI document."""
     try:
         document = yaml.safe_load(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ImportError_(f"cannot read {path}: {exc}") from None
+        raise NotImportable(f"cannot read {path}: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
-        raise ImportError_(f"{path}: not an OpenAPI document (no `paths` mapping)")
+        raise NotImportable(f"{path}: not an OpenAPI document (no `paths` mapping)")
     swagger = str(document.get("swagger", ""))
     openapi = str(document.get("openapi", ""))
     if not swagger.startswith("2.") and not openapi.startswith("3."):
-        raise ImportError_(f"{path}: neither `swagger: 2.0` nor `openapi: 3.x` at the root")
+        raise NotImportable(f"{path}: neither `swagger: 2.0` nor `openapi: 3.x` at the root")
     return _Reader(path, document, swagger=bool(swagger)).api(
         f"Swagger {swagger}" if swagger else f"OpenAPI {openapi}"
     )
@@ -153,9 +153,9 @@ class _Reader:
             try:
                 resolved = resolver.lookup(node["$ref"])
             except Unresolvable as exc:
-                raise ImportError_(f"{self.path}: cannot resolve $ref {exc}") from None
+                raise NotImportable(f"{self.path}: cannot resolve $ref {exc}") from None
             node, resolver = resolved.contents, resolved.resolver
-        raise ImportError_(f"{self.path}: $ref chain longer than {_MAX_REF_DEPTH}")
+        raise NotImportable(f"{self.path}: $ref chain longer than {_MAX_REF_DEPTH}")
 
     def api(self, dialect: str) -> Api:
         info = self.deref(self.document.get("info")) or {}
