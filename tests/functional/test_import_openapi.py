@@ -317,3 +317,19 @@ async def test_text_responses_are_converted_and_unreadable_ones_left_out(
     assert not result.is_error, result
     assert str(upstream.only().url) == "https://r.example/reports/2025"
     assert tool_json(result) == [{"region": "north", "total": "3"}]
+
+
+def test_text_from_the_document_cannot_leave_the_header_comment(tmp_path: Path) -> None:
+    hostile = {
+        "openapi": "3.0.3",
+        "info": {"title": "T\u2028evil: 1\nworse: 2", "version": "1\x85x: 2\ry: 3"},
+        "servers": [{"url": "https://t.example"}],
+        "paths": {"/a\u2029b: 4": {"head": {"responses": {}}}, "/ok": {"get": {"responses": {}}}},
+    }
+    (tmp_path / "api.json").write_text(json.dumps(hostile))
+    text = run("import", "openapi", tmp_path / "api.json").stdout
+    header = text.split("\nikanos:")[0]
+    assert all(line.startswith("# ") for line in header.split("\n")), header
+    document = yaml.safe_load(text)
+    assert set(document) == {"ikanos", "info", "capability"}
+    assert document["info"]["display"] == "T evil: 1 worse: 2"

@@ -282,7 +282,10 @@ def header(api: Api, operations: list[Operation], dialect: str, secrets: list[st
         lines.append("Left out:")
         for item in sorted(set(api.left_out)):
             lines += textwrap.wrap(item, width=96, initial_indent="- ", subsequent_indent="  ")
-    return "".join(f"# {line}\n" for line in lines)
+    # text from the document must stay inside the comment: no line break of any kind survives
+    return "".join(
+        "# " + "".join(c if c.isprintable() else " " for c in line) + "\n" for line in lines
+    )
 
 
 def write(api: Api, operations: list[Operation], namespace: str, dialect: str) -> str:
