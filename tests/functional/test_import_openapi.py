@@ -208,6 +208,13 @@ async def test_imported_swagger_petstore_serves_rest_and_mcp(
     assert body_json(upstream.only()) == {"name": "Rex", "photoUrls": [], "status": "sold"}
 
 
+def alpha2_import(tmp_path: Path, name: str, openapi: str) -> str:
+    """The alpha2 capability imported from the OpenAPI text `openapi` (saved as NAME.yaml)."""
+    (tmp_path / f"{name}.yaml").write_text(openapi)
+    imported(tmp_path / f"{name}.yaml", tmp_path / "capability.yaml", *ALPHA2)
+    return (tmp_path / "capability.yaml").read_text()
+
+
 VERSIONED = """\
 openapi: 3.0.3
 info: {title: Versioned, version: '1'}
@@ -239,10 +246,7 @@ paths:
 async def test_a_header_with_a_default_is_sent_not_asked_for(
     build: Builder, upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    (tmp_path / "versioned.yaml").write_text(VERSIONED)
-    target = tmp_path / "capability.yaml"
-    imported(tmp_path / "versioned.yaml", target, *ALPHA2)
-    cap = build(target.read_text(), env={"VERSIONED_TOKEN": "t-1"})
+    cap = build(alpha2_import(tmp_path, "versioned", VERSIONED), env={"VERSIONED_TOKEN": "t-1"})
     tool = (await cap.tools())["replace-note"]
     assert set(tool.input_schema["properties"]) == {"id", "body"}, "no properties: one body"
     assert tool.annotations.idempotent_hint is True
@@ -303,10 +307,7 @@ paths:
 async def test_text_responses_are_converted_and_unreadable_ones_left_out(
     build: Builder, upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    (tmp_path / "reports.yaml").write_text(REPORTS)
-    target = tmp_path / "capability.yaml"
-    imported(tmp_path / "reports.yaml", target, *ALPHA2)
-    text = target.read_text()
+    text = alpha2_import(tmp_path, "reports", REPORTS)
     assert "# - GET /logo: response is neither JSON nor a text format" in text
     assert "# - GET /reports/{year}: path variable 'year' undeclared (added)" in text
     cap = build(text)
