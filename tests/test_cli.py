@@ -152,5 +152,3 @@ def test_a_missing_spec_file_exits_2(tmp_path: Path) -> None:
     result = run(tmp_path / "absent.yaml", "-o", tmp_path / "out")
     assert result.exit_code == 2
     assert "error[NG001]" in result.stderr
-
-
