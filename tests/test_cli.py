@@ -152,11 +152,3 @@ def test_a_missing_spec_file_exits_2(tmp_path: Path) -> None:
     result = run(tmp_path / "absent.yaml", "-o", tmp_path / "out")
     assert result.exit_code == 2
     assert "error[NG001]" in result.stderr
-
-
-def test_two_documents_for_one_package_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    shutil.copy(SEED, tmp_path / "a" / SEED.name)
-    result = run(SEED, tmp_path / "a" / SEED.name, "-o", tmp_path / "out")
-    assert result.exit_code == 2
-    assert "already written" in result.stderr

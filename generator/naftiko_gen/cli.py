@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from . import __version__, emit
+from . import __version__, config, emit
 from .diagnostics import Diagnostic, Severity
+from .importers.command import import_group
 from .pipeline import DocumentResult, Options, plan_document
+from .totals import Totals
 
 EXIT_OK, EXIT_DIFF, EXIT_ERROR = 0, 1, 2
 
@@ -33,20 +37,35 @@ def _strict_failures(result: DocumentResult) -> bool:
     return any(d.severity is Severity.WARNING and d.code != "NG004" for d in result.diagnostics)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _GenerateOrImport(click.Command):
+    """`naftiko-gen SPECS...`, or `naftiko-gen import ...` (a spec file named import: ./import)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if argv[:1] == ["import"]:
+            extra.setdefault("prog_name", "naftiko-gen import")
+            return import_group.main(argv[1:], *rest, **extra)
+        return super().main(argv, *rest, **extra)
+
+
+@click.command(cls=_GenerateOrImport, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument(
     "specs",
     nargs=-1,
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
 )
 @click.option(
     "-o",
     "--output",
     "out",
-    required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder that receives one package per document.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Read [tool.naftiko-gen] from this file (default: the nearest pyproject.toml with one).",
 )
 @click.option(
     "--check", is_flag=True, help="Write nothing; exit 1 with a diff if output would change."
@@ -75,7 +94,8 @@ def _strict_failures(result: DocumentResult) -> bool:
 @click.version_option(__version__, prog_name="naftiko-gen")
 def main(
     specs: tuple[Path, ...],
-    out: Path,
+    out: Path | None,
+    config_file: Path | None,
     check: bool,
     dry_run: bool,
     strict: bool,
@@ -83,35 +103,47 @@ def main(
     quiet: bool,
     jobs: int | None,
 ) -> None:
-    """Generate a REST + MCP Python package from each Naftiko capability document in SPECS."""
+    """Generate a REST + MCP Python package from each Naftiko capability document in SPECS.
+
+    Without SPECS, the specs and options come from [tool.naftiko-gen] in pyproject.toml.
+    To start a document from an OpenAPI description: naftiko-gen import openapi --help.
+    """
     if check and dry_run:
         raise click.UsageError("--check and --dry-run cannot be combined")
-    options = Options(strict=strict)
+    run = _configured_run(
+        specs,
+        out,
+        config_file,
+        strict=strict,
+        jobs=jobs,
+        diagnostics_format=diagnostics_format,
+        quiet=quiet,
+    )
+    strict, diagnostics_format, quiet, out = run.strict, run.diagnostics_format, run.quiet, run.out
     failed = differs = False
-    packages: dict[str, str] = {}
-    total = len(specs)
+    totals = Totals()
+    total = len(run.specs)
     for index, (spec, result) in enumerate(
-        zip(specs, _plans(specs, options, jobs), strict=True), start=1
+        zip(run.specs, _plans(run.specs, strict, run.jobs), strict=True), start=1
     ):
-        display = spec.as_posix()
-        _print_diagnostics(result.diagnostics, diagnostics_format)
-        if result.name and result.name in packages:
-            click.echo(
-                f"{display}: error[NG102]: writes package '{result.name}' already written "
-                f"from {packages[result.name]}; rename one of the files",
-                err=True,
-            )
+        display = spec.display
+        conflicts = run.conflicts_of(spec)
+        if conflicts:
+            result.diagnostics += conflicts
             result.files = None
+        _print_diagnostics(result.diagnostics, diagnostics_format)
+        totals.count_diagnostics(result.diagnostics)
         if strict and result.files is not None and _strict_failures(result):
             result.files = None
         if result.files is None or result.name is None:
             if result.skipped:
+                totals.skipped += 1
                 _progress(quiet, index, total, display, "skipped (shared consumes file)")
             else:
                 failed = True
+                totals.failed += 1
                 _progress(quiet, index, total, display, "error: no output")
             continue
-        packages[result.name] = display
         target = f"{out.as_posix()}/{result.name}"
         if check or dry_run:
             changes = emit.compare(out, result.name, result.files)
@@ -130,31 +162,52 @@ def main(
                         "the edit is overwritten",
                         err=True,
                     )
+        totals.count_changes(changes)
         _progress(
             quiet, index, total, display, f"-> {target} ({_summary(changes, len(result.files))})"
         )
+    if total > 1 and not quiet:
+        click.echo(totals.line(check=check, dry_run=dry_run), err=True)
     if failed:
         sys.exit(EXIT_ERROR)
     if check and differs:
-        click.echo(
-            "generated code is out of date; run: naftiko-gen "
-            + " ".join(s.as_posix() for s in specs)
-            + f" -o {out.as_posix()}",
-            err=True,
-        )
+        click.echo(f"generated code is out of date; run: {run.command}", err=True)
         sys.exit(EXIT_DIFF)
     sys.exit(EXIT_OK)
 
 
-def _plans(specs: tuple[Path, ...], options: Options, jobs: int | None) -> Iterator[DocumentResult]:
+def _configured_run(
+    specs: tuple[Path, ...], out: Path | None, config_file: Path | None, **options: Any
+) -> config.Run:
+    """The run: command-line options over [tool.naftiko-gen] over the defaults (exit 2 if bad)."""
+    context = click.get_current_context()
+    given = {
+        name: value
+        for name, value in options.items()
+        if context.get_parameter_source(name) is not ParameterSource.DEFAULT
+    }
+    found = config_file or config.find(Path.cwd())
+    try:
+        settings = config.load(found, explicit=config_file is not None) if found else None
+        return config.resolve(settings, specs, out, given, options)
+    except config.ConfigError as exc:
+        _print_diagnostics(exc.diagnostics, options["diagnostics_format"])
+        sys.exit(EXIT_ERROR)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _plans(specs: list[config.Spec], strict: bool, jobs: int | None) -> Iterator[DocumentResult]:
     """Each document's plan, in argument order; planned in worker processes when there are many."""
     workers = min(jobs or os.cpu_count() or 1, len(specs))
-    displays = [spec.as_posix() for spec in specs]
+    paths = [spec.path for spec in specs]
+    displays = [spec.display for spec in specs]
+    options = [Options(strict=strict, package=spec.package) for spec in specs]
     if workers <= 1:
-        yield from map(plan_document, specs, displays, [options] * len(specs))
+        yield from map(plan_document, paths, displays, options)
         return
     with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(plan_document, specs, displays, [options] * len(specs), chunksize=4)
+        yield from pool.map(plan_document, paths, displays, options, chunksize=4)
 
 
 def _summary(changes: list[emit.Change], count: int) -> str:

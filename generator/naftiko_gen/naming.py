@@ -55,10 +55,15 @@ def identifier(name: str, taken: set[str], *, avoid: frozenset[str] = frozenset(
         base = "n" + base
     if keyword.iskeyword(base) or keyword.issoftkeyword(base) or base in avoid:
         base += "_"
+    return unique(base, taken)
+
+
+def unique(base: str, taken: set[str], separator: str = "_") -> str:
+    """`base`, or `base_2`, `base_3`... whichever is not in `taken`; it is added to `taken`."""
     candidate = base
     counter = 2
     while candidate in taken:
-        candidate = f"{base}_{counter}"
+        candidate = f"{base}{separator}{counter}"
         counter += 1
     taken.add(candidate)
     return candidate

@@ -28,6 +28,7 @@ class Options:
     """How documents are judged."""
 
     strict: bool = False
+    package: str | None = None  # the distribution name; None: from the spec's file name
 
 
 @dataclass(slots=True)
@@ -121,7 +122,7 @@ def _plan(
     elif document is not None and kind == "capability":
         version = validate_schema(document, diagnostics, strict=options.strict)
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
-        capability = lower_capability(ctx, version)
+        capability = lower_capability(ctx, version, options.package)
         if capability is not None and not diagnostics.has_errors:
             spec_name = PurePosixPath(display).name
             try:

@@ -32,12 +32,15 @@ def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> Con
     return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 
-def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
-    """Lower a capability document; None when it has errors (they are in `ctx.diagnostics`)."""
+def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -> Capability | None:
+    """Lower a capability document; None when it has errors (they are in `ctx.diagnostics`).
+
+    `dist` is the package's distribution name (default: from the document's file name).
+    """
     data = ctx.document.data
     capability = data.get("capability")
     info = mapping(data.get("info"))
-    dist = dist_name(PurePosixPath(ctx.document.display).stem)
+    dist = dist or dist_name(PurePosixPath(ctx.document.display).stem)
     package = package_name(dist)
     env_prefix = env_name(dist)
     ctx.env_prefix = env_prefix

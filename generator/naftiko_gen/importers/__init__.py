@@ -1,0 +1,1 @@
+"""Importers: other API descriptions turned into curated capability documents."""
