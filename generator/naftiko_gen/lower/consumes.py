@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,7 @@ class Consumes:
         candidates = self.candidates.get(call, [])
         if len(candidates) <= 1:
             return self.operations.get(call)
-        tests = [
+        tests: list[Callable[[str, ConsumedOperation], bool]] = [
             lambda name, c: bool(description) and c.ir.description == description,
             lambda name, c: bool(resource) and name == _folded(resource or ""),
             lambda name, c: bool(method) and c.ir.http_method == method,
@@ -380,7 +382,7 @@ class _UpstreamLowering:
                 continue
             code = template_code(
                 text(param.get("value")),
-                lambda n, p=pointer: self.settings_ref(n, p, prefix="settings."),
+                functools.partial(self.settings_ref, pointer=pointer, prefix="settings."),
             )
             if where == "header":
                 headers.append((text(param["name"]), code))
@@ -576,7 +578,7 @@ class _OperationLowering:
                 continue
             if "value" in param:
                 value = template_code(
-                    text(param.get("value")), lambda n, p=pointer: self.resolve(n, p)
+                    text(param.get("value")), functools.partial(self.resolve, pointer=pointer)
                 )
             else:
                 value = self.kwarg(
@@ -678,7 +680,9 @@ class _OperationLowering:
             name = (match.group(1) or match.group(2)).strip()
             param, pointer = by_name.get(normalized(name), ({}, self.pointer))
             if "value" in param:
-                value = template_code(text(param["value"]), lambda n, p=pointer: self.resolve(n, p))
+                value = template_code(
+                    text(param["value"]), functools.partial(self.resolve, pointer=pointer)
+                )
             elif self.up.binds.lookup(name):
                 value = Code("self.settings." + str(self.up.binds.lookup(name)))
             else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ..ir import ForwardRoute, RestAdapter, Route, Setting
+from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from .aggregates import Aggregates, resolve_ref
@@ -183,7 +184,7 @@ def _shape(path: str) -> str:
     return PATH_VARIABLE.sub("{}", path)
 
 
-def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _fastapi_path(path: str, inputs: tuple[Input, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Path variables renamed to their Python names (Starlette accepts identifiers only).
 
     A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the
@@ -193,7 +194,7 @@ def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[
     seen: set[str] = set()
     repeats: list[tuple[str, str]] = []
 
-    def rename(match: Any) -> str:
+    def rename(match: re.Match[str]) -> str:
         name = (match.group(1) or match.group(2)).strip()
         py_name = by_name.get(name, snake(name) or "value")
         if py_name in seen:
