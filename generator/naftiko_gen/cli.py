@@ -95,15 +95,7 @@ def main(
     ):
         display = spec.as_posix()
         _print_diagnostics(result.diagnostics, diagnostics_format)
-        if result.name and result.name in packages:
-            click.echo(
-                f"{display}: error[NG102]: writes package '{result.name}' already written "
-                f"from {packages[result.name]}; rename one of the files",
-                err=True,
-            )
-            result.files = None
-        if strict and result.files is not None and _strict_failures(result):
-            result.files = None
+        _reject_unusable(result, display, packages, strict)
         if result.files is None or result.name is None:
             if result.skipped:
                 _progress(quiet, index, total, display, "skipped (shared consumes file)")
@@ -113,23 +105,8 @@ def main(
             continue
         packages[result.name] = display
         target = f"{out.as_posix()}/{result.name}"
-        if check or dry_run:
-            changes = emit.compare(out, result.name, result.files)
-            differs = differs or bool(changes)
-            for change in changes:
-                if check:
-                    click.echo(change.diff(), nl=False)
-                else:
-                    click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
-        else:
-            changes = emit.write(out, result.name, result.files)
-            for change in changes:
-                if change.hand_edited:
-                    click.echo(
-                        f"{out.as_posix()}/{change.path}: warning: it was edited by hand; "
-                        "the edit is overwritten",
-                        err=True,
-                    )
+        changes = _emit(out, result.name, result.files, check=check, dry_run=dry_run)
+        differs = differs or bool(changes)
         _progress(
             quiet, index, total, display, f"-> {target} ({_summary(changes, len(result.files))})"
         )
@@ -144,6 +121,45 @@ def main(
         )
         sys.exit(EXIT_DIFF)
     sys.exit(EXIT_OK)
+
+
+def _reject_unusable(
+    result: DocumentResult, display: str, packages: dict[str, str], strict: bool
+) -> None:
+    """Drop the output of a document that would overwrite another document's package, or that
+    has warnings under --strict."""
+    if result.name and result.name in packages:
+        click.echo(
+            f"{display}: error[NG102]: writes package '{result.name}' already written "
+            f"from {packages[result.name]}; rename one of the files",
+            err=True,
+        )
+        result.files = None
+    if strict and result.files is not None and _strict_failures(result):
+        result.files = None
+
+
+def _emit(
+    out: Path, name: str, files: dict[str, bytes], *, check: bool, dry_run: bool
+) -> list[emit.Change]:
+    """Write one package, or under --check / --dry-run print its diff or its list of changes."""
+    if not (check or dry_run):
+        changes = emit.write(out, name, files)
+        for change in changes:
+            if change.hand_edited:
+                click.echo(
+                    f"{out.as_posix()}/{change.path}: warning: it was edited by hand; "
+                    "the edit is overwritten",
+                    err=True,
+                )
+        return changes
+    changes = emit.compare(out, name, files)
+    for change in changes:
+        if check:
+            click.echo(change.diff(), nl=False)
+        else:
+            click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
+    return changes
 
 
 def _plans(specs: tuple[Path, ...], options: Options, jobs: int | None) -> Iterator[DocumentResult]:
