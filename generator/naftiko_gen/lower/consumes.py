@@ -535,12 +535,7 @@ class _OperationLowering:
 
     def run(self, method_name: str, client_free: list[dict[str, Any]]) -> UpstreamOperation:
         http_method = (text(self.op.get("method")) or "GET").upper()
-        path = text(self.resource.get("path"))
-        op_path = text(self.op.get("path"))
-        if op_path:
-            path = path.rstrip("/") + "/" + op_path.lstrip("/") if path else op_path
-        if path and not path.startswith("/"):
-            path = "/" + path
+        path = self._path()
         declared = self._declared_params(client_free)
         path_parts = self._path_parts(path, declared)
         query: list[tuple[str, Code]] = []
@@ -590,20 +585,7 @@ class _OperationLowering:
                 continue
             target.append((name, value))
         body = self._body(body_params)
-        fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
-        if fmt in UNSUPPORTED_FORMATS:
-            self.ctx.warning(
-                "NG201",
-                f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
-                (*self.pointer, "outputRawFormat"),
-            )
-        elif fmt not in FORMATS:
-            self.ctx.warning(
-                "NG201",
-                f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
-                (*self.pointer, "outputRawFormat"),
-            )
-            fmt = "json"
+        fmt = self._output_format()
         self.up.result.formats.add(fmt)
         params = tuple(self.params.values())
         projection = self._projection()
@@ -623,6 +605,34 @@ class _OperationLowering:
             idempotent=http_method in IDEMPOTENT,
             projection=projection,
         )
+
+    def _path(self) -> str:
+        """The operation's path below the base URI: the resource's path, then the operation's."""
+        path = text(self.resource.get("path"))
+        op_path = text(self.op.get("path"))
+        if op_path:
+            path = path.rstrip("/") + "/" + op_path.lstrip("/") if path else op_path
+        if path and not path.startswith("/"):
+            path = "/" + path
+        return path
+
+    def _output_format(self) -> str:
+        """`outputRawFormat`, lowercased; an unknown one warns and is read as JSON."""
+        fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
+        if fmt in UNSUPPORTED_FORMATS:
+            self.ctx.warning(
+                "NG201",
+                f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
+                (*self.pointer, "outputRawFormat"),
+            )
+        elif fmt not in FORMATS:
+            self.ctx.warning(
+                "NG201",
+                f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
+                (*self.pointer, "outputRawFormat"),
+            )
+            fmt = "json"
+        return fmt
 
     def _projection(self) -> Code | None:
         """Consumed outputParameters (`{name, value: $.path}`): how a step result is projected.

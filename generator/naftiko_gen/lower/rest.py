@@ -58,41 +58,21 @@ def lower_rest(
         if not isinstance(resource, dict):
             continue
         r_pointer = (*pointer, "resources", r_index)
-        doc_path = text(resource.get("path")) or "/"
-        if not doc_path.startswith("/"):
-            doc_path = "/" + doc_path
+        doc_path = _resource_path(resource)
         variables = tuple(
             (m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)
         )
-        if isinstance(resource.get("forward"), dict):
-            served = {
-                text(op.get("method")).upper() or "GET"
-                for op in as_list(resource.get("operations"))
-                if isinstance(op, dict)
-            }
-            forward = _forward(
-                ctx, consumes, resource["forward"], r_pointer, doc_path, served, taken_ops
-            )
-            if forward is not None:
-                forwards.append(forward)
+        forward = _resource_forward(ctx, consumes, resource, r_pointer, doc_path, taken_ops)
+        if forward is not None:
+            forwards.append(forward)
         resource_params = as_list(resource.get("inputParameters"))
         for o_index, op in enumerate(as_list(resource.get("operations"))):
             o_pointer = (*r_pointer, "operations", o_index)
             if not isinstance(op, dict):
                 continue
-            method = (text(op.get("method")) or "GET").upper()
-            if method not in METHODS:
-                ctx.warning("NG107", f"HTTP method '{method}' cannot be served", o_pointer)
+            method = _new_route_method(ctx, op, doc_path, o_pointer, seen)
+            if method is None:
                 continue
-            route_key = (method, _shape(doc_path))
-            if route_key in seen:
-                ctx.warning(
-                    "NG102",
-                    f"route {method} {doc_path} is defined twice; the first one is served",
-                    o_pointer,
-                )
-                continue
-            seen.add(route_key)
             resolved = resolve_ref(ctx, aggregates, op, o_pointer)
             if resolved is None:
                 continue
@@ -182,6 +162,56 @@ def _forward(
 def _shape(path: str) -> str:
     """A path with its variables blanked, so `/a/{x}` and `/a/{{y}}` count as one route."""
     return PATH_VARIABLE.sub("{}", path)
+
+
+def _resource_path(resource: dict[str, Any]) -> str:
+    """The resource's path as served, always starting with `/`."""
+    doc_path = text(resource.get("path")) or "/"
+    return doc_path if doc_path.startswith("/") else "/" + doc_path
+
+
+def _resource_forward(
+    ctx: Context,
+    consumes: Consumes,
+    resource: dict[str, Any],
+    pointer: Pointer,
+    doc_path: str,
+    taken_ops: set[str],
+) -> ForwardRoute | None:
+    """The resource's `forward`, serving the methods its own operations leave free."""
+    if not isinstance(resource.get("forward"), dict):
+        return None
+    served = {
+        text(op.get("method")).upper() or "GET"
+        for op in as_list(resource.get("operations"))
+        if isinstance(op, dict)
+    }
+    return _forward(ctx, consumes, resource["forward"], pointer, doc_path, served, taken_ops)
+
+
+def _new_route_method(
+    ctx: Context,
+    op: dict[str, Any],
+    doc_path: str,
+    pointer: Pointer,
+    seen: set[tuple[str, str]],
+) -> str | None:
+    """The operation's HTTP method, recorded in `seen`; None (reported) when it cannot be served
+    or an earlier operation already serves the same method and path."""
+    method = (text(op.get("method")) or "GET").upper()
+    if method not in METHODS:
+        ctx.warning("NG107", f"HTTP method '{method}' cannot be served", pointer)
+        return None
+    route_key = (method, _shape(doc_path))
+    if route_key in seen:
+        ctx.warning(
+            "NG102",
+            f"route {method} {doc_path} is defined twice; the first one is served",
+            pointer,
+        )
+        return None
+    seen.add(route_key)
+    return method
 
 
 def _fastapi_path(path: str, inputs: tuple[Input, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
