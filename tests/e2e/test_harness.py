@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -232,7 +233,7 @@ def test_exchange_stdio_sees_every_line_a_stdio_server_prints() -> None:
             "clientInfo": {"name": "e2e", "version": "1"},
         },
     }
-    messages = [
+    messages: list[dict[str, Any]] = [
         initialize,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {

@@ -263,7 +263,7 @@ def steps(tutorial_copy: Path, packages: Path, upstreams: Upstreams) -> Iterator
 @pytest.fixture(scope="module")
 def plan_results(steps: dict[int, Step], upstreams: Upstreams) -> dict[str, dict[str, Any]]:
     """The result of every plan request, by plan name: one Node client connection per step."""
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for number, step in steps.items():
         entries = [entry for entry in PLAN_ENTRIES if entry["step"] == number]
         calls = [(entry["tool"], entry["args"]) for entry in entries]
