@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from . import testdata, versions
+from . import formatting, testdata, versions
 from .code import Code, call_code, comment_text, json_text, py_value, reindent, steps_code
 from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
 from .openapi import openapi_document
@@ -239,6 +239,10 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),
+        "formatter": {
+            "line_length": formatting.LINE_LENGTH,
+            "target_version": formatting.TARGET_VERSION,
+        },
         "ports": [_port(capability.settings)(a) for a in adapters if a.port_attr],
         "test_environ": testdata.test_environ(capability),
         "imports": {"fastapi": _fastapi_names(capability)},
