@@ -668,7 +668,7 @@ async def call_activate_user_zoom_return_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool activate-user-zoom-return-user."""
-    return await operations.activate_user_zoom_return_user(
+    return await operations.useractivate(
         clients,
         body=arguments["body"],
     )
@@ -679,7 +679,7 @@ async def call_delete_user_s_assistant(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-s-assistant."""
-    return await operations.delete_user_s_assistant(
+    return await operations.userassistantdelete(
         clients,
         body=arguments.get("body"),
     )
@@ -690,7 +690,7 @@ async def call_set_user_s_assistant_which_can(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool set-user-s-assistant-which-can."""
-    return await operations.set_user_s_assistant_which_can(
+    return await operations.userassistantset(
         clients,
         body=arguments["body"],
     )
@@ -701,7 +701,7 @@ async def call_create_user_zoom_returns_created(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created."""
-    return await operations.create_user_zoom_returns_created(
+    return await operations.userautocreate(
         clients,
         body=arguments["body"],
     )
@@ -712,7 +712,7 @@ async def call_check_if_user_email_exists(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool check-if-user-email-exists."""
-    return await operations.check_if_user_email_exists(
+    return await operations.usercheckemail(
         clients,
         body=arguments["body"],
     )
@@ -723,7 +723,7 @@ async def call_check_if_zpk_is_expired(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool check-if-zpk-is-expired."""
-    return await operations.check_if_zpk_is_expired(
+    return await operations.usercheckzpk(
         clients,
         body=arguments["body"],
     )
@@ -734,7 +734,7 @@ async def call_create_user_zoom_returns_created_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created-2."""
-    return await operations.create_user_zoom_returns_created_2(
+    return await operations.usercreate(
         clients,
         body=arguments["body"],
     )
@@ -745,7 +745,7 @@ async def call_create_user_zoom_returns_created_3(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created-3."""
-    return await operations.create_user_zoom_returns_created_3(
+    return await operations.usercustcreate(
         clients,
         body=arguments["body"],
     )
@@ -756,7 +756,7 @@ async def call_deactivate_user_zoom_return_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool deactivate-user-zoom-return-user."""
-    return await operations.deactivate_user_zoom_return_user(
+    return await operations.userdeactivate(
         clients,
         body=arguments["body"],
     )
@@ -767,7 +767,7 @@ async def call_delete_user_zoom_return_deleted(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-zoom-return-deleted."""
-    return await operations.delete_user_zoom_return_deleted(
+    return await operations.userdelete(
         clients,
         body=arguments["body"],
     )
@@ -778,7 +778,7 @@ async def call_get_user_info_zoom_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-user-info-zoom-user."""
-    return await operations.get_user_info_zoom_user(
+    return await operations.userget(
         clients,
         body=arguments["body"],
     )
@@ -789,7 +789,7 @@ async def call_get_user_zoom_user_email(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-user-zoom-user-email."""
-    return await operations.get_user_zoom_user_email(
+    return await operations.usergetbyemail(
         clients,
         body=arguments["body"],
     )
@@ -800,7 +800,7 @@ async def call_list_all_users_zoom(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-all-users-zoom."""
-    return await operations.list_all_users_zoom(
+    return await operations.userlist(
         clients,
         body=arguments.get("body"),
     )
@@ -811,7 +811,7 @@ async def call_list_all_pending_users_zoom(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-all-pending-users-zoom."""
-    return await operations.list_all_pending_users_zoom(
+    return await operations.userpending(
         clients,
         body=arguments.get("body"),
     )
@@ -822,7 +822,7 @@ async def call_delete_user_zoom_system_permanently(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-zoom-system-permanently."""
-    return await operations.delete_user_zoom_system_permanently(
+    return await operations.userpermanentdelete(
         clients,
         body=arguments.get("body"),
     )
@@ -833,7 +833,7 @@ async def call_revoke_user_s_sso_token(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool revoke-user-s-sso-token."""
-    return await operations.revoke_user_s_sso_token(
+    return await operations.userrevoketoken(
         clients,
         body=arguments.get("body"),
     )
@@ -844,7 +844,7 @@ async def call_list_assigned_schedule_privilege_host(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-assigned-schedule-privilege-host."""
-    return await operations.list_assigned_schedule_privilege_host(
+    return await operations.userscheduleforhostlist(
         clients,
         body=arguments.get("body"),
     )
@@ -855,7 +855,7 @@ async def call_create_sso_user_zoom_return(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-sso-user-zoom-return."""
-    return await operations.create_sso_user_zoom_return(
+    return await operations.userssocreate(
         clients,
         body=arguments["body"],
     )
@@ -866,7 +866,7 @@ async def call_update_user_info_zoom_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool update-user-info-zoom-user."""
-    return await operations.update_user_info_zoom_user(
+    return await operations.userupdate(
         clients,
         body=arguments["body"],
     )
@@ -877,7 +877,7 @@ async def call_upload_and_update_user_s_profile(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool upload-and-update-user-s-profile."""
-    return await operations.upload_and_update_user_s_profile(
+    return await operations.userupdatepassword(
         clients,
         body=arguments["body"],
     )
