@@ -179,13 +179,11 @@ class OperationWiring:
 
     def _step_operation(self, step: dict[str, Any], pointer: Pointer) -> ConsumedOperation | None:
         """The operation a call step names; None (reported, unless its import failed) if none."""
-        consumed = self.consumes.operations.get(text(step.get("call")))
-        if (
-            consumed is None
-            and text(step.get("call")).split(".", 1)[0] not in self.consumes.unresolved
-        ):
+        call = text(step.get("call"))
+        consumed = self.consumes.operations.get(call)
+        if consumed is None and call.split(".", 1)[0] not in self.consumes.unresolved:
             self.pointer, saved = pointer, self.pointer
-            self._unknown_call(text(step.get("call")))
+            self._unknown_call(call)
             self.pointer = saved
         return consumed
 
