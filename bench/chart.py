@@ -82,14 +82,14 @@ def bars() -> dict[str, list[Bar]]:
             ("rest: generated, REST and MCP", "rest: starlette-proxy"),
             ("mcp: generated, REST and MCP", "mcp: lowlevel-mcp-proxy"),
         ):
-            got, ref = startup.get(generated), startup.get(reference)
-            if isinstance(got, dict) and isinstance(ref, dict):
+            started, ref_started = startup.get(generated), startup.get(reference)
+            if isinstance(started, dict) and isinstance(ref_started, dict):
                 kind = generated.split(":")[0].upper()
                 adapters = "one adapter" if "only" in generated else "both adapters"
                 found["latency"].append(
                     (
                         f"{kind} start-up ({adapters}) ÷ {reference.split(': ')[1]}",
-                        got["median"]["ready_s"] / ref["median"]["ready_s"],
+                        started["median"]["ready_s"] / ref_started["median"]["ready_s"],
                         LATENCY_TARGET,
                     )
                 )

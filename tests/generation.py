@@ -13,7 +13,6 @@ from naftiko_gen import emit
 from naftiko_gen.pipeline import DocumentResult, Options, plan_document
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 def generate(spec: Path, out: Path, *, strict: bool = False) -> DocumentResult:

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_material import SHARED, needs_shared
+
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
+@needs_shared(CORPUS)
 def test_corpus_passes(tmp_path: Path) -> None:
     report_file = tmp_path / "corpus-report.json"
     done = subprocess.run(

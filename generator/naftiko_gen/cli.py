@@ -127,14 +127,9 @@ def main(
         zip(run.specs, _plans(run.specs, strict, run.jobs), strict=True), start=1
     ):
         display = spec.display
-        conflicts = run.conflicts_of(spec)
-        if conflicts:
-            result.diagnostics += conflicts
-            result.files = None
+        _reject_unusable(result, run.conflicts_of(spec), strict)
         _print_diagnostics(result.diagnostics, diagnostics_format)
         totals.count_diagnostics(result.diagnostics)
-        if strict and result.files is not None and _strict_failures(result):
-            result.files = None
         if result.files is None or result.name is None:
             if result.skipped:
                 totals.skipped += 1
@@ -145,23 +140,8 @@ def main(
                 _progress(quiet, index, total, display, "error: no output")
             continue
         target = f"{out.as_posix()}/{result.name}"
-        if check or dry_run:
-            changes = emit.compare(out, result.name, result.files)
-            differs = differs or bool(changes)
-            for change in changes:
-                if check:
-                    click.echo(change.diff(), nl=False)
-                else:
-                    click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
-        else:
-            changes = emit.write(out, result.name, result.files)
-            for change in changes:
-                if change.hand_edited:
-                    click.echo(
-                        f"{out.as_posix()}/{change.path}: warning: it was edited by hand; "
-                        "the edit is overwritten",
-                        err=True,
-                    )
+        changes = _emit(out, result.name, result.files, check=check, dry_run=dry_run)
+        differs = differs or bool(changes)
         totals.count_changes(changes)
         _progress(
             quiet, index, total, display, f"-> {target} ({_summary(changes, len(result.files))})"
@@ -195,6 +175,39 @@ def _configured_run(
         sys.exit(EXIT_ERROR)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _reject_unusable(result: DocumentResult, conflicts: list[Diagnostic], strict: bool) -> None:
+    """Drop the output of a document whose package name another spec of the run also takes,
+    or that has warnings under --strict."""
+    if conflicts:
+        result.diagnostics += conflicts
+        result.files = None
+    if strict and result.files is not None and _strict_failures(result):
+        result.files = None
+
+
+def _emit(
+    out: Path, name: str, files: dict[str, bytes], *, check: bool, dry_run: bool
+) -> list[emit.Change]:
+    """Write one package, or under --check / --dry-run print its diff or its list of changes."""
+    if not (check or dry_run):
+        changes = emit.write(out, name, files)
+        for change in changes:
+            if change.hand_edited:
+                click.echo(
+                    f"{out.as_posix()}/{change.path}: warning: it was edited by hand; "
+                    "the edit is overwritten",
+                    err=True,
+                )
+        return changes
+    changes = emit.compare(out, name, files)
+    for change in changes:
+        if check:
+            click.echo(change.diff(), nl=False)
+        else:
+            click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
+    return changes
 
 
 def _plans(specs: list[config.Spec], strict: bool, jobs: int | None) -> Iterator[DocumentResult]:

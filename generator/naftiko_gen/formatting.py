@@ -13,9 +13,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ruff.__main__ import find_ruff_bin
+from ruff import find_ruff_bin
 
+# The layout of generated code; every generated pyproject.toml declares it for ruff and black.
 LINE_LENGTH = 88
+TARGET_VERSION = "py311"
 
 
 class FormatterError(RuntimeError):
@@ -33,7 +35,7 @@ def format_python(files: dict[str, bytes]) -> dict[str, bytes]:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        common = ["--isolated", "--no-cache", "--target-version=py311"]
+        common = ["--isolated", "--no-cache", f"--target-version={TARGET_VERSION}"]
         # Run from the package root, so that `src/<package>` counts as first-party, as it does
         # when the user runs ruff in the generated package.
         _ruff(root, "check", *common, "--fix", "--exit-zero", "--select=F401,I001", ".")

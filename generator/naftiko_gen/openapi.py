@@ -137,7 +137,10 @@ def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:
     whole = [i for i in inputs if i.location == "body"]
     fields = [i for i in inputs if i.location == "body-field"]
     if any(i.location == "body-path" for i in inputs):
-        schema = {"type": "object", "description": "Inputs are read from this JSON document."}
+        schema: dict[str, Any] = {
+            "type": "object",
+            "description": "Inputs are read from this JSON document.",
+        }
         return {"required": True, "content": {"application/json": {"schema": schema}}}
     if whole:
         item = whole[0]
@@ -151,7 +154,7 @@ def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:
         }
     if not fields:
         return None
-    schema: dict[str, Any] = {
+    schema = {
         "type": "object",
         "properties": {item.name: _schema(item) for item in fields},
     }

@@ -179,6 +179,16 @@ def first_calling(cases: list[Case]) -> Case | None:
     return next((case for case in cases if case.upstream_method), None)
 
 
+def _place(document: dict[str, Any], path: tuple[str | int, ...] | None, value: Any) -> None:
+    """Set `value` at `path` in a JSON document, creating the objects on the way."""
+    if not path:
+        return
+    *parents, leaf = path
+    for step in parents:
+        document = document.setdefault(str(step), {})
+    document[str(leaf)] = value
+
+
 def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
     """One request per REST route."""
     cases = []
@@ -204,12 +214,8 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
                 body = value
             elif item.location == "body-field":
                 fields[item.name] = value
-            elif item.location == "body-path" and item.body_path:
-                node = fields
-                *parents, leaf = item.body_path
-                for step in parents:
-                    node = node.setdefault(str(step), {})
-                node[str(leaf)] = value
+            elif item.location == "body-path":
+                _place(fields, item.body_path, value)
         cases.append(
             _case(
                 capability,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -105,7 +106,9 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 def _describe(error: ValidationError) -> tuple[str, str | None]:
     """A short message for a schema error, and the offending key when it is a property name."""
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
         if len(extra) == 1:
             return f"unexpected property '{extra[0]}'", extra[0]
         return "unexpected properties " + ", ".join(f"'{x}'" for x in extra), None

@@ -141,7 +141,7 @@ def ruff_problems(files: Sequence[Path], first_party: Iterable[str] = ()) -> dic
 
     Each package's own import name is first-party, as it is in the package's own checkout.
     """
-    from ruff.__main__ import find_ruff_bin
+    from ruff import find_ruff_bin
 
     ruff = find_ruff_bin()
     found: dict[Path, list[str]] = collections.defaultdict(list)

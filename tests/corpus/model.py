@@ -56,7 +56,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 _Loader.add_constructor(
     "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+    lambda loader, node: loader.construct_scalar(node),
 )
 
 
@@ -77,6 +77,11 @@ def items(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [{"name": k, **v} if isinstance(v, dict) else v for k, v in value.items()]
     return []
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """A mapping field; anything else reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def text(value: Any) -> str:
@@ -378,7 +383,7 @@ class Model:
         candidates = []
         if isinstance(data, dict):
             # A shared file holds `consumes` at its root, or (older catalogs) under `capability`.
-            nested = data.get("capability") if isinstance(data.get("capability"), dict) else {}
+            nested = mapping(data.get("capability"))
             candidates = items(data.get("consumes")) + items(nested.get("consumes"))
         for candidate in candidates:
             if isinstance(candidate, dict) and (
@@ -504,7 +509,7 @@ class Model:
                 continue
             merged[key] = value
         hints: dict[str, Any] = {}
-        semantics = function.get("semantics") if isinstance(function.get("semantics"), dict) else {}
+        semantics = mapping(function.get("semantics"))
         if semantics.get("safe") is True:
             hints.update(readOnly=True, destructive=False)
         elif semantics.get("safe") is False:
@@ -532,7 +537,7 @@ class Model:
         """The `call` target and `with` map of an exposed operation (through `ref` too)."""
         entry = exposed.entry
         call = entry.get("call")
-        withs = entry.get("with") if isinstance(entry.get("with"), dict) else {}
+        withs = mapping(entry.get("with"))
         if isinstance(call, dict):
             withs = {**withs, **(call.get("with") or {})}
             call = call.get("operation")
@@ -748,8 +753,7 @@ def expected_inputs(model: Model, exposed: Exposed) -> list[ExpectedInput] | Non
                 where = text(param.get("in")) or ("path" if name in path_vars else "query")
                 if where == "path" and norm(name) not in {norm(v) for v in path_vars}:
                     where = "query"  # `in: path` but the path has no such variable
-                required = True if where == "path" else None
-                result.append(ExpectedInput(name, required, None, where))
+                result.append(ExpectedInput(name, True if where == "path" else None, None, where))
         for var in path_vars:
             if not has(var):
                 result.append(ExpectedInput(var, True, None, "path"))
@@ -757,7 +761,7 @@ def expected_inputs(model: Model, exposed: Exposed) -> list[ExpectedInput] | Non
         # cannot be made without it; the generator warns, NG103).
         call = model.call_of(exposed)
         consumed = model.consumed(exposed)
-        if consumed is not None and model.steps_of(exposed) is None:
+        if call is not None and consumed is not None and model.steps_of(exposed) is None:
             params = consumed.params()
             fed = {norm(str(k)) for k in call[1]}
             consumed_vars = {norm(v) for v in path_variables(consumed.path)}
@@ -894,7 +898,7 @@ HINTS = (
 
 def expected_hints(model: Model, exposed: Exposed) -> dict[str, bool | None]:
     """Annotation values: the document's hints, else derived from the called method (§6)."""
-    stated = exposed.entry.get("hints") if isinstance(exposed.entry.get("hints"), dict) else {}
+    stated = mapping(exposed.entry.get("hints"))
     consumed = model.consumed(exposed)
     if consumed is not None:
         method = consumed.method

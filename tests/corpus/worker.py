@@ -22,7 +22,7 @@ import time
 import traceback
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,6 +249,11 @@ def _chdir(path: Path) -> Iterator[None]:
 # -- settings ---------------------------------------------------------------------------------
 
 
+def _resolver(values: Mapping[str, str]) -> Callable[[str], Any]:
+    """Placeholders resolved from `values`; an unknown name is absent."""
+    return lambda name: values.get(name, m.ABSENT)
+
+
 class _Recording(dict[str, str]):
     """An environment that remembers every variable the settings loader asks for."""
 
@@ -256,7 +261,7 @@ class _Recording(dict[str, str]):
         super().__init__(values)
         self.asked: list[str] = []
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if key not in self.asked:
             self.asked.append(key)
         return super().get(key, default)
@@ -285,7 +290,7 @@ def make_environ(
     `value-<name>`. Bind files the package cannot find are created (empty) in the working folder.
     """
     error_type = getattr(
-        sys.modules[settings_module.__package__ + "._runtime"], "SettingsError", Exception
+        sys.modules[f"{settings_module.__package__}._runtime"], "SettingsError", Exception
     )
     probe = _Recording({})
     try:
@@ -890,7 +895,7 @@ class Driver:
             want = [
                 (
                     m.text(t.get("role")) or "user",
-                    m.render(m.text(t.get("content")), lambda n, v=values: v.get(n, m.ABSENT)),
+                    m.render(m.text(t.get("content")), _resolver(values)),
                 )
                 for t in template
             ]

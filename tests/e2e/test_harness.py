@@ -7,12 +7,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
 
 from tests.e2e.harness import (
-    REPO_ROOT,
     FakeUpstream,
     entered_together,
     env_var_name,
@@ -26,9 +26,10 @@ from tests.e2e.harness import (
     start_prism,
     start_service,
 )
+from tests.shared_material import SHARED, needs_shared
 
 HERE = Path(__file__).parent
-MOCKS = REPO_ROOT.parent / "shared" / "naftiko" / "mocks"
+MOCKS = SHARED / "naftiko" / "mocks"
 REGISTRY_MOCK = MOCKS / "naftiko-shipyard-maritime-registry-api.yaml"
 TINY_STDIO_SERVER = [sys.executable, str(HERE / "tiny_mcp_server.py"), "stdio"]
 
@@ -49,6 +50,7 @@ def tiny_mcp_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/mcp"
 
 
+@needs_shared(REGISTRY_MOCK)
 def test_prism_serves_shipyard_examples_at_the_root_and_enforces_security(node_tools: None) -> None:
     bearer = {"Authorization": "Bearer t"}
     with start_prism(REGISTRY_MOCK) as base_url:
@@ -65,6 +67,7 @@ def test_prism_serves_shipyard_examples_at_the_root_and_enforces_security(node_t
     assert with_server_path.status_code == 404
 
 
+@needs_shared(REGISTRY_MOCK)
 def test_prism_anonymous_access_accepts_requests_without_credentials(node_tools: None) -> None:
     with start_prism(REGISTRY_MOCK, anonymous_access=True) as base_url:
         ships = httpx2.get(f"{base_url}/ships", timeout=5)
@@ -232,7 +235,7 @@ def test_exchange_stdio_sees_every_line_a_stdio_server_prints() -> None:
             "clientInfo": {"name": "e2e", "version": "1"},
         },
     }
-    messages = [
+    messages: list[dict[str, Any]] = [
         initialize,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {

@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -272,7 +272,7 @@ def assert_the_three_calls_reached_the_upstream(fake: FakeUpstream) -> None:
     assert fake.requests[1].headers["content-type"].startswith("application/json")
 
 
-def assert_the_three_results(results: list[Mapping[str, Any]]) -> None:
+def assert_the_three_results(results: Sequence[Mapping[str, Any]]) -> None:
     listed, created, deleted = results
     assert listed["isError"] is False
     assert result_json(listed) == LINKS

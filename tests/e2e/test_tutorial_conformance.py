@@ -36,7 +36,6 @@ import yaml
 
 from tests.e2e.harness import (
     LOOPBACK,
-    REPO_ROOT,
     FakeUpstream,
     RecordedRequest,
     entered_together,
@@ -48,8 +47,9 @@ from tests.e2e.harness import (
     start_prism,
     start_service,
 )
+from tests.shared_material import SHARED, skip_module_without
 
-NAFTIKO = REPO_ROOT.parent / "shared" / "naftiko"
+NAFTIKO = SHARED / "naftiko"
 TUTORIAL = NAFTIKO / "tutorial"
 MOCKS = NAFTIKO / "mocks"
 PLAN = MOCKS / "tests.yml"
@@ -63,6 +63,7 @@ STEPS = {
     6: "step-6-shipyard-write-operations",
 }
 MCP_NAMESPACE = "shipyard-tools"  # the exposed MCP adapter of every step
+skip_module_without(TUTORIAL / "shared" / "secrets.yaml", PLAN)
 SECRETS = yaml.safe_load((TUTORIAL / "shared" / "secrets.yaml").read_text())
 MCP_TOKEN = SECRETS["mcp-server-token"]
 # Steps 3-6 guard their MCP adapter with `authentication: bearer {{MCP_SERVER_TOKEN}}`; like the
@@ -263,7 +264,7 @@ def steps(tutorial_copy: Path, packages: Path, upstreams: Upstreams) -> Iterator
 @pytest.fixture(scope="module")
 def plan_results(steps: dict[int, Step], upstreams: Upstreams) -> dict[str, dict[str, Any]]:
     """The result of every plan request, by plan name: one Node client connection per step."""
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for number, step in steps.items():
         entries = [entry for entry in PLAN_ENTRIES if entry["step"] == number]
         calls = [(entry["tool"], entry["args"]) for entry in entries]

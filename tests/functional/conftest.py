@@ -34,7 +34,8 @@ import pytest
 from naftiko_gen.diagnostics import Severity
 from naftiko_gen.pipeline import DocumentResult
 
-from tests.generation import SHARED, generate, imported
+from tests.generation import generate, imported
+from tests.shared_material import SHARED
 
 FIXTURES = SHARED / "naftiko" / "fixtures"
 SCHEMAS = FIXTURES / "schemas"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..ir import Capability, ControlAdapter, Setting
+from ..ir import Capability, ControlAdapter, McpAdapter, RestAdapter, Setting
 from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
@@ -52,7 +52,9 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
     ]
     counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
-    rest, mcp, control = [], [], []
+    rest: list[RestAdapter] = []
+    mcp: list[McpAdapter] = []
+    control: list[ControlAdapter] = []
     for index, entry in exposes:
         pointer = ("capability", "exposes", index)
         kind = text(entry.get("type"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..code import Code, py_str
 from ..ir import BindFile, Setting
+from ..load import Pointer
 from .context import Context, as_list, mapping, text
 
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
@@ -83,7 +85,9 @@ def lower_binds(ctx: Context) -> Binds:
     binds = Binds()
     data = ctx.document.data
     capability = mapping(data.get("capability"))
-    entries = [(("binds", i), e) for i, e in enumerate(as_list(data.get("binds")))]
+    entries: list[tuple[Pointer, Any]] = [
+        (("binds", i), e) for i, e in enumerate(as_list(data.get("binds")))
+    ]
     entries += [
         (("capability", "binds", i), e) for i, e in enumerate(as_list(capability.get("binds")))
     ]

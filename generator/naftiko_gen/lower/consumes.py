@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,7 @@ class Consumes:
         candidates = self.candidates.get(call, [])
         if len(candidates) <= 1:
             return self.operations.get(call)
-        tests = [
+        tests: list[Callable[[str, ConsumedOperation], bool]] = [
             lambda name, c: bool(description) and c.ir.description == description,
             lambda name, c: bool(resource) and name == _folded(resource or ""),
             lambda name, c: bool(method) and c.ir.http_method == method,
@@ -380,7 +382,7 @@ class _UpstreamLowering:
                 continue
             code = template_code(
                 text(param.get("value")),
-                lambda n, p=pointer: self.settings_ref(n, p, prefix="settings."),
+                functools.partial(self.settings_ref, pointer=pointer, prefix="settings."),
             )
             if where == "header":
                 headers.append((text(param["name"]), code))
@@ -533,12 +535,7 @@ class _OperationLowering:
 
     def run(self, method_name: str, client_free: list[dict[str, Any]]) -> UpstreamOperation:
         http_method = (text(self.op.get("method")) or "GET").upper()
-        path = text(self.resource.get("path"))
-        op_path = text(self.op.get("path"))
-        if op_path:
-            path = path.rstrip("/") + "/" + op_path.lstrip("/") if path else op_path
-        if path and not path.startswith("/"):
-            path = "/" + path
+        path = self._path()
         declared = self._declared_params(client_free)
         path_parts = self._path_parts(path, declared)
         query: list[tuple[str, Code]] = []
@@ -576,7 +573,7 @@ class _OperationLowering:
                 continue
             if "value" in param:
                 value = template_code(
-                    text(param.get("value")), lambda n, p=pointer: self.resolve(n, p)
+                    text(param.get("value")), functools.partial(self.resolve, pointer=pointer)
                 )
             else:
                 value = self.kwarg(
@@ -588,20 +585,7 @@ class _OperationLowering:
                 continue
             target.append((name, value))
         body = self._body(body_params)
-        fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
-        if fmt in UNSUPPORTED_FORMATS:
-            self.ctx.warning(
-                "NG201",
-                f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
-                (*self.pointer, "outputRawFormat"),
-            )
-        elif fmt not in FORMATS:
-            self.ctx.warning(
-                "NG201",
-                f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
-                (*self.pointer, "outputRawFormat"),
-            )
-            fmt = "json"
+        fmt = self._output_format()
         self.up.result.formats.add(fmt)
         params = tuple(self.params.values())
         projection = self._projection()
@@ -621,6 +605,34 @@ class _OperationLowering:
             idempotent=http_method in IDEMPOTENT,
             projection=projection,
         )
+
+    def _path(self) -> str:
+        """The operation's path below the base URI: the resource's path, then the operation's."""
+        path = text(self.resource.get("path"))
+        op_path = text(self.op.get("path"))
+        if op_path:
+            path = path.rstrip("/") + "/" + op_path.lstrip("/") if path else op_path
+        if path and not path.startswith("/"):
+            path = "/" + path
+        return path
+
+    def _output_format(self) -> str:
+        """`outputRawFormat`, lowercased; an unknown one warns and is read as JSON."""
+        fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
+        if fmt in UNSUPPORTED_FORMATS:
+            self.ctx.warning(
+                "NG201",
+                f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
+                (*self.pointer, "outputRawFormat"),
+            )
+        elif fmt not in FORMATS:
+            self.ctx.warning(
+                "NG201",
+                f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
+                (*self.pointer, "outputRawFormat"),
+            )
+            fmt = "json"
+        return fmt
 
     def _projection(self) -> Code | None:
         """Consumed outputParameters (`{name, value: $.path}`): how a step result is projected.
@@ -678,7 +690,9 @@ class _OperationLowering:
             name = (match.group(1) or match.group(2)).strip()
             param, pointer = by_name.get(normalized(name), ({}, self.pointer))
             if "value" in param:
-                value = template_code(text(param["value"]), lambda n, p=pointer: self.resolve(n, p))
+                value = template_code(
+                    text(param["value"]), functools.partial(self.resolve, pointer=pointer)
+                )
             elif self.up.binds.lookup(name):
                 value = Code("self.settings." + str(self.up.binds.lookup(name)))
             else:

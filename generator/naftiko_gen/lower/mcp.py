@@ -53,6 +53,31 @@ def input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
     return schema
 
 
+def _new_tool_name(
+    ctx: Context, tool: dict[str, Any], pointer: Pointer, names: set[str]
+) -> str | None:
+    """The tool's name (a `ref` tool defaults to the referenced name), recorded in `names`;
+    None (reported) when it has none or an earlier tool has it."""
+    name = text(tool.get("name"))
+    if not name and text(tool.get("ref")):
+        name = text(tool.get("ref")).split(".", 1)[-1]
+    if not name:
+        ctx.warning("NG109", "a tool without a `name` is skipped", pointer)
+        return None
+    if name in names:
+        ctx.warning("NG102", f"tool '{name}' is defined twice; the first one is served", pointer)
+        return None
+    names.add(name)
+    if not TOOL_NAME.match(name):
+        ctx.warning(
+            "NG202",
+            f"tool name '{name}' is longer than 64 characters or has characters outside "
+            "[A-Za-z0-9_.-]; some MCP clients reject it",
+            (*pointer, "name"),
+        )
+    return name
+
+
 def lower_mcp(
     ctx: Context,
     binds: Binds,
@@ -99,25 +124,9 @@ def lower_mcp(
         t_pointer = (*pointer, "tools", index)
         if not isinstance(tool, dict):
             continue
-        name = text(tool.get("name"))
-        if not name and text(tool.get("ref")):
-            name = text(tool.get("ref")).split(".", 1)[-1]
-        if not name:
-            ctx.warning("NG109", "a tool without a `name` is skipped", t_pointer)
+        name = _new_tool_name(ctx, tool, t_pointer, names)
+        if name is None:
             continue
-        if name in names:
-            ctx.warning(
-                "NG102", f"tool '{name}' is defined twice; the first one is served", t_pointer
-            )
-            continue
-        names.add(name)
-        if not TOOL_NAME.match(name):
-            ctx.warning(
-                "NG202",
-                f"tool name '{name}' is longer than 64 characters or has characters outside "
-                "[A-Za-z0-9_.-]; some MCP clients reject it",
-                (*t_pointer, "name"),
-            )
         resolved = resolve_ref(ctx, aggregates, tool, t_pointer)
         if resolved is None:
             continue

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ..ir import ForwardRoute, RestAdapter, Route, Setting
+from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from .aggregates import Aggregates, resolve_ref
@@ -57,41 +58,21 @@ def lower_rest(
         if not isinstance(resource, dict):
             continue
         r_pointer = (*pointer, "resources", r_index)
-        doc_path = text(resource.get("path")) or "/"
-        if not doc_path.startswith("/"):
-            doc_path = "/" + doc_path
+        doc_path = _resource_path(resource)
         variables = tuple(
             (m.group(1) or m.group(2)).strip() for m in PATH_VARIABLE.finditer(doc_path)
         )
-        if isinstance(resource.get("forward"), dict):
-            served = {
-                text(op.get("method")).upper() or "GET"
-                for op in as_list(resource.get("operations"))
-                if isinstance(op, dict)
-            }
-            forward = _forward(
-                ctx, consumes, resource["forward"], r_pointer, doc_path, served, taken_ops
-            )
-            if forward is not None:
-                forwards.append(forward)
+        forward = _resource_forward(ctx, consumes, resource, r_pointer, doc_path, taken_ops)
+        if forward is not None:
+            forwards.append(forward)
         resource_params = as_list(resource.get("inputParameters"))
         for o_index, op in enumerate(as_list(resource.get("operations"))):
             o_pointer = (*r_pointer, "operations", o_index)
             if not isinstance(op, dict):
                 continue
-            method = (text(op.get("method")) or "GET").upper()
-            if method not in METHODS:
-                ctx.warning("NG107", f"HTTP method '{method}' cannot be served", o_pointer)
+            method = _new_route_method(ctx, op, doc_path, o_pointer, seen)
+            if method is None:
                 continue
-            route_key = (method, _shape(doc_path))
-            if route_key in seen:
-                ctx.warning(
-                    "NG102",
-                    f"route {method} {doc_path} is defined twice; the first one is served",
-                    o_pointer,
-                )
-                continue
-            seen.add(route_key)
             resolved = resolve_ref(ctx, aggregates, op, o_pointer)
             if resolved is None:
                 continue
@@ -183,7 +164,57 @@ def _shape(path: str) -> str:
     return PATH_VARIABLE.sub("{}", path)
 
 
-def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _resource_path(resource: dict[str, Any]) -> str:
+    """The resource's path as served, always starting with `/`."""
+    doc_path = text(resource.get("path")) or "/"
+    return doc_path if doc_path.startswith("/") else "/" + doc_path
+
+
+def _resource_forward(
+    ctx: Context,
+    consumes: Consumes,
+    resource: dict[str, Any],
+    pointer: Pointer,
+    doc_path: str,
+    taken_ops: set[str],
+) -> ForwardRoute | None:
+    """The resource's `forward`, serving the methods its own operations leave free."""
+    if not isinstance(resource.get("forward"), dict):
+        return None
+    served = {
+        text(op.get("method")).upper() or "GET"
+        for op in as_list(resource.get("operations"))
+        if isinstance(op, dict)
+    }
+    return _forward(ctx, consumes, resource["forward"], pointer, doc_path, served, taken_ops)
+
+
+def _new_route_method(
+    ctx: Context,
+    op: dict[str, Any],
+    doc_path: str,
+    pointer: Pointer,
+    seen: set[tuple[str, str]],
+) -> str | None:
+    """The operation's HTTP method, recorded in `seen`; None (reported) when it cannot be served
+    or an earlier operation already serves the same method and path."""
+    method = (text(op.get("method")) or "GET").upper()
+    if method not in METHODS:
+        ctx.warning("NG107", f"HTTP method '{method}' cannot be served", pointer)
+        return None
+    route_key = (method, _shape(doc_path))
+    if route_key in seen:
+        ctx.warning(
+            "NG102",
+            f"route {method} {doc_path} is defined twice; the first one is served",
+            pointer,
+        )
+        return None
+    seen.add(route_key)
+    return method
+
+
+def _fastapi_path(path: str, inputs: tuple[Input, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Path variables renamed to their Python names (Starlette accepts identifiers only).
 
     A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the
@@ -193,7 +224,7 @@ def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[
     seen: set[str] = set()
     repeats: list[tuple[str, str]] = []
 
-    def rename(match: Any) -> str:
+    def rename(match: re.Match[str]) -> str:
         name = (match.group(1) or match.group(2)).strip()
         py_name = by_name.get(name, snake(name) or "value")
         if py_name in seen:

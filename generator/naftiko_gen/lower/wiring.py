@@ -132,24 +132,10 @@ class OperationWiring:
                 "call" if "call" in step else "lookup" if "index" in step else ""
             )
             if kind == "call":
-                consumed = self.consumes.operations.get(text(step.get("call")))
+                consumed = self._step_operation(step, pointer)
                 if consumed is None:
-                    if text(step.get("call")).split(".", 1)[0] not in self.consumes.unresolved:
-                        self.pointer, saved = pointer, self.pointer
-                        self._unknown_call(text(step.get("call")))
-                        self.pointer = saved
                     return None
-                withs = mapping(step.get("with"))
-                for_each = None
-                if isinstance(step.get("forEach"), str):
-                    for_each = template_code(step["forEach"], self.resolve)
-                    self.in_loop = True
-                if not declared:
-                    self._inputs(consumed, withs)
-                args = self._args(consumed, withs)
-                self.in_loop = False
-                call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
-                steps.append(Step(name, call, None, for_each))
+                steps.append(self._call_step(step, name, consumed, infer_inputs=not declared))
                 last = consumed
             elif kind == "lookup":
                 steps.append(Step(name, None, self._lookup(step, pointer)))
@@ -190,6 +176,33 @@ class OperationWiring:
             steps=tuple(steps),
             result=result,
         )
+
+    def _step_operation(self, step: dict[str, Any], pointer: Pointer) -> ConsumedOperation | None:
+        """The operation a call step names; None (reported, unless its import failed) if none."""
+        call = text(step.get("call"))
+        consumed = self.consumes.operations.get(call)
+        if consumed is None and call.split(".", 1)[0] not in self.consumes.unresolved:
+            self.pointer, saved = pointer, self.pointer
+            self._unknown_call(call)
+            self.pointer = saved
+        return consumed
+
+    def _call_step(
+        self, step: dict[str, Any], name: str, consumed: ConsumedOperation, *, infer_inputs: bool
+    ) -> Step:
+        """A call step; `forEach` repeats it per item. Without declared `inputParameters` the
+        operation's inputs are inferred from the step's `with`."""
+        withs = mapping(step.get("with"))
+        for_each = None
+        if isinstance(step.get("forEach"), str):
+            for_each = template_code(step["forEach"], self.resolve)
+            self.in_loop = True
+        if infer_inputs:
+            self._inputs(consumed, withs)
+        args = self._args(consumed, withs)
+        self.in_loop = False
+        call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
+        return Step(name, call, None, for_each)
 
     def _context_path(self, value: str, pointer: Pointer) -> Code | None:
         """`$.step-name.a.b` as a lookup into the step results."""

@@ -341,7 +341,7 @@ async def call_retrieve_custom_integration_issue_links(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool retrieve-custom-integration-issue-links."""
-    return await operations.retrieve_custom_integration_issue_links(
+    return await operations.listissueexternallinks(
         clients,
         issue_id=arguments["issue_id"],
     )
@@ -352,7 +352,7 @@ async def call_sentry_create_update_external_issue(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool sentry-create-update-external-issue."""
-    return await operations.sentry_create_update_external_issue(
+    return await operations.createexternalissue(
         clients,
         uuid=arguments["uuid"],
         body=arguments["body"],
@@ -364,7 +364,7 @@ async def call_sentry_delete_external_issue(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool sentry-delete-external-issue."""
-    return await operations.sentry_delete_external_issue(
+    return await operations.deleteexternalissue(
         clients,
         uuid=arguments["uuid"],
         external_issue_id=arguments["external_issue_id"],

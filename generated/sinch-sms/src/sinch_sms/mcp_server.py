@@ -383,7 +383,7 @@ async def call_list_sms_batches(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-sms-batches."""
-    return await operations.list_sms_batches(
+    return await operations.list_batches(
         clients,
         service_plan_id=arguments["service_plan_id"],
     )
@@ -406,7 +406,7 @@ async def call_list_inbound_sms(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-inbound-sms."""
-    return await operations.list_inbound_sms(
+    return await operations.list_inbound_messages(
         clients,
         service_plan_id=arguments["service_plan_id"],
     )

@@ -375,7 +375,7 @@ async def call_query_financial_data_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool query-financial-data."""
-    return await operations.query_financial_data_2(
+    return await operations.query_financial_data(
         clients,
         database=arguments["database"],
         filter=arguments.get("filter"),
@@ -392,7 +392,7 @@ async def call_query_analytical_data_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool query-analytical-data."""
-    return await operations.query_analytical_data_2(
+    return await operations.query_analytical_data(
         clients,
         database=arguments["database"],
         workspace=arguments["workspace"],
@@ -407,7 +407,7 @@ async def call_get_odata_metadata_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-odata-metadata."""
-    return await operations.get_odata_metadata_2(
+    return await operations.get_odata_metadata(
         clients,
         database=arguments["database"],
     )

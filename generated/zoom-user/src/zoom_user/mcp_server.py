@@ -670,7 +670,7 @@ async def call_activate_user_zoom_return_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool activate-user-zoom-return-user."""
-    return await operations.activate_user_zoom_return_user(
+    return await operations.useractivate(
         clients,
         body=arguments["body"],
     )
@@ -681,7 +681,7 @@ async def call_delete_user_s_assistant(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-s-assistant."""
-    return await operations.delete_user_s_assistant(
+    return await operations.userassistantdelete(
         clients,
         body=arguments.get("body"),
     )
@@ -692,7 +692,7 @@ async def call_set_user_s_assistant_which_can(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool set-user-s-assistant-which-can."""
-    return await operations.set_user_s_assistant_which_can(
+    return await operations.userassistantset(
         clients,
         body=arguments["body"],
     )
@@ -703,7 +703,7 @@ async def call_create_user_zoom_returns_created(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created."""
-    return await operations.create_user_zoom_returns_created(
+    return await operations.userautocreate(
         clients,
         body=arguments["body"],
     )
@@ -714,7 +714,7 @@ async def call_check_if_user_email_exists(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool check-if-user-email-exists."""
-    return await operations.check_if_user_email_exists(
+    return await operations.usercheckemail(
         clients,
         body=arguments["body"],
     )
@@ -725,7 +725,7 @@ async def call_check_if_zpk_is_expired(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool check-if-zpk-is-expired."""
-    return await operations.check_if_zpk_is_expired(
+    return await operations.usercheckzpk(
         clients,
         body=arguments["body"],
     )
@@ -736,7 +736,7 @@ async def call_create_user_zoom_returns_created_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created-2."""
-    return await operations.create_user_zoom_returns_created_2(
+    return await operations.usercreate(
         clients,
         body=arguments["body"],
     )
@@ -747,7 +747,7 @@ async def call_create_user_zoom_returns_created_3(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-user-zoom-returns-created-3."""
-    return await operations.create_user_zoom_returns_created_3(
+    return await operations.usercustcreate(
         clients,
         body=arguments["body"],
     )
@@ -758,7 +758,7 @@ async def call_deactivate_user_zoom_return_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool deactivate-user-zoom-return-user."""
-    return await operations.deactivate_user_zoom_return_user(
+    return await operations.userdeactivate(
         clients,
         body=arguments["body"],
     )
@@ -769,7 +769,7 @@ async def call_delete_user_zoom_return_deleted(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-zoom-return-deleted."""
-    return await operations.delete_user_zoom_return_deleted(
+    return await operations.userdelete(
         clients,
         body=arguments["body"],
     )
@@ -780,7 +780,7 @@ async def call_get_user_info_zoom_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-user-info-zoom-user."""
-    return await operations.get_user_info_zoom_user(
+    return await operations.userget(
         clients,
         body=arguments["body"],
     )
@@ -791,7 +791,7 @@ async def call_get_user_zoom_user_email(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-user-zoom-user-email."""
-    return await operations.get_user_zoom_user_email(
+    return await operations.usergetbyemail(
         clients,
         body=arguments["body"],
     )
@@ -802,7 +802,7 @@ async def call_list_all_users_zoom(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-all-users-zoom."""
-    return await operations.list_all_users_zoom(
+    return await operations.userlist(
         clients,
         body=arguments.get("body"),
     )
@@ -813,7 +813,7 @@ async def call_list_all_pending_users_zoom(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-all-pending-users-zoom."""
-    return await operations.list_all_pending_users_zoom(
+    return await operations.userpending(
         clients,
         body=arguments.get("body"),
     )
@@ -824,7 +824,7 @@ async def call_delete_user_zoom_system_permanently(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool delete-user-zoom-system-permanently."""
-    return await operations.delete_user_zoom_system_permanently(
+    return await operations.userpermanentdelete(
         clients,
         body=arguments.get("body"),
     )
@@ -835,7 +835,7 @@ async def call_revoke_user_s_sso_token(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool revoke-user-s-sso-token."""
-    return await operations.revoke_user_s_sso_token(
+    return await operations.userrevoketoken(
         clients,
         body=arguments.get("body"),
     )
@@ -846,7 +846,7 @@ async def call_list_assigned_schedule_privilege_host(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-assigned-schedule-privilege-host."""
-    return await operations.list_assigned_schedule_privilege_host(
+    return await operations.userscheduleforhostlist(
         clients,
         body=arguments.get("body"),
     )
@@ -857,7 +857,7 @@ async def call_create_sso_user_zoom_return(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool create-sso-user-zoom-return."""
-    return await operations.create_sso_user_zoom_return(
+    return await operations.userssocreate(
         clients,
         body=arguments["body"],
     )
@@ -868,7 +868,7 @@ async def call_update_user_info_zoom_user(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool update-user-info-zoom-user."""
-    return await operations.update_user_info_zoom_user(
+    return await operations.userupdate(
         clients,
         body=arguments["body"],
     )
@@ -879,7 +879,7 @@ async def call_upload_and_update_user_s_profile(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool upload-and-update-user-s-profile."""
-    return await operations.upload_and_update_user_s_profile(
+    return await operations.userupdatepassword(
         clients,
         body=arguments["body"],
     )

@@ -281,7 +281,7 @@ async def call_list_ships_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-ships."""
-    return await operations.list_ships_2(
+    return await operations.list_ships(
         clients,
     )
 

@@ -310,7 +310,7 @@ async def call_get_forecast(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-forecast."""
-    return await operations.get_forecast(
+    return await operations.get_forecast_2(
         clients,
         location=arguments["location"],
     )
@@ -321,7 +321,7 @@ async def call_get_forecast_inherited(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-forecast-inherited."""
-    return await operations.get_forecast_inherited(
+    return await operations.get_forecast_2(
         clients,
         location=arguments["location"],
     )

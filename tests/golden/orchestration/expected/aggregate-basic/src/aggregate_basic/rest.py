@@ -63,7 +63,7 @@ async def get_forecast_3(
     ],
 ) -> Response:
     """Fetch current weather forecast for a location."""
-    outcome = await operations.get_forecast_3(
+    outcome = await operations.get_forecast_2(
         clients_of(request),
         location=location,
     )

@@ -473,7 +473,7 @@ async def call_list_ships(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-ships."""
-    return await operations.list_ships(
+    return await operations.list_ships_2(
         clients,
         status=arguments.get("status"),
     )
@@ -484,7 +484,7 @@ async def call_get_ship(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-ship."""
-    return await operations.get_ship(
+    return await operations.get_ship_2(
         clients,
         imo=arguments["imo"],
     )
@@ -523,7 +523,7 @@ async def call_get_ship_with_crew(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-ship-with-crew."""
-    return await operations.get_ship_with_crew(
+    return await operations.get_ship_with_crew_2(
         clients,
         imo=arguments["imo"],
     )
