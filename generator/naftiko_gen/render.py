@@ -18,8 +18,27 @@ from typing import Any
 import jinja2
 
 from . import testdata, versions
-from .code import Code, call_code, comment_text, json_text, py_value, reindent, steps_code
-from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
+from .code import (
+    Code,
+    call_code,
+    comment_text,
+    json_text,
+    py_value,
+    reindent,
+    steps_code,
+    yaml_scalar,
+)
+from .ir import (
+    Capability,
+    Hints,
+    Input,
+    McpAdapter,
+    Operation,
+    RestAdapter,
+    Setting,
+    SkillAdapter,
+    Upstream,
+)
 from .openapi import openapi_document
 
 GENERATOR = "naftiko-gen"
@@ -39,9 +58,10 @@ def _md(value: Any) -> str:
     return folded.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _suffix(adapter: RestAdapter | McpAdapter) -> str:
+def _suffix(adapter: RestAdapter | McpAdapter | SkillAdapter) -> str:
     """`create_app_orders` → `_orders`; `create_app` → ``."""
-    return adapter.factory.removeprefix("create_app").removeprefix("create_server")
+    factory = adapter.factory.removeprefix("create_skill_app")
+    return factory.removeprefix("create_app").removeprefix("create_server")
 
 
 def _openapi_file(adapter: RestAdapter) -> str:
@@ -147,7 +167,9 @@ def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
     return sorted(routes)
 
 
-def _port(settings: tuple[Setting, ...]) -> Callable[[RestAdapter | McpAdapter], Any]:
+def _port(
+    settings: tuple[Setting, ...],
+) -> Callable[[RestAdapter | McpAdapter | SkillAdapter], Any]:
     by_attr = {s.attr: s.default for s in settings}
     return lambda adapter: by_attr.get(adapter.port_attr or "", "")
 
@@ -170,6 +192,7 @@ def environment() -> jinja2.Environment:
         md=_md,
         toml=lambda value: json.dumps(str(value), ensure_ascii=False),
         json=lambda value: json.dumps(value, ensure_ascii=False),
+        yaml=yaml_scalar,
         suffix=_suffix,
         openapi_file=_openapi_file,
         client_headers=_client_headers,
@@ -215,6 +238,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return capability.needs_formats
     if name in ("control.py.jinja", "test_control.py.jinja"):
         return bool(capability.control)
+    if name == "skill.py.jinja":
+        return bool(capability.skills)
     return True
 
 
@@ -240,14 +265,18 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "speed_dependencies": versions.speed_dependencies(),
         "ports": [
             _port(capability.settings)(a)
-            for a in (*capability.rest, *capability.mcp)
+            for a in (*capability.rest, *capability.mcp, *capability.skills)
             if a.port_attr
         ],
         "test_environ": testdata.test_environ(capability),
         "imports": {"fastapi": _fastapi_names(capability)},
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
-            for kind, adapters in (("rest", capability.rest), ("mcp", capability.mcp))
+            for kind, adapters in (
+                ("rest", capability.rest),
+                ("mcp", capability.mcp),
+                ("skill", capability.skills),
+            )
             for adapter in adapters
         ],
     }
@@ -262,8 +291,13 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             continue
         target = relative.removeprefix("package/").removesuffix(".jinja")
         target = target.replace("__pkg__", capability.package)
-        text = env.get_template(relative).render(**context)
-        files[target] = text.encode("utf-8")
+        template = env.get_template(relative)
+        if "__skill__" in target:  # one SKILL.md per skill (names are checked kebab-case)
+            for skill in (skill for adapter in capability.skills for skill in adapter.skills):
+                text = template.render(**context, skill=skill)
+                files[target.replace("__skill__", skill.name)] = text.encode("utf-8")
+            continue
+        files[target] = template.render(**context).encode("utf-8")
     for adapter in capability.rest:
         path = f"src/{capability.package}/{_openapi_file(adapter)}"
         files[path] = json_text(openapi_document(capability, adapter)).encode("utf-8")

@@ -17,8 +17,9 @@ from .consumes import lower_consumes
 from .context import Context, as_list, mapping, text
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
+from .skills import lower_skill
 
-GENERATED_TYPES = ("rest", "mcp")
+GENERATED_TYPES = ("rest", "mcp", "skill")
 
 
 def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> ControlAdapter:
@@ -49,7 +50,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
     ]
     counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
-    rest, mcp, control = [], [], []
+    rest, mcp, control, skill_entries = [], [], [], []
     for index, entry in exposes:
         pointer = ("capability", "exposes", index)
         kind = text(entry.get("type"))
@@ -70,16 +71,22 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
             )
         elif kind == "control":
             control.append(_control(ctx, binds, entry, len(control)))
+        elif kind == "skill":
+            skill_entries.append((entry, pointer, "create_skill_app" + suffix))
         else:
             ctx.warning(
                 "NG203",
                 f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
                 (*pointer, "type"),
             )
-    if not rest and not mcp and not control:
+    # Skill tools resolve to the sibling adapters' actions, so they are lowered last.
+    skill_names: set[str] = set()
+    skills = [lower_skill(ctx, binds, *args, rest, mcp, skill_names) for args in skill_entries]
+    if not rest and not mcp and not control and not skills:
         ctx.error(
             "NG105",
-            "the capability exposes no rest, mcp or control adapter, so there is nothing to serve",
+            "the capability exposes no rest, mcp, skill or control adapter, "
+            "so there is nothing to serve",
             ("capability", "exposes") if "exposes" in capability else ("capability",),
         )
     if ctx.diagnostics.has_errors:
@@ -133,5 +140,6 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         rest=tuple(rest),
         mcp=tuple(mcp),
         control=tuple(control),
+        skills=tuple(skills),
         output_formats=frozenset(consumes.formats),
     )
