@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
@@ -256,6 +257,36 @@ def http_app(
         host=host,
     )
 
+
+def skill_file(name: str) -> Reader:
+    """A reader of the generated SKILL.md of skill `name`, shipped in the package."""
+
+    async def read(clients: Clients, variables: Mapping[str, str]) -> rt.Outcome:
+        path = Path(__file__).parent / "skills" / name / "SKILL.md"
+        return rt.Outcome(200, raw=path.read_bytes(), media_type="text/markdown")
+
+    return read
+
+
+# The skills of the skill adapter: an agent can load one without the catalog.
+SKILL_RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        uri="skill://fleet-ops/SKILL.md",
+        name="fleet-ops",
+        title=None,
+        description="Fleet management — list, search, and inspect ships across all registries",
+        mime_type="text/markdown",
+        read=skill_file("fleet-ops"),
+    ),
+    Resource(
+        uri="skill://voyage-ops/SKILL.md",
+        name="voyage-ops",
+        title=None,
+        description="Voyage planning — create and manage voyages",
+        mime_type="text/markdown",
+        read=skill_file("voyage-ops"),
+    ),
+)
 
 TOOLS: tuple[types.Tool, ...] = (
     types.Tool(
@@ -544,7 +575,7 @@ def create_server(clients: Clients) -> Server[Any]:
         Catalog(
             TOOLS,
             HANDLERS,
-            (),
+            SKILL_RESOURCES,
             (),
         ),
         clients,
