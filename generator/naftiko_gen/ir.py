@@ -99,6 +99,8 @@ class UpstreamOperation:
     output_format: str
     idempotent: bool
     projection: Code | None = None  # consumed outputParameters, applied to step results
+    max_binary: int | None = None  # `maxBinarySize` in bytes (output_format "binary")
+    media_type: str | None = None  # `outputMediaType`: overrides the upstream Content-Type
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,7 @@ class Operation:
     http_method: str  # of the called upstream operation (for hints), "GET" for mocks
     steps: tuple[Step, ...] = ()  # orchestration: run in order, results kept in `context`
     result: Code | None = None  # orchestration `mappings`: the answer, built from `context`
+    binary: str | None = None  # the media type of a binary answer (the upstream's bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,7 @@ class Route:
     operation: Operation
     # A path variable written twice: (name of the repeat, Python name of the first).
     repeated_path_params: tuple[tuple[str, str], ...] = ()
+    responses: Any = None  # OpenAPI responses the document declares (`responses`/`responseBinary`)
 
     @property
     def variable_count(self) -> int:

@@ -260,6 +260,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "hash_header": f"# {header}",
         "md_header": f"<!-- {header} -->",
         "operations": _operations(capability),
+        "binary": any(op.binary for op in _operations(capability)),
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),

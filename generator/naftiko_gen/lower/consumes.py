@@ -13,6 +13,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
+from .binary import binary_size
 from .binds import Binds
 from .context import Context, as_list, mapping, text
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
@@ -595,14 +596,15 @@ class _OperationLowering:
                 f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
                 (*self.pointer, "outputRawFormat"),
             )
-        elif fmt not in FORMATS:
+        elif fmt not in FORMATS and fmt != "binary":
             self.ctx.warning(
                 "NG201",
                 f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
                 (*self.pointer, "outputRawFormat"),
             )
             fmt = "json"
-        self.up.result.formats.add(fmt)
+        if fmt != "binary":  # bytes are passed through, not converted
+            self.up.result.formats.add(fmt)
         params = tuple(self.params.values())
         projection = self._projection()
         return UpstreamOperation(
@@ -620,6 +622,8 @@ class _OperationLowering:
             output_format=fmt,
             idempotent=http_method in IDEMPOTENT,
             projection=projection,
+            max_binary=binary_size(self.ctx, self.op, self.pointer),
+            media_type=text(self.op.get("outputMediaType")) or None,
         )
 
     def _projection(self) -> Code | None:
