@@ -39,6 +39,7 @@ from .ir import (
     SkillAdapter,
     Upstream,
 )
+from .lower.binary import DEFAULT_MAX_BINARY_SIZE
 from .openapi import openapi_document
 
 GENERATOR = "naftiko-gen"
@@ -261,6 +262,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "md_header": f"<!-- {header} -->",
         "operations": _operations(capability),
         "binary": any(op.binary for op in _operations(capability)),
+        "default_max_binary": DEFAULT_MAX_BINARY_SIZE,
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),

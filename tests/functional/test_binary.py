@@ -344,3 +344,51 @@ def test_misplaced_binary_declarations_are_reported(media: Capability) -> None:
     messages = media.warnings("NG107") + media.warnings("NG201")
     assert any("binary response needs the called consumed operation" in m for m in messages)
     assert any("outputParameters do not apply to a binary response" in m for m in messages)
+
+
+async def test_a_step_over_a_binary_answer_is_reported_and_reads_null(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        """
+naftiko: "1.0.0-alpha3"
+info:
+  label: Steps
+  description: a step calling a binary operation
+capability:
+  consumes:
+    - type: http
+      namespace: media
+      baseUri: "https://media.example.com"
+      resources:
+        - name: photos
+          path: /photo
+          operations:
+            - name: get-photo
+              method: GET
+              outputRawFormat: binary
+  exposes:
+    - type: mcp
+      port: 9090
+      namespace: steps
+      tools:
+        - name: photo-info
+          description: What a step sees of a photo
+          steps:
+            - name: fetch
+              type: call
+              call: media.get-photo
+          mappings:
+            - targetName: photo
+              value: $.fetch
+          outputParameters:
+            - name: photo
+              type: object
+"""
+    )
+    (warning,) = cap.warnings("NG107")
+    assert "a step cannot use a binary answer" in warning
+    upstream.respond(200, content=png(), headers={"content-type": "image/png"})
+    result = await cap.call_tool("photo-info", {})
+    assert not result.is_error
+    assert json.loads(result.content[0].text) == {"photo": None}  # type: ignore[union-attr]

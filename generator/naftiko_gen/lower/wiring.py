@@ -176,6 +176,13 @@ class OperationWiring:
                         self._unknown_call(text(step.get("call")))
                         self.pointer = saved
                     return None
+                if consumed.ir.output_format == "binary":
+                    self.ctx.warning(
+                        "NG107",
+                        "a step cannot use a binary answer (only JSON-like data flows between "
+                        "steps); its result reads as null",
+                        (*pointer, "call"),
+                    )
                 withs = mapping(step.get("with"))
                 for_each = None
                 if isinstance(step.get("forEach"), str):
