@@ -30,7 +30,7 @@ class MediaClient(rt.UpstreamClient):
         self,
         *,
         id: rt.ParamValue,
-        max_bytes: int,
+        max_bytes: int = 10485760,
     ) -> rt.UpstreamResponse:
         """GET media.get-photo"""
         return await self.send(
@@ -46,7 +46,7 @@ class MediaClient(rt.UpstreamClient):
         self,
         *,
         id: rt.ParamValue,
-        max_bytes: int,
+        max_bytes: int = 10485760,
     ) -> rt.UpstreamResponse:
         """GET media.get-clip"""
         return await self.send(
@@ -62,7 +62,7 @@ class MediaClient(rt.UpstreamClient):
         self,
         *,
         id: rt.ParamValue,
-        max_bytes: int,
+        max_bytes: int = 1024,
     ) -> rt.UpstreamResponse:
         """GET media.get-report"""
         return await self.send(
