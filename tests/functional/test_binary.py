@@ -349,25 +349,11 @@ def test_misplaced_binary_declarations_are_reported(media: Capability) -> None:
 async def test_a_step_over_a_binary_answer_is_reported_and_reads_null(
     build: Builder, upstream: FakeUpstream
 ) -> None:
+    # the media document's consumed APIs, exposed through one orchestrated tool
+    consumes = DOCUMENT.split("  exposes:")[0]
     cap = build(
-        """
-naftiko: "1.0.0-alpha3"
-info:
-  label: Steps
-  description: a step calling a binary operation
-capability:
-  consumes:
-    - type: http
-      namespace: media
-      baseUri: "https://media.example.com"
-      resources:
-        - name: photos
-          path: /photo
-          operations:
-            - name: get-photo
-              method: GET
-              outputRawFormat: binary
-  exposes:
+        consumes
+        + """  exposes:
     - type: mcp
       port: 9090
       namespace: steps

@@ -48,6 +48,13 @@ def _actions(
     return found
 
 
+def _unresolved(
+    ctx: Context, tool: str, problem: str, pointer: Pointer, known: dict[str, Any]
+) -> None:
+    hint = "expected one of: " + ", ".join(sorted(known)) if known else None
+    ctx.error("NG110", f"skill tool '{tool}' {problem}", pointer, hint=hint)
+
+
 def _tool(
     ctx: Context,
     skill: str,
@@ -80,23 +87,13 @@ def _tool(
     source = mapping(source)
     namespace, action = text(source.get("sourceNamespace")), text(source.get("action"))
     if namespace not in actions:
-        ctx.error(
-            "NG110",
-            f"skill tool '{name}' derives from '{namespace}', which is no rest or mcp adapter "
-            "of this capability",
-            (*pointer, "from", "sourceNamespace"),
-            hint="expected one of: " + ", ".join(sorted(actions)) if actions else None,
-        )
+        problem = f"derives from '{namespace}', which is no rest or mcp adapter of this capability"
+        _unresolved(ctx, name, problem, (*pointer, "from", "sourceNamespace"), actions)
         return None
     mode, invocations = actions[namespace]
     if action not in invocations:
-        ctx.error(
-            "NG110",
-            f"skill tool '{name}' names action '{action}', which adapter '{namespace}' does "
-            "not serve",
-            (*pointer, "from", "action"),
-            hint="expected one of: " + ", ".join(sorted(invocations)) if invocations else None,
-        )
+        problem = f"names action '{action}', which adapter '{namespace}' does not serve"
+        _unresolved(ctx, name, problem, (*pointer, "from", "action"), invocations)
         return None
     return SkillTool(name, description, namespace, action, mode, invocations[action])
 
