@@ -375,6 +375,6 @@ async def test_a_step_over_a_binary_answer_is_reported_and_reads_null(
     (warning,) = cap.warnings("NG107")
     assert "a step cannot use a binary answer" in warning
     upstream.respond(200, content=png(), headers={"content-type": "image/png"})
-    result = await cap.call_tool("photo-info", {})
+    result = await cap.call_tool("photo-info", {"id": "p1"})
     assert not result.is_error
     assert json.loads(result.content[0].text) == {"photo": None}  # type: ignore[union-attr]
