@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import importlib
 import io
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import httpx2
+import mcp
 import mcp_types
 import pytest
+
+from tests.generation import SHARED, generate, imported
 
 from .conftest import PROBLEM_JSON, Builder, Capability
 
@@ -290,3 +294,37 @@ async def test_serve_runs_the_skill_adapter_on_its_port(build: Builder, location
     async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:
         response = await http.get("/skills/fleet-ops")
     assert response.json()["name"] == "fleet-ops"
+
+
+async def test_tutorial_step_8_answers_the_engine_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The beta5 tutorial's skill adapter: the plan's `step8-skill-fleet-ops` entry and more."""
+    tutorial = tmp_path / "tutorial"
+    shutil.copytree(SHARED / "ikanos" / "tutorial", tutorial)
+    monkeypatch.chdir(tutorial)  # its binds read ./shared/secrets.yaml
+    result = generate(tutorial / "step-8-shipyard-skill-groups.yml", tmp_path / "out")
+    assert result.name is not None and not result.failed
+    package = result.name.replace("-", "_")
+    with imported(tmp_path / "out" / result.name, package) as modules:
+        settings = modules["settings"].load_settings({})
+        app = modules["skill"].create_skill_app(settings)
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:
+            detail = (await http.get("/skills/fleet-ops")).json()
+            catalog = (await http.get("/skills")).json()
+        clients = modules["upstream"].Clients(settings)
+        async with mcp.Client(modules["mcp_server"].create_server(clients)) as client:
+            listed = await client.list_resources()
+    # the engine plan's checks, then the rest of the payload
+    assert detail["name"] == "fleet-ops"
+    assert detail["tools"] and all("name" in tool for tool in detail["tools"])
+    assert [t["invocationRef"] for t in detail["tools"]][:1] == [
+        {"targetNamespace": "shipyard-tools", "action": "list-ships", "mode": "mcp"}
+    ]
+    assert catalog["count"] == 2
+    assert [s["name"] for s in catalog["skills"]] == ["fleet-ops", "voyage-ops"]
+    assert {str(r.uri) for r in listed.resources} == {
+        "skill://fleet-ops/SKILL.md",
+        "skill://voyage-ops/SKILL.md",
+    }
