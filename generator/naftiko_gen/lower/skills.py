@@ -72,6 +72,10 @@ def _tool(
             "NG110",
             f"skill tool '{name}' of skill '{skill}' needs exactly one of `from` and `instruction`",
             pointer,
+            hint="a skill tool names a sibling adapter's action with "
+            "`from: {sourceNamespace, action}`; `call` belongs to MCP tools"
+            if "call" in tool
+            else None,
         )
         return None
     if instruction:
