@@ -239,7 +239,7 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return capability.needs_formats
     if name in ("control.py.jinja", "test_control.py.jinja"):
         return bool(capability.control)
-    if name == "skill.py.jinja":
+    if name in ("skill.py.jinja", "test_skill.py.jinja"):
         return bool(capability.skills)
     return True
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, Upstream
+from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, SkillAdapter, Upstream
 
 TEST_BASE_PATH = "/base"
 # A small valid upstream body per non-JSON output format.
@@ -124,7 +124,7 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
 
 
 def credentials(
-    capability: Capability, adapter: RestAdapter
+    capability: Capability, adapter: RestAdapter | SkillAdapter
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Headers and query parameters that pass the adapter's authentication in the tests."""
     auth = adapter.auth

@@ -240,12 +240,24 @@ async def test_skills_are_mcp_resources(build: Builder, location: Path) -> None:
     async with cap.mcp() as client:
         listed = await client.list_resources()
         uris = {str(r.uri): r for r in listed.resources}
-        assert sorted(uris) == ["skill://fleet-ops/SKILL.md", "skill://onboarding/SKILL.md"]
+        assert sorted(uris) == [
+            "skill://fleet-ops/SKILL.md",
+            "skill://fleet-ops/guide.md",
+            "skill://onboarding/SKILL.md",
+        ]
         assert uris["skill://fleet-ops/SKILL.md"].mime_type == "text/markdown"
+        assert uris["skill://fleet-ops/guide.md"].description == "How to read a ship record"
         read = await client.read_resource("skill://fleet-ops/SKILL.md")
+        guide = await client.read_resource("skill://fleet-ops/guide.md")
+        (location / "guide.md").unlink()
+        with pytest.raises(mcp.MCPError, match=r"has no file guide\.md"):
+            await client.read_resource("skill://fleet-ops/guide.md")
     (contents,) = read.contents
     assert isinstance(contents, mcp_types.TextResourceContents)
     assert frontmatter(contents.text)["name"] == "fleet-ops"
+    (instruction,) = guide.contents
+    assert isinstance(instruction, mcp_types.TextResourceContents)
+    assert instruction.text == "# Ship records\n"
     # the tools are still served next to the resources
     assert "list-ships" in await cap.tools()
 
