@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
@@ -22,6 +21,7 @@ from starlette.applications import Starlette
 
 from . import _runtime as rt
 from . import operations
+from . import skill as skills
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
@@ -258,12 +258,16 @@ def http_app(
     )
 
 
-def skill_file(name: str) -> Reader:
-    """A reader of the generated SKILL.md of skill `name`, shipped in the package."""
+def skill_file(skill: skills.Skill, path: str) -> Reader:
+    """A reader of one file of a skill, the one its catalog serves (`/contents/{path}`)."""
 
     async def read(clients: Clients, variables: Mapping[str, str]) -> rt.Outcome:
-        path = Path(__file__).parent / "skills" / name / "SKILL.md"
-        return rt.Outcome(200, raw=path.read_bytes(), media_type="text/markdown")
+        found = (skill.files() or {}).get(path)
+        if found is None:
+            raise rt.CapabilityError(f"skill {skill.detail['name']} has no file {path}")
+        return rt.Outcome(
+            200, raw=found.read_bytes(), media_type=skills.media_type(path)
+        )
 
     return read
 
@@ -276,7 +280,15 @@ SKILL_RESOURCES: tuple[Resource, ...] = (
         title=None,
         description="Fleet management: list ships, inspect one, read the ship guide",
         mime_type="text/markdown",
-        read=skill_file("fleet-ops"),
+        read=skill_file(skills.SKILLS["fleet-ops"], "SKILL.md"),
+    ),
+    Resource(
+        uri="skill://fleet-ops/guide.md",
+        name="fleet-ops/ship-guide",
+        title=None,
+        description="How to read a ship record",
+        mime_type="text/markdown",
+        read=skill_file(skills.SKILLS["fleet-ops"], "guide.md"),
     ),
     Resource(
         uri="skill://onboarding/SKILL.md",
@@ -284,7 +296,7 @@ SKILL_RESOURCES: tuple[Resource, ...] = (
         title=None,
         description="Descriptive only: how the fleet is organised",
         mime_type="text/markdown",
-        read=skill_file("onboarding"),
+        read=skill_file(skills.SKILLS["onboarding"], "SKILL.md"),
     ),
 )
 
