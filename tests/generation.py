@@ -39,7 +39,7 @@ def imported(package_dir: Path, package: str) -> Iterator[dict[str, ModuleType]]
     try:
         modules = {
             name: importlib.import_module(f"{package}.{name}")
-            for name in ("settings", "upstream", "operations", "rest", "mcp_server")
+            for name in ("settings", "upstream", "operations", "rest", "mcp_server", "skill")
             if (package_dir / "src" / package / f"{name}.py").exists()
         }
         yield modules

@@ -116,6 +116,13 @@ def yaml_str(value: Any) -> str:
     return json.dumps(str(value))
 
 
+def yaml_scalar(value: Any) -> str:
+    """A YAML flow scalar for a JSON scalar (a JSON literal is one): for SKILL.md frontmatter."""
+    return json.dumps(
+        value if isinstance(value, (bool, int, float)) else str(value), ensure_ascii=False
+    )
+
+
 def json_text(value: Any) -> str:
     """Deterministic, human-readable JSON (for `openapi.json`, the manifest and schemas)."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -99,6 +99,8 @@ class UpstreamOperation:
     output_format: str
     idempotent: bool
     projection: Code | None = None  # consumed outputParameters, applied to step results
+    max_binary: int | None = None  # `maxBinarySize` in bytes (output_format "binary")
+    media_type: str | None = None  # `outputMediaType`: overrides the upstream Content-Type
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,7 @@ class Operation:
     http_method: str  # of the called upstream operation (for hints), "GET" for mocks
     steps: tuple[Step, ...] = ()  # orchestration: run in order, results kept in `context`
     result: Code | None = None  # orchestration `mappings`: the answer, built from `context`
+    binary: str | None = None  # the media type of a binary answer (the upstream's bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,7 @@ class Route:
     operation: Operation
     # A path variable written twice: (name of the repeat, Python name of the first).
     repeated_path_params: tuple[tuple[str, str], ...] = ()
+    responses: Any = None  # OpenAPI responses the document declares (`responses`/`responseBinary`)
 
     @property
     def variable_count(self) -> int:
@@ -315,6 +319,82 @@ class ControlAdapter:
 
 
 @dataclass(frozen=True, slots=True)
+class SkillTool:
+    """A tool of a skill: derived from a sibling adapter's action, or an instruction file."""
+
+    name: str
+    description: str
+    source: str | None = None  # the sibling adapter's namespace (a derived tool)
+    action: str | None = None  # its operation (rest) or tool (mcp) name
+    mode: str | None = None  # rest | mcp
+    invocation: str | None = None  # how to call it: `tool x on MCP adapter y`, `GET /path`
+    instruction: str | None = None  # a file path relative to the skill's location
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    """One skill of a skill adapter (Agent Skills frontmatter plus its tools)."""
+
+    name: str
+    description: str
+    frontmatter: tuple[tuple[str, Any], ...]  # license, compatibility, metadata, ... as written
+    location: str | None  # the directory of its supporting files (from a file:/// URI)
+    tools: tuple[SkillTool, ...]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Its entry in the engine's catalog answer (`GET /skills`)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            **{key: value for key, value in self.frontmatter if key == "license"},
+            "tools": [tool.name for tool in self.tools],
+        }
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The engine's detail answer (`GET /skills/{name}`)."""
+        tools: list[dict[str, Any]] = []
+        for tool in self.tools:
+            entry: dict[str, Any] = {"name": tool.name, "description": tool.description}
+            if tool.instruction is None:
+                entry["type"] = "derived"
+                entry["invocationRef"] = {
+                    "targetNamespace": tool.source,
+                    "action": tool.action,
+                    "mode": tool.mode,
+                }
+            else:
+                entry["type"] = "instruction"
+                entry["instruction"] = tool.instruction
+            tools.append(entry)
+        return {
+            "name": self.name,
+            "description": self.description,
+            **dict(self.frontmatter),
+            "tools": tools,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SkillAdapter:
+    """An exposed `skill` adapter: the catalog of skills the engine serves under /skills."""
+
+    namespace: str
+    factory: str
+    host_attr: str
+    port_attr: str
+    description: str
+    skills: tuple[Skill, ...]
+    auth: ExposedAuth | None = None
+
+    @property
+    def catalog(self) -> dict[str, Any]:
+        """The engine's catalog answer (`GET /skills`)."""
+        return {"count": len(self.skills), "skills": [skill.summary for skill in self.skills]}
+
+
+@dataclass(frozen=True, slots=True)
 class Capability:
     """Everything the templates need to write one package."""
 
@@ -331,6 +411,7 @@ class Capability:
     rest: tuple[RestAdapter, ...]
     mcp: tuple[McpAdapter, ...]
     control: tuple[ControlAdapter, ...] = ()
+    skills: tuple[SkillAdapter, ...] = ()
     output_formats: frozenset[str] = field(default_factory=frozenset)
 
     @property

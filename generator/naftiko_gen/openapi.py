@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ir import Capability, Input, RestAdapter
+from .ir import Capability, Input, RestAdapter, Route
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA = {
@@ -102,10 +102,10 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
         body = _request_body(inputs)
         if body:
             operation["requestBody"] = body
-        operation["responses"] = RESPONSES
+        operation["responses"] = _responses(route)
         if adapter.auth is not None:
             operation["security"] = [{"adapter": []}]
-            operation["responses"] = {**RESPONSES, "401": UNAUTHORIZED}
+            operation["responses"] = {**operation["responses"], "401": UNAUTHORIZED}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     for forward in adapter.forwards:
         prefix = forward.path.removesuffix("{path:path}")
@@ -131,6 +131,17 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
     if adapter.auth is not None:
         components["securitySchemes"] = {"adapter": adapter.auth.scheme}
     return {"openapi": "3.1.0", "info": info, "paths": paths, "components": components}
+
+
+def _responses(route: Route) -> dict[str, Any]:
+    """The route's responses: those the document declares, or its binary answer, then errors."""
+    declared = route.responses
+    if declared is None and route.operation.binary:
+        content = {route.operation.binary: {"schema": {"type": "string", "format": "binary"}}}
+        declared = {"200": {"description": "The bytes of the upstream answer.", "content": content}}
+    if not declared:
+        return RESPONSES
+    return {**declared, **{code: r for code, r in RESPONSES.items() if code not in declared}}
 
 
 def _request_body(inputs: tuple[Input, ...]) -> dict[str, Any] | None:

@@ -26,10 +26,22 @@ from .code import (
     py_value,
     reindent,
     steps_code,
+    yaml_scalar,
     yaml_str,
 )
 from .diagram import mermaid_flowchart
-from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
+from .ir import (
+    Capability,
+    Hints,
+    Input,
+    McpAdapter,
+    Operation,
+    RestAdapter,
+    Setting,
+    SkillAdapter,
+    Upstream,
+)
+from .lower.binary import DEFAULT_MAX_BINARY_SIZE
 from .openapi import openapi_document
 from .operation_functions import operation_functions
 
@@ -50,9 +62,10 @@ def _md(value: Any) -> str:
     return folded.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _suffix(adapter: RestAdapter | McpAdapter) -> str:
+def _suffix(adapter: RestAdapter | McpAdapter | SkillAdapter) -> str:
     """`create_app_orders` → `_orders`; `create_app` → ``."""
-    return adapter.factory.removeprefix("create_app").removeprefix("create_server")
+    factory = adapter.factory.removeprefix("create_skill_app")
+    return factory.removeprefix("create_app").removeprefix("create_server")
 
 
 def _openapi_file(adapter: RestAdapter) -> str:
@@ -158,7 +171,9 @@ def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
     return sorted(routes)
 
 
-def _port(settings: tuple[Setting, ...]) -> Callable[[RestAdapter | McpAdapter], Any]:
+def _port(
+    settings: tuple[Setting, ...],
+) -> Callable[[RestAdapter | McpAdapter | SkillAdapter], Any]:
     by_attr = {s.attr: s.default for s in settings}
     return lambda adapter: by_attr.get(adapter.port_attr or "", "")
 
@@ -183,6 +198,7 @@ def environment() -> jinja2.Environment:
         json_block=json_text,
         toml=lambda value: json.dumps(str(value), ensure_ascii=False),
         json=lambda value: json.dumps(value, ensure_ascii=False),
+        yaml_scalar=yaml_scalar,
         suffix=_suffix,
         openapi_file=_openapi_file,
         client_headers=_client_headers,
@@ -230,6 +246,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return bool(capability.control)
     if relative.startswith("package/deploy/") or name == "compose.yaml.jinja":
         return deploy.listens(capability)
+    if name in ("skill.py.jinja", "test_skill.py.jinja"):
+        return bool(capability.skills)
     return True
 
 
@@ -253,6 +271,8 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "md_header": f"<!-- {header} -->",
         "operations": functions.functions,
         "operation_function": functions.by_name,
+        "binary": any(op.binary for op in _operations(capability)),
+        "default_max_binary": DEFAULT_MAX_BINARY_SIZE,
         "dependencies": versions.runtime_dependencies(capability),
         "test_dependencies": versions.test_dependencies(),
         "speed_dependencies": versions.speed_dependencies(),
@@ -261,14 +281,22 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             "line_length": formatting.LINE_LENGTH,
             "target_version": formatting.TARGET_VERSION,
         },
-        "ports": [_port(capability.settings)(a) for a in rest_and_mcp if a.port_attr],
+        "ports": [
+            _port(capability.settings)(a)
+            for a in (*rest_and_mcp, *capability.skills)
+            if a.port_attr
+        ],
         "test_environ": testdata.test_environ(capability),
         "diagram": mermaid_flowchart(capability, _port(capability.settings)),
         "deploy": deploy.Deployment.of(capability),
         "imports": {"fastapi": _fastapi_names(capability)},
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
-            for kind, adapters in (("rest", capability.rest), ("mcp", capability.mcp))
+            for kind, adapters in (
+                ("rest", capability.rest),
+                ("mcp", capability.mcp),
+                ("skill", capability.skills),
+            )
             for adapter in adapters
         ],
     }
@@ -283,8 +311,13 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
             continue
         target = relative.removeprefix("package/").removesuffix(".jinja")
         target = target.replace("__pkg__", capability.package)
-        text = env.get_template(relative).render(**context)
-        files[target] = text.encode("utf-8")
+        template = env.get_template(relative)
+        if "__skill__" in target:  # one SKILL.md per skill (names are checked kebab-case)
+            for skill in (skill for adapter in capability.skills for skill in adapter.skills):
+                text = template.render(**context, skill=skill)
+                files[target.replace("__skill__", skill.name)] = text.encode("utf-8")
+            continue
+        files[target] = template.render(**context).encode("utf-8")
     for adapter in capability.rest:
         path = f"src/{capability.package}/{_openapi_file(adapter)}"
         files[path] = json_text(openapi_document(capability, adapter)).encode("utf-8")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, Upstream
+from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, SkillAdapter, Upstream
 
 TEST_BASE_PATH = "/base"
 # A small valid upstream body per non-JSON output format.
@@ -23,6 +23,7 @@ SAMPLE_BODIES = {
     "psv": "id|name\n1|a\n",
     "html": "<table><tr><th>id</th></tr><tr><td>1</td></tr></table>",
     "markdown": "# Title\n\nSome text.\n",
+    "binary": "GIF89a, or any bytes",
 }
 _SETTING = re.compile(r"^settings\.(\w+)$")
 
@@ -76,6 +77,7 @@ class Case:
     upstream_content: str | None = None
     upstream_calls: int = 1
     loops: bool = False  # forEach steps make a data-dependent number of extra calls
+    binary_block: str | None = None  # the MCP content type of a binary answer
 
 
 def _expectation(
@@ -122,7 +124,7 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
 
 
 def credentials(
-    capability: Capability, adapter: RestAdapter
+    capability: Capability, adapter: RestAdapter | SkillAdapter
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Headers and query parameters that pass the adapter's authentication in the tests."""
     auth = adapter.auth
@@ -158,8 +160,17 @@ def _case(capability: Capability, operation: Operation, **request: Any) -> Case:
         upstream_content=content,
         upstream_calls=_calls(operation),
         loops=any(step.for_each for step in operation.steps),
+        binary_block=_binary_block(operation.binary),
         **request,
     )
+
+
+def _binary_block(media_type: str | None) -> str | None:
+    """The MCP content block a binary answer of this media type becomes."""
+    if media_type is None:
+        return None
+    kind = media_type.split("/", 1)[0].lower()
+    return kind if kind in ("image", "audio") else "resource"
 
 
 def _calls(operation: Operation) -> int:

@@ -406,12 +406,12 @@ class FakeUpstream:
         method: str | None = None,
         status: int = 200,
         json_body: Any = None,
-        text: str | None = None,
+        text: str | bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answer requests whose raw path fully matches the regular expression `path_pattern`
         (and `method`, when given) and that have no exact `respond(...)` answer; the first
-        matching pattern wins.
+        matching pattern wins. `text` may be bytes (a binary body).
         """
         canned = _canned(status, json_body, text, headers)
         self._patterns.append((method and method.upper(), re.compile(path_pattern), canned))
@@ -523,10 +523,12 @@ register_url_convertor("any_path", _AnyPath())
 
 
 def _canned(
-    status: int, json_body: Any, text: str | None, headers: Mapping[str, str] | None
+    status: int, json_body: Any, text: str | bytes | None, headers: Mapping[str, str] | None
 ) -> CannedResponse:
     if json_body is not None:
         body, content = json.dumps(json_body).encode(), {"content-type": "application/json"}
+    elif isinstance(text, bytes):
+        body, content = text, {}
     else:
         body, content = (text or "").encode(), {}
     return CannedResponse(status, body, {**content, **(headers or {})})

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..ir import Capability, ControlAdapter, McpAdapter, RestAdapter, Setting
+from ..load import Pointer
 from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
@@ -17,8 +18,9 @@ from .consumes import lower_consumes
 from .context import Context, as_list, mapping, text
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
+from .skills import lower_skill
 
-GENERATED_TYPES = ("rest", "mcp")
+GENERATED_TYPES = ("rest", "mcp", "skill")
 
 
 def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> ControlAdapter:
@@ -55,6 +57,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     rest: list[RestAdapter] = []
     mcp: list[McpAdapter] = []
     control: list[ControlAdapter] = []
+    skill_entries: list[tuple[dict[str, Any], Pointer, str]] = []
     for index, entry in exposes:
         pointer = ("capability", "exposes", index)
         kind = text(entry.get("type"))
@@ -75,16 +78,22 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
             )
         elif kind == "control":
             control.append(_control(ctx, binds, entry, len(control)))
+        elif kind == "skill":
+            skill_entries.append((entry, pointer, "create_skill_app" + suffix))
         else:
             ctx.warning(
                 "NG203",
                 f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
                 (*pointer, "type"),
             )
-    if not rest and not mcp and not control:
+    # Skill tools resolve to the sibling adapters' actions, so they are lowered last.
+    skill_names: set[str] = set()
+    skills = [lower_skill(ctx, binds, *args, rest, mcp, skill_names) for args in skill_entries]
+    if not rest and not mcp and not control and not skills:
         ctx.error(
             "NG105",
-            "the capability exposes no rest, mcp or control adapter, so there is nothing to serve",
+            "the capability exposes no rest, mcp, skill or control adapter, "
+            "so there is nothing to serve",
             ("capability", "exposes") if "exposes" in capability else ("capability",),
         )
     if ctx.diagnostics.has_errors:
@@ -138,5 +147,6 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         rest=tuple(rest),
         mcp=tuple(mcp),
         control=tuple(control),
+        skills=tuple(skills),
         output_formats=frozenset(consumes.formats),
     )

@@ -14,6 +14,14 @@ from .context import Context, as_list, mapping, text
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
 
 
+def file_uri_path(location: str) -> str | None:
+    """The path a `file://` URI names (`file:///./x` and `file://./x` are relative), else None."""
+    match = _FILE_URI.match(location)
+    if not match:
+        return None
+    return ("/" if match.group(1) == "/" else "") + match.group("path")
+
+
 @dataclass(slots=True)
 class Binds:
     """The bound variables of a capability: `{{VAR}}` → a `Settings` attribute."""
@@ -115,16 +123,14 @@ def lower_binds(ctx: Context) -> Binds:
             for var, source in keys.items():
                 binds.add_env(ctx, str(var), text(source) or str(var), description)
             continue
-        match = _FILE_URI.match(location)
-        if not match:
+        path = file_uri_path(location)
+        if path is None:
             ctx.error(
                 "NG107",
                 f"bind location '{location}' is not a file:// URI; only files can be read",
                 (*pointer, "location"),
             )
             continue
-        prefix = "/" if match.group(1) == "/" else ""
-        path = prefix + match.group("path")
         file_var = f"bind_file_{len(binds.files) + 1}"
         binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
         for var, source in keys.items():

@@ -15,6 +15,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
+from .binary import binary_size
 from .binds import Binds
 from .context import Context, as_list, mapping, text
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
@@ -586,7 +587,8 @@ class _OperationLowering:
             target.append((name, value))
         body = self._body(body_params)
         fmt = self._output_format()
-        self.up.result.formats.add(fmt)
+        if fmt != "binary":  # bytes are passed through, not converted
+            self.up.result.formats.add(fmt)
         params = tuple(self.params.values())
         projection = self._projection()
         return UpstreamOperation(
@@ -604,6 +606,8 @@ class _OperationLowering:
             output_format=fmt,
             idempotent=http_method in IDEMPOTENT,
             projection=projection,
+            max_binary=binary_size(self.ctx, self.op, self.pointer),
+            media_type=text(self.op.get("outputMediaType")) or None,
         )
 
     def _path(self) -> str:

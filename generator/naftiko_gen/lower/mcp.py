@@ -9,6 +9,7 @@ from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgumen
 from ..load import Pointer
 from ..naming import env_name, identifier
 from .aggregates import Aggregates, resolve_ref
+from .binary import binary_size
 from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, text
@@ -117,6 +118,7 @@ def lower_mcp(
             "default: http://localhost, http://127.0.0.1, http://[::1], any port",
         )
     )
+    max_binary = binary_size(ctx, entry, pointer)
     tools: list[Tool] = []
     names: set[str] = set()
     ordinals: dict[str, int] = {}
@@ -132,7 +134,7 @@ def lower_mcp(
             continue
         tool, alias = resolved
         description = text(tool.get("description")) or text(tool.get("label"))
-        exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals)
+        exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals, max_binary=max_binary)
         wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
         if operation is None:
@@ -156,7 +158,7 @@ def lower_mcp(
         )
     elif not stdio:
         auth = lower_exposed_auth(ctx, binds, entry, pointer)
-    resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops)
+    resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops, max_binary)
     prompts = _prompts(ctx, entry, pointer)
     return McpAdapter(
         namespace=namespace,
@@ -182,6 +184,7 @@ def _resources(
     pointer: Pointer,
     namespace: str,
     taken_ops: set[str],
+    max_binary: int | None,
 ) -> tuple[McpResource, ...]:
     """Call-backed resources; a `{x}` in the URI is a variable passed to the call."""
     resources = []
@@ -199,7 +202,7 @@ def _resources(
         uri = text(resource["uri"])
         variables = tuple(re.findall(r"\{([^{}/]+)\}", uri))
         name = text(resource.get("name")) or uri
-        exposure = Exposure("mcp", namespace, variables)
+        exposure = Exposure("mcp", namespace, variables, max_binary=max_binary)
         wiring = OperationWiring(ctx, binds, consumes, resource, r_pointer, exposure)
         operation = wiring.run(
             identifier(f"resource {name}", taken_ops), text(resource.get("description"))
@@ -212,7 +215,7 @@ def _resources(
                 title=text(resource.get("label")) or None,
                 uri=uri,
                 description=text(resource.get("description")),
-                mime_type=text(resource.get("mimeType")) or "application/json",
+                mime_type=text(resource.get("mimeType")) or operation.binary or "application/json",
                 variables=variables,
                 operation=operation,
             )

@@ -9,6 +9,7 @@ from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from .aggregates import Aggregates, resolve_ref
+from .binary import binary_size, rest_responses
 from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, text
@@ -50,6 +51,7 @@ def lower_rest(
     """Lower one REST adapter; operations that cannot be generated are reported and skipped."""
     namespace = text(entry.get("namespace")) or "rest"
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
+    max_binary = binary_size(ctx, entry, pointer)
     routes: list[Route] = []
     forwards: list[ForwardRoute] = []
     seen: set[tuple[str, str]] = set()
@@ -90,6 +92,7 @@ def lower_rest(
                 resource=text(resource.get("name")),
                 method=method,
                 ordinals=ordinals,
+                max_binary=max_binary,
             )
             wiring = OperationWiring(ctx, binds, consumes, op_entry, o_pointer, exposure)
             operation = wiring.run(identifier(name, taken_ops), description)
@@ -105,6 +108,7 @@ def lower_rest(
                     name=name,
                     summary=description or f"{method} {doc_path}",
                     operation=operation,
+                    responses=rest_responses(ctx, op_entry, o_pointer, operation.binary),
                 )
             )
     return RestAdapter(

@@ -15,6 +15,7 @@ from ..ir import Call, Input, Operation, Step, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
+from .binary import DEFAULT_MAX_BINARY_SIZE, OCTET_STREAM
 from .binds import Binds
 from .consumes import JSON_TYPES, ConsumedOperation, Consumes
 from .context import Context, as_list, mapping, text
@@ -35,6 +36,7 @@ class Exposure:
     resource: str | None = None  # the exposed resource's name (picks among same-named calls)
     method: str | None = None  # the exposed REST method (likewise)
     ordinals: dict[str, int] = field(default_factory=dict)  # calls of each name so far
+    max_binary: int | None = None  # the adapter's `maxBinarySize` in bytes
 
 
 class OperationWiring:
@@ -94,6 +96,8 @@ class OperationWiring:
         withs = with_field if isinstance(with_field, dict) else {}
         self._inputs(consumed, withs)
         args = self._args(consumed, withs)
+        if consumed.ir.output_format == "binary":
+            return self._binary(py_name, description, consumed, args, outputs)
         shaper = OutputLowering(
             self.ctx,
             self.resolve,
@@ -109,6 +113,39 @@ class OperationWiring:
             mock=None,
             output_schema=shaped.schema,
             http_method=consumed.ir.http_method,
+        )
+
+    def _binary(
+        self,
+        py_name: str,
+        description: str,
+        consumed: ConsumedOperation,
+        args: list[tuple[str, Code]],
+        outputs: list[Any],
+    ) -> Operation:
+        """An operation answering a binary upstream body as it is, under the size limit."""
+        if outputs:
+            self.ctx.warning(
+                "NG201",
+                "outputParameters do not apply to a binary response (the upstream's bytes are "
+                "answered as they are); they are ignored",
+                (*self.pointer, "outputParameters"),
+            )
+        limit = consumed.ir.max_binary or self.exposure.max_binary or DEFAULT_MAX_BINARY_SIZE
+        return Operation(
+            py_name=py_name,
+            description=description,
+            inputs=tuple(self.inputs),
+            call=Call(
+                consumed.upstream_attr,
+                consumed.ir.method_name,
+                (*args, ("max_bytes", Code(str(limit)))),
+            ),
+            mapper=None,
+            mock=None,
+            output_schema=None,
+            http_method=consumed.ir.http_method,
+            binary=consumed.ir.media_type or OCTET_STREAM,
         )
 
     def _orchestrated(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
@@ -135,6 +172,13 @@ class OperationWiring:
                 consumed = self._step_operation(step, pointer)
                 if consumed is None:
                     return None
+                if consumed.ir.output_format == "binary":
+                    self.ctx.warning(
+                        "NG107",
+                        "a step cannot use a binary answer (only JSON-like data flows between "
+                        "steps); its result reads as null",
+                        (*pointer, "call"),
+                    )
                 steps.append(self._call_step(step, name, consumed, infer_inputs=not declared))
                 last = consumed
             elif kind == "lookup":

@@ -19,7 +19,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote
@@ -78,6 +78,13 @@ class UpstreamBodyError(CapabilityError):
 
     status = 502
     title = "Unusable upstream response"
+
+
+class UpstreamTooLarge(CapabilityError):
+    """A binary upstream body is larger than its `maxBinarySize`: it is not read further."""
+
+    status = 502
+    title = "Upstream body too large"
 
 
 class SettingsError(Exception):
@@ -268,6 +275,7 @@ class Outcome:
     body: Any = None
     raw: bytes | None = None
     media_type: str | None = None
+    binary: bool = False  # `raw` is the upstream's bytes (images, audio, documents)
 
     @property
     def ok(self) -> bool:
@@ -303,6 +311,7 @@ class UpstreamResponse:
     content: bytes
     media_type: str | None
     decode: Callable[[bytes], Any]
+    binary: bool = False  # answered as bytes, not decoded
 
     @property
     def ok(self) -> bool:
@@ -341,6 +350,11 @@ class UpstreamResponse:
                 return Outcome(
                     self.status, raw=self.content, media_type=self.media_type
                 )
+        if self.binary:
+            media_type = self.media_type or "application/octet-stream"
+            return Outcome(
+                self.status, raw=self.content, media_type=media_type, binary=True
+            )
         try:
             data = self.decode(self.content)
         except (ValueError, RecursionError) as exc:
@@ -397,6 +411,27 @@ def _retry_delay(response: httpx2.Response, attempt: int) -> float:
     return 0.25 * 2.0**attempt
 
 
+async def read_limited(response: httpx2.Response, limit: int) -> bytes:
+    """A streamed body, read while it stays within `limit` bytes; more is UpstreamTooLarge."""
+    too_large = UpstreamTooLarge(
+        f"the upstream body exceeds maxBinarySize ({limit} bytes)"
+    )
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return b"".join(chunks)
+
+
 class UpstreamClient:
     """One pooled HTTP client for one consumed namespace, with timeouts and bounded retries."""
 
@@ -447,8 +482,14 @@ class UpstreamClient:
         form: Mapping[str, Any] | None = None,
         files: Sequence[tuple[str, tuple[str | None, str, str | None]]] = (),
         decode: Callable[[bytes], Any] = decode_json,
+        max_bytes: int | None = None,
+        answer_type: str | None = None,
     ) -> UpstreamResponse:
-        """Send one request; errors become UpstreamUnavailable or UpstreamTimeout."""
+        """Send one request; errors become UpstreamUnavailable or UpstreamTimeout.
+
+        With `max_bytes`, the answer is binary: its bytes, read up to that size (a larger body
+        is an UpstreamTooLarge), typed `answer_type` when the document states one.
+        """
         header_pairs = _pairs(headers)
         cookie_pairs = _pairs(cookies)
         if cookie_pairs:
@@ -467,7 +508,12 @@ class UpstreamClient:
             data=dict(_pairs(form.items())) if form is not None else None,
             files=list(files) or None,
         )
-        return await self.dispatch(request, decode)
+        response = await self.dispatch(request, decode, max_bytes)
+        if max_bytes is None:
+            return response
+        return replace(
+            response, media_type=answer_type or response.media_type, binary=True
+        )
 
     async def forward(
         self,
@@ -489,15 +535,24 @@ class UpstreamClient:
         return await self.dispatch(request, decode_json)
 
     async def dispatch(
-        self, request: httpx2.Request, decode: Callable[[bytes], Any]
+        self,
+        request: httpx2.Request,
+        decode: Callable[[bytes], Any],
+        max_bytes: int | None = None,
     ) -> UpstreamResponse:
-        """Send a built request with retries; errors become UpstreamUnavailable/Timeout."""
+        """Send a built request with retries; errors become UpstreamUnavailable/Timeout.
+
+        With `max_bytes`, the body is streamed and read only while it stays within the limit.
+        """
         method = request.method
         attempts = 1 + (self.retries if method in IDEMPOTENT_METHODS else 0)
         for attempt in range(attempts):
             try:
-                response = await self.http.send(request)
-                body = await response.aread()
+                response = await self.http.send(request, stream=max_bytes is not None)
+                if max_bytes is None:
+                    body = await response.aread()
+                else:
+                    body = await read_limited(response, max_bytes)
             except httpx2.TimeoutException:
                 raise UpstreamTimeout(
                     f"{method} {request.url.path} timed out"

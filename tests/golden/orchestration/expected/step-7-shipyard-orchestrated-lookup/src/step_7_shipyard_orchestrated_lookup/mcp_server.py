@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from . import _runtime as rt
 from . import _tracing as tracing
 from . import operations
+from . import skill as skills
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,40 @@ def http_app(
         host=host,
     )
 
+
+def skill_file(skill: skills.Skill, path: str) -> Reader:
+    """A reader of one file of a skill, the one its catalog serves (`/contents/{path}`)."""
+
+    async def read(clients: Clients, variables: Mapping[str, str]) -> rt.Outcome:
+        found = (skill.files() or {}).get(path)
+        if found is None:
+            raise rt.CapabilityError(f"skill {skill.detail['name']} has no file {path}")
+        return rt.Outcome(
+            200, raw=found.read_bytes(), media_type=skills.media_type(path)
+        )
+
+    return read
+
+
+# The skills of the skill adapter: an agent can load one without the catalog.
+SKILL_RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        uri="skill://fleet-ops/SKILL.md",
+        name="fleet-ops",
+        title=None,
+        description="Fleet management — list, search, and inspect ships across all registries",
+        mime_type="text/markdown",
+        read=skill_file(skills.SKILLS["fleet-ops"], "SKILL.md"),
+    ),
+    Resource(
+        uri="skill://voyage-ops/SKILL.md",
+        name="voyage-ops",
+        title=None,
+        description="Voyage planning — create and manage voyages",
+        mime_type="text/markdown",
+        read=skill_file(skills.SKILLS["voyage-ops"], "SKILL.md"),
+    ),
+)
 
 TOOLS: tuple[types.Tool, ...] = (
     types.Tool(
@@ -546,7 +581,7 @@ def create_server(clients: Clients) -> Server[Any]:
         Catalog(
             TOOLS,
             HANDLERS,
-            (),
+            SKILL_RESOURCES,
             (),
         ),
         clients,

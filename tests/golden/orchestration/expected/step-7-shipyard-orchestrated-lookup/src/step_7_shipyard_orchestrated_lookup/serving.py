@@ -28,6 +28,7 @@ def addresses(settings: Settings) -> list[tuple[str, int]]:
     return [
         (settings.shipyard_api_host, settings.shipyard_api_port),
         (settings.shipyard_tools_host, settings.shipyard_tools_port),
+        (settings.shipyard_skills_host, settings.shipyard_skills_port),
     ]
 
 
@@ -42,6 +43,9 @@ def http_apps(clients: Clients) -> Iterator[ASGIApp]:
     from . import mcp_server
 
     yield mcp_server.create_http_app(clients)
+    from . import skill
+
+    yield skill.create_skill_app(clients.settings)
 
 
 async def serve_http(

@@ -26,6 +26,8 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
+    shipyard_skills_host: str
+    shipyard_skills_port: int
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -100,6 +102,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_API_PORT",
         3002,
     )
+    shipyard_skills_host = env.text(
+        "SHIPYARD_SKILLS_HOST",
+        "0.0.0.0",
+    )
+    shipyard_skills_port = env.integer(
+        "SHIPYARD_SKILLS_PORT",
+        3003,
+    )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
         3.0,
@@ -134,6 +144,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
+        shipyard_skills_host=shipyard_skills_host,
+        shipyard_skills_port=shipyard_skills_port,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
