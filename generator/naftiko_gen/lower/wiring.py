@@ -172,13 +172,6 @@ class OperationWiring:
                 consumed = self._step_operation(step, pointer)
                 if consumed is None:
                     return None
-                if consumed.ir.output_format == "binary":
-                    self.ctx.warning(
-                        "NG107",
-                        "a step cannot use a binary answer (only JSON-like data flows between "
-                        "steps); its result reads as null",
-                        (*pointer, "call"),
-                    )
                 steps.append(self._call_step(step, name, consumed, infer_inputs=not declared))
                 last = consumed
             elif kind == "lookup":
@@ -222,13 +215,21 @@ class OperationWiring:
         )
 
     def _step_operation(self, step: dict[str, Any], pointer: Pointer) -> ConsumedOperation | None:
-        """The operation a call step names; None (reported, unless its import failed) if none."""
+        """The operation a call step names; None (reported, unless its import failed) if none.
+        A binary operation is reported: its bytes cannot flow into later steps."""
         call = text(step.get("call"))
         consumed = self.consumes.operations.get(call)
         if consumed is None and call.split(".", 1)[0] not in self.consumes.unresolved:
             self.pointer, saved = pointer, self.pointer
             self._unknown_call(call)
             self.pointer = saved
+        if consumed is not None and consumed.ir.output_format == "binary":
+            self.ctx.warning(
+                "NG107",
+                "a step cannot use a binary answer (only JSON-like data flows between steps); "
+                "its result reads as null",
+                (*pointer, "call"),
+            )
         return consumed
 
     def _call_step(
