@@ -226,13 +226,24 @@ class OperationWiring:
         )
 
     def _mappings(self, mappings: list[Any]) -> Code | None:
-        """`mappings` (dotted `targetName`s) as one nested dict literal over the step results."""
+        """`mappings` (dotted `target`s, `targetName` before beta) as one nested dict literal.
+
+        A mapping without a usable target is an error, never silently dropped.
+        """
         tree: dict[str, Any] = {}
         for index, entry in enumerate(mappings):
             if not isinstance(entry, dict):
                 continue
-            target = text(entry.get("targetName"))
+            target = text(entry.get("target")) or text(entry.get("targetName"))
             value = text(entry.get("value"))
+            if not target or "" in target.split("."):
+                self.ctx.error(
+                    "NG109",
+                    f"mapping {index + 1} has no `target`, or an empty part in it: '{target}'",
+                    (*self.pointer, "mappings", index),
+                    hint="`target` names the output field, dotted for nesting (e.g. route.from)",
+                )
+                continue
             pointer = (*self.pointer, "mappings", index, "value")
             expr = (
                 self._context_path(value, pointer)
