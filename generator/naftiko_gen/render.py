@@ -102,9 +102,12 @@ def _setting_default(setting: Setting) -> str:
 
 
 def _calls(operation: Operation) -> str:
-    if operation.call is None:
-        return "mock answer"
-    return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
+    if operation.call is not None:
+        return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
+    calls = [step.call for step in operation.steps if step.call is not None]
+    if calls:
+        return ", then ".join(f"`{c.upstream_attr}.{c.method_name}`" for c in calls)
+    return "mock answer" if operation.mock is not None else "its steps' results"
 
 
 def _rest_source(item: Input) -> Code:
