@@ -18,6 +18,8 @@ from .lower.context import Context
 from .render import plan
 from .validate import validate_schema
 
+# Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
+SECTION_FILES = ("exposes", "aggregates", "binds")
 RESERVED_SETTINGS = frozenset(
     {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
 )
@@ -47,7 +49,8 @@ class DocumentResult:
 
 
 def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
-    """`capability`, `consumes` (a shared consumes file), or None with NG002 recorded."""
+    """`capability`, `consumes` (a shared consumes file), a section of `SECTION_FILES` (an Ikanos
+    standalone section file), or None with NG002 recorded."""
     data = document.data
     if isinstance(data, dict) and isinstance(data.get("capability"), dict):
         capability = data["capability"]
@@ -56,6 +59,10 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
         return "capability"
     if isinstance(data, dict) and "consumes" in data and "capability" not in data:
         return "consumes"
+    if isinstance(data, dict) and "ikanos" in data and "capability" not in data:
+        section = next((key for key in SECTION_FILES if key in data), None)
+        if section is not None:
+            return section  # an Ikanos standalone section file: an import source
     loc = SourceLoc(document.display, 1, 1)
     if not isinstance(data, dict):
         diagnostics.error("NG002", "not a Naftiko document: the YAML root is not a mapping", loc)
@@ -116,6 +123,15 @@ def _plan(
             "a shared consumes file (it consumes APIs but exposes nothing): nothing to generate",
             SourceLoc(display, 1, 1),
             hint="capabilities import it with `location:`; generate those instead",
+        )
+        result.skipped = True
+    elif document is not None and kind in SECTION_FILES:
+        validate_schema(document, diagnostics, strict=options.strict)
+        diagnostics.warning(
+            "NG004",
+            f"a standalone `{kind}` section file: nothing to generate",
+            SourceLoc(display, 1, 1),
+            hint="capabilities import its entries with `from:` and `import:`; generate those",
         )
         result.skipped = True
     elif document is not None and kind == "capability":

@@ -1,8 +1,8 @@
 """Issue 9: conformance with the Ikanos engine's own end-to-end plan, all eleven beta5 steps.
 
-The beta5 tutorial folder (with `shared/`, which the steps import and read secrets from) is copied to
-a temporary directory, each step is generated there with `naftiko-gen`, and each package is served
-as a process with the copied folder as its working directory, so the binds' `location:
+The beta5 tutorial folder (with `shared/`, which the steps import and read secrets from) is
+copied to a temporary directory, each step is generated there with `naftiko-gen`, and each package
+is served as a process with the copied folder as its working directory, so the binds' `location:
 file:///./shared/secrets.yaml` resolves to `tutorial/shared/secrets.yaml`. The upstreams are the two
 shipyard mock APIs of `ikanos/mocks/`, served by Prism.
 
@@ -157,8 +157,7 @@ def served(tutorial_copy: Path, packages: Path, node_tools: None) -> Iterator[di
             free_port(),
             free_port(),
             free_port(),
-            env_var_name(SKILL_NAMESPACE, "PORT")
-            in (packages / step / "README.md").read_text(),
+            env_var_name(SKILL_NAMESPACE, "PORT") in (packages / step / "README.md").read_text(),
         )
         for step in STEPS
     }

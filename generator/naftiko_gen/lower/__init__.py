@@ -14,7 +14,8 @@ from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
-from .context import Context, as_list, mapping, text
+from .context import Context, mapping, text
+from .imports import section_entries
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
 
@@ -45,13 +46,12 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
     consumes = lower_consumes(ctx, binds)
     aggregates = index_aggregates(ctx)
     taken_ops: set[str] = set()
-    exposes = [
-        (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
-    ]
-    counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
+    exposes = section_entries(ctx, "exposes", capability.get("exposes"), ("capability", "exposes"))
+    counts = {
+        kind: sum(1 for _, _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES
+    }
     rest, mcp, control = [], [], []
-    for index, entry in exposes:
-        pointer = ("capability", "exposes", index)
+    for index, (entry_ctx, pointer, entry) in enumerate(exposes):
         kind = text(entry.get("type"))
         suffix = (
             ""
@@ -61,17 +61,21 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         if kind == "rest":
             factory = "create_app" + suffix
             rest.append(
-                lower_rest(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+                lower_rest(
+                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
+                )
             )
         elif kind == "mcp":
             factory = "create_server" + suffix
             mcp.append(
-                lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+                lower_mcp(
+                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
+                )
             )
         elif kind == "control":
-            control.append(_control(ctx, binds, entry, len(control)))
+            control.append(_control(entry_ctx, binds, entry, len(control)))
         else:
-            ctx.warning(
+            entry_ctx.warning(
                 "NG203",
                 f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
                 (*pointer, "type"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, SourceLoc
@@ -20,6 +21,19 @@ class Context:
     taken_settings: set[str] = field(default_factory=set)
     taken_envs: set[str] = field(default_factory=set)
     env_prefix: str = ""
+    validated: set[Path] = field(default_factory=set)  # imported files already schema-checked
+
+    def for_document(self, document: Document) -> Context:
+        """The context of an imported file: its own locations, everything else shared."""
+        return Context(
+            document,
+            self.diagnostics,
+            self.strict,
+            self.taken_settings,
+            self.taken_envs,
+            self.env_prefix,
+            self.validated,
+        )
 
     def setting_attr(self, env: str) -> str:
         """The `Settings` attribute for an environment variable, without the package prefix."""

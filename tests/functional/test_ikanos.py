@@ -1,0 +1,289 @@
+"""Ikanos 1.0.0-beta1..beta5 documents (issue 9): versions, section imports, mapping `target`."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from .conftest import Builder, FakeUpstream, tool_json
+
+pytestmark = pytest.mark.anyio
+
+CONSUMES = """
+  consumes:
+    - type: http
+      namespace: registry
+      baseUri: "https://registry.example.com"
+      authentication:
+        type: bearer
+        token: "{{REGISTRY_TOKEN}}"
+      resources:
+        ships:
+          path: /ships
+          operations:
+            list-ships:
+              method: GET
+        ship:
+          path: "/ships/{{imo}}"
+          operations:
+            get-ship:
+              method: GET
+              inputParameters:
+                imo:
+                  in: path
+        crew:
+          path: /crew
+          operations:
+            list-crew:
+              method: GET
+"""
+
+
+def beta(version: str, body: str) -> str:
+    return f'ikanos: "{version}"\ninfo:\n  display: Fleet\n  description: fleet\n' + body
+
+
+@pytest.mark.parametrize("version", [f"1.0.0-beta{n}" for n in range(1, 6)])
+def test_every_beta_is_a_known_version_and_a_valid_document_gets_no_schema_warning(
+    build: Builder, version: str
+) -> None:
+    document = beta(
+        version,
+        "binds:\n  - namespace: env\n    keys:\n      REGISTRY_TOKEN: REGISTRY_TOKEN\n"
+        "capability:\n"
+        + CONSUMES
+        + """
+  exposes:
+    - type: mcp
+      namespace: fleet-tools
+      port: 3001
+      tools:
+        list-ships:
+          description: List ships
+          call: registry.list-ships
+""",
+    )
+    result, _ = build.generate(document)
+
+    assert not result.failed
+    assert [d.format() for d in result.diagnostics] == []
+
+
+def test_an_unknown_ikanos_version_warns_once_and_is_read_as_beta5(build: Builder) -> None:
+    document = beta(
+        "2.0.0",
+        """capability:
+  exposes:
+    - type: mcp
+      namespace: t
+      port: 3001
+      tools:
+        hello:
+          description: hi
+          outputParameters:
+            greeting:
+              type: string
+              value: hello
+""",
+    )
+    result, _ = build.generate(document)
+
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("NG003", 'unknown Ikanos version "2.0.0"; validating against 1.0.0-beta5')
+    ]
+
+
+def orchestrated(mappings: str) -> str:
+    return beta(
+        "1.0.0-beta5",
+        "binds:\n  - namespace: env\n    keys:\n      REGISTRY_TOKEN: REGISTRY_TOKEN\n"
+        "capability:\n"
+        + CONSUMES
+        + """
+  exposes:
+    - type: mcp
+      namespace: fleet-tools
+      port: 3001
+      tools:
+        ship-with-crew:
+          description: A ship and its crew
+          inputParameters:
+            imo:
+              type: string
+              description: IMO number
+          steps:
+            get-ship:
+              type: call
+              call: registry.get-ship
+              with:
+                imo: fleet-tools.imo
+            list-crew:
+              type: call
+              call: registry.list-crew
+          mappings:
+"""
+        + textwrap.indent(textwrap.dedent(mappings).strip("\n"), " " * 12)
+        + "\n",
+    )
+
+
+async def test_mapping_target_names_the_answer_fields_dotted_for_nesting(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        orchestrated(
+            """
+            - target: imo
+              value: $.get-ship.imo_number
+            - target: route.from
+              value: $.get-ship.port
+            - target: crew
+              value: $.list-crew
+            """
+        ),
+        env={"REGISTRY_TOKEN": "t0k"},
+    )
+    upstream.queue(json={"imo_number": "IMO-1", "port": "Oslo"})
+    upstream.queue(json=[{"name": "Ann"}])
+
+    result = await cap.call_tool("ship-with-crew", {"imo": "IMO-1"})
+
+    assert tool_json(result) == {
+        "imo": "IMO-1",
+        "route": {"from": "Oslo"},
+        "crew": [{"name": "Ann"}],
+    }
+    assert [str(r.url) for r in upstream.requests] == [
+        "https://registry.example.com/ships/IMO-1",
+        "https://registry.example.com/crew",
+    ]
+    assert upstream.requests[0].headers["authorization"] == "Bearer t0k"
+
+
+def test_a_mapping_without_target_is_an_error_not_a_dropped_field(build: Builder) -> None:
+    result, _ = build.generate(
+        orchestrated(
+            """
+            - value: $.get-ship.imo_number
+            - target: a..b
+              value: $.get-ship.port
+            """
+        )
+    )
+
+    assert result.failed
+    assert [d.code for d in result.diagnostics if d.code == "NG109"] == ["NG109", "NG109"]
+
+
+async def test_exposes_aggregates_and_binds_are_imported_from_standalone_section_files(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    shared = build.tmp_path
+    (shared / "servers.yml").write_text(
+        textwrap.dedent(
+            """\
+            ikanos: "1.0.0-beta5"
+            exposes:
+              - type: mcp
+                namespace: shared-tools
+                port: 3001
+                tools:
+                  all-ships:
+                    description: Every ship
+                    ref: fleet.list-ships
+            """
+        )
+    )
+    (shared / "flows.yml").write_text(
+        textwrap.dedent(
+            """\
+            ikanos: "1.0.0-beta5"
+            aggregates:
+              - namespace: fleet-domain
+                display: Fleet domain
+                flows:
+                  list-ships:
+                    description: Lists the ships
+                    call: registry.list-ships
+                    semantics:
+                      safe: true
+            """
+        )
+    )
+    (shared / "secrets.yml").write_text(
+        textwrap.dedent(
+            """\
+            ikanos: "1.0.0-beta5"
+            binds:
+              - namespace: registry-secrets
+                keys:
+                  REGISTRY_TOKEN: FLEET_REGISTRY_TOKEN
+            """
+        )
+    )
+    cap = build(
+        beta(
+            "1.0.0-beta5",
+            "binds:\n  - from: ../secrets.yml\n    import: registry-secrets\n"
+            "capability:\n"
+            + CONSUMES
+            + """
+  aggregates:
+    - from: ../flows.yml
+      import: fleet-domain
+      as: fleet
+  exposes:
+    - from: ../servers.yml
+      import: shared-tools
+      as: fleet-tools
+""",
+        ),
+        env={"FLEET_REGISTRY_TOKEN": "s3cret", "FLEET_TOOLS_PORT": "3005"},
+    )
+    upstream.respond(json=[{"imo": "IMO-1"}])
+
+    tools = await cap.tools()
+    result = await cap.call_tool("all-ships", {})
+
+    assert cap.result.diagnostics == []
+    assert tools["all-ships"].annotations is not None
+    assert tools["all-ships"].annotations.read_only_hint is True  # the flow's semantics
+    assert tool_json(result) == [{"imo": "IMO-1"}]
+    assert upstream.only().headers["authorization"] == "Bearer s3cret"
+    assert cap.settings.fleet_tools_port == 3005  # the adapter is known by its `as` name
+
+
+def test_an_imported_file_is_validated_with_its_own_locations(build: Builder) -> None:
+    (build.tmp_path / "servers.yml").write_text(
+        'ikanos: "1.0.0-beta5"\nexposes:\n  - type: mcp\n    namespace: shared-tools\n'
+        "    port: 3001\n    colour: blue\n    tools:\n      hello:\n        description: hi\n"
+        "        outputParameters:\n          greeting:\n            type: string\n"
+        "            value: hello\n"
+    )
+    result, _ = build.generate(
+        beta(
+            "1.0.0-beta5",
+            "capability:\n  exposes:\n    - from: ../servers.yml\n      import: shared-tools\n",
+        )
+    )
+
+    assert not result.failed
+    assert [d.format().splitlines()[0] for d in result.diagnostics] == [
+        "../servers.yml:6:13: warning[NG010]: unexpected property 'colour' (schema 1.0.0-beta5)"
+    ]
+
+
+def test_an_import_of_a_missing_namespace_is_an_error_at_the_directive(build: Builder) -> None:
+    (build.tmp_path / "servers.yml").write_text('ikanos: "1.0.0-beta5"\nexposes: []\n')
+    result, _ = build.generate(
+        beta(
+            "1.0.0-beta5",
+            "capability:\n  exposes:\n    - from: ../servers.yml\n      import: nope\n",
+        )
+    )
+
+    assert result.failed
+    assert "error[NG108]: '../servers.yml' has no exposes namespace 'nope'" in "\n".join(
+        d.format() for d in result.diagnostics
+    )
