@@ -182,6 +182,7 @@ class Route:
     name: str
     summary: str
     operation: Operation
+    tags: tuple[str, ...] = ()  # of the exposed resource, then of the operation
     # A path variable written twice: (name of the repeat, Python name of the first).
     repeated_path_params: tuple[tuple[str, str], ...] = ()
 
@@ -249,6 +250,7 @@ class Tool:
     input_schema: Any
     hints: Hints
     operation: Operation
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +334,8 @@ class Capability:
     mcp: tuple[McpAdapter, ...]
     control: tuple[ControlAdapter, ...] = ()
     output_formats: frozenset[str] = field(default_factory=frozenset)
+    version: str = "1.0.0"  # `info.version`: OpenAPI info.version and MCP serverInfo.version
+    tags: tuple[str, ...] = ()  # `info.tags`
 
     @property
     def needs_yaml(self) -> bool:

@@ -19,7 +19,18 @@ import jinja2
 
 from . import testdata, versions
 from .code import Code, call_code, comment_text, json_text, py_value, reindent, steps_code
-from .ir import Capability, Hints, Input, McpAdapter, Operation, RestAdapter, Setting, Upstream
+from .ir import (
+    Capability,
+    Hints,
+    Input,
+    McpAdapter,
+    Operation,
+    RestAdapter,
+    Route,
+    Setting,
+    Tool,
+    Upstream,
+)
 from .openapi import openapi_document
 
 GENERATOR = "naftiko-gen"
@@ -110,6 +121,16 @@ def _calls(operation: Operation) -> str:
     return "mock answer" if operation.mock is not None else "its steps' results"
 
 
+def _by_tag(items: tuple[Route, ...] | tuple[Tool, ...]) -> list[tuple[str, list[str]]]:
+    """Each tag of the routes or tools, in order of appearance, with what carries it."""
+    grouped: dict[str, list[str]] = {}
+    for item in items:
+        name = item.name if isinstance(item, Tool) else f"{item.method} {item.doc_path}"
+        for tag in item.tags:
+            grouped.setdefault(tag, []).append(name)
+    return list(grouped.items())
+
+
 def _rest_source(item: Input) -> Code:
     """The FastAPI parameter declaration of a REST input, exploded one keyword per line."""
     kind = {
@@ -181,6 +202,7 @@ def environment() -> jinja2.Environment:
         hint_cells=_hint_cells,
         setting_default=_setting_default,
         calls=_calls,
+        by_tag=_by_tag,
         rest_source=_rest_source,
         route_set=_route_set,
         projection=_projection,

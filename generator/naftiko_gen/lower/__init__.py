@@ -14,7 +14,7 @@ from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
-from .context import Context, mapping, text
+from .context import Context, label, mapping, tags, text
 from .imports import section_entries
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
@@ -129,7 +129,7 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         dist_name=dist,
         package=package,
         env_prefix=env_prefix,
-        title=text(info.get("label")) or text(info.get("title")) or text(info.get("name")) or dist,
+        title=label(info) or text(info.get("title")) or text(info.get("name")) or dist,
         description=text(info.get("description")),
         settings=tuple(settings),
         bind_files=tuple(binds.files),
@@ -138,4 +138,6 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
         mcp=tuple(mcp),
         control=tuple(control),
         output_formats=frozenset(consumes.formats),
+        version=text(info.get("version")) or "1.0.0",
+        tags=tags(info),
     )

@@ -12,7 +12,7 @@ from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
 from .binds import Binds
-from .context import Context, as_list, text
+from .context import Context, as_list, label, text
 from .imports import resolve_import
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
 
@@ -536,7 +536,7 @@ class _OperationLowering:
             name=text(self.op.get("name")),
             method_name=method_name,
             http_method=http_method,
-            description=text(self.op.get("description")) or text(self.op.get("label")),
+            description=text(self.op.get("description")) or label(self.op),
             params=params,
             path_parts=path_parts,
             query=tuple(query),

@@ -63,6 +63,17 @@ def as_list(value: Any) -> list[Any]:
     return []
 
 
+def label(entry: dict[str, Any]) -> str:
+    """The human-readable name of an entry: `display` (Ikanos), `label` before it."""
+    return text(entry.get("display")) or text(entry.get("label"))
+
+
+def tags(*entries: dict[str, Any]) -> tuple[str, ...]:
+    """The `tags` of the entries, in order, each once."""
+    found = [text(tag) for entry in entries for tag in as_list(entry.get("tags"))]
+    return tuple(dict.fromkeys(tag for tag in found if tag))
+
+
 def mapping(value: Any) -> dict[str, Any]:
     """A mapping field; missing or malformed values read as empty."""
     return value if isinstance(value, dict) else {}

@@ -11,7 +11,7 @@ from ..naming import env_name, identifier
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, label, tags, text
 from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings
 from .wiring import Exposure, OperationWiring
@@ -122,7 +122,7 @@ def lower_mcp(
         if resolved is None:
             continue
         tool, alias = resolved
-        description = text(tool.get("description")) or text(tool.get("label"))
+        description = text(tool.get("description")) or label(tool)
         exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals)
         wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
@@ -131,11 +131,12 @@ def lower_mcp(
         tools.append(
             Tool(
                 name=name,
-                title=text(tool.get("label")) or None,
+                title=label(tool) or None,
                 description=description,
                 input_schema=input_schema(operation.inputs),
                 hints=_hints(tool.get("hints"), operation.http_method),
                 operation=operation,
+                tags=tags(tool),
             )
         )
     auth = None
@@ -200,7 +201,7 @@ def _resources(
         resources.append(
             McpResource(
                 name=name,
-                title=text(resource.get("label")) or None,
+                title=label(resource) or None,
                 uri=uri,
                 description=text(resource.get("description")),
                 mime_type=text(resource.get("mimeType")) or "application/json",
@@ -228,7 +229,7 @@ def _prompts(ctx: Context, entry: dict[str, Any], pointer: Pointer) -> tuple[Mcp
         arguments = tuple(
             PromptArgument(
                 name=text(arg.get("name")),
-                title=text(arg.get("label")) or None,
+                title=label(arg) or None,
                 description=text(arg.get("description")),
                 required=arg.get("required", True) is not False,
             )
@@ -243,7 +244,7 @@ def _prompts(ctx: Context, entry: dict[str, Any], pointer: Pointer) -> tuple[Mcp
         prompts.append(
             McpPrompt(
                 name=text(prompt["name"]),
-                title=text(prompt.get("label")) or None,
+                title=label(prompt) or None,
                 description=text(prompt.get("description")),
                 arguments=arguments,
                 messages=messages,

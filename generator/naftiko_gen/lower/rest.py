@@ -10,7 +10,7 @@ from ..naming import env_name, identifier, snake
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, label, tags, text
 from .exposed_auth import lower_exposed_auth
 from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
@@ -100,7 +100,7 @@ def lower_rest(
             op_entry = dict(op)
             if resource_params:
                 op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
-            description = text(op.get("description")) or text(op.get("label"))
+            description = text(op.get("description")) or label(op)
             exposure = Exposure(
                 "rest",
                 namespace,
@@ -124,6 +124,7 @@ def lower_rest(
                     name=name,
                     summary=description or f"{method} {doc_path}",
                     operation=operation,
+                    tags=tags(resource, op),
                 )
             )
     return RestAdapter(
