@@ -183,6 +183,7 @@ class Route:
     summary: str
     operation: Operation
     tags: tuple[str, ...] = ()  # of the exposed resource, then of the operation
+    cache_control: str | None = None  # from `semantics.cacheable` of the operation's flow
     # A path variable written twice: (name of the repeat, Python name of the first).
     repeated_path_params: tuple[tuple[str, str], ...] = ()
 
@@ -303,6 +304,7 @@ class McpAdapter:
     auth: ExposedAuth | None = None
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
+    cache: tuple[int, str] | None = None  # `ttlMs`, `cacheScope`: hints on list/read results
 
 
 @dataclass(frozen=True, slots=True)

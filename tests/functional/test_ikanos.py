@@ -287,3 +287,104 @@ def test_an_import_of_a_missing_namespace_is_an_error_at_the_directive(build: Bu
     assert "error[NG108]: '../servers.yml' has no exposes namespace 'nope'" in "\n".join(
         d.format() for d in result.diagnostics
     )
+
+
+TAGGED = beta(
+    "1.0.0-beta5",
+    """  version: "2.3.1"
+  tags: [fleet]
+binds:
+  - namespace: env
+    keys:
+      REGISTRY_TOKEN: REGISTRY_TOKEN
+capability:
+"""
+    + CONSUMES
+    + """
+  aggregates:
+    - namespace: fleet
+      display: Fleet
+      flows:
+        list-ships:
+          description: Lists the ships
+          call: registry.list-ships
+          semantics:
+            safe: true
+            cacheable: true
+        crew:
+          description: Lists the crew
+          call: registry.list-crew
+          semantics:
+            cacheable: false
+  exposes:
+    - type: rest
+      namespace: api
+      port: 8080
+      resources:
+        ships:
+          path: /ships
+          tags: [ships]
+          operations:
+            list-ships:
+              method: GET
+              tags: [read]
+              ref: fleet.list-ships
+        crew:
+          path: /crew
+          operations:
+            list-crew:
+              method: GET
+              ref: fleet.crew
+    - type: mcp
+      namespace: tools
+      port: 3001
+      ttlMs: 60000
+      cacheScope: public
+      tools:
+        list-ships:
+          display: List the ships
+          description: Every ship
+          tags: [ships, read]
+          call: registry.list-ships
+""",
+)
+
+
+async def test_info_version_tags_and_display_reach_openapi_and_mcp(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(TAGGED, env={"REGISTRY_TOKEN": "t"})
+
+    async with cap.rest() as http:
+        document = (await http.get("/openapi.json")).json()
+    async with cap.mcp() as client:
+        listed = await client.list_tools()
+        server_version = client.server_info.version
+
+    assert cap.result.diagnostics == []
+    assert document["info"]["version"] == "2.3.1" and server_version == "2.3.1"
+    assert document["tags"] == [{"name": "fleet"}, {"name": "ships"}, {"name": "read"}]
+    assert document["paths"]["/ships"]["get"]["tags"] == ["ships", "read"]
+    (tool,) = listed.tools
+    assert (tool.title, tool.meta) == ("List the ships", {"tags": ["ships", "read"]})
+    assert "- ships: `GET /ships`" in (cap.package_dir / "README.md").read_text()
+
+
+async def test_cache_hints_of_the_mcp_adapter_and_of_cacheable_flows(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(TAGGED, env={"REGISTRY_TOKEN": "t"})
+    upstream.respond(json=[{"imo": "IMO-1"}])
+
+    async with cap.mcp() as client:
+        listed = await client.list_tools()
+    async with cap.rest() as http:
+        ships = await http.get("/ships")
+        crew = await http.get("/crew")
+        upstream.respond(503, json={"error": "down"})
+        failed = await http.get("/ships")
+
+    assert (listed.ttl_ms, listed.cache_scope) == (60000, "public")
+    assert ships.json() == [{"imo": "IMO-1"}] and ships.headers["cache-control"] == "public"
+    assert crew.headers["cache-control"] == "no-store"
+    assert failed.status_code == 503 and "cache-control" not in failed.headers

@@ -163,7 +163,17 @@ def lower_mcp(
         auth=auth,
         resources=resources,
         prompts=prompts,
+        cache=_cache_hints(entry),
     )
+
+
+def _cache_hints(entry: dict[str, Any]) -> tuple[int, str] | None:
+    """`ttlMs` and `cacheScope`, with the engine's defaults (0 ms, private) for a missing one."""
+    if "ttlMs" not in entry and "cacheScope" not in entry:
+        return None
+    ttl = entry.get("ttlMs")
+    ttl = ttl if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 else 0
+    return ttl, "public" if entry.get("cacheScope") == "public" else "private"
 
 
 def _resources(
