@@ -16,7 +16,8 @@ from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
 from .render import plan
-from .validate import validate_schema
+from .unapplied import report_unapplied
+from .validate import IKANOS_SCHEMA_FILES, validate_schema
 
 # Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
 SECTION_FILES = ("exposes", "aggregates", "binds")
@@ -136,6 +137,8 @@ def _plan(
         result.skipped = True
     elif document is not None and kind == "capability":
         version = validate_schema(document, diagnostics, strict=options.strict)
+        if version in IKANOS_SCHEMA_FILES:
+            report_unapplied(document, diagnostics)
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
         capability = lower_capability(ctx, version)
         if capability is not None and not diagnostics.has_errors:

@@ -88,7 +88,7 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
     errors = sorted(
         _validator(version).iter_errors(document.data), key=lambda e: list(map(str, e.path))
     )
-    for leaf in (leaf for error in errors for leaf in _leaves(error)):
+    for leaf in (leaf for error in errors for leaf in leaves(error)):
         pointer = tuple(leaf.absolute_path)
         message, key = _describe(leaf)
         if key is not None:
@@ -102,7 +102,7 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
     return version
 
 
-def _leaves(error: ValidationError) -> list[ValidationError]:
+def leaves(error: ValidationError) -> list[ValidationError]:
     """The errors that explain `error`: for a failed oneOf/anyOf, those of the closest branch.
 
     The closest branch is the one whose discriminator (`type`) matches, then the one whose
@@ -124,7 +124,7 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
         return (wrong_kind, -shallowest, len(subs))
 
     _, best = min(branches.items(), key=rank)
-    return [leaf for sub in best for leaf in _leaves(sub)]
+    return [leaf for sub in best for leaf in leaves(sub)]
 
 
 def _describe(error: ValidationError) -> tuple[str, str | None]:

@@ -28,8 +28,10 @@ def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> Con
     defaults = {**entry, "address": text(entry.get("address")) or "localhost"}
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, defaults, 9190)
     management = mapping(entry.get("management"))
-    observability = entry.get("observability")
-    enabled = not isinstance(observability, dict) or observability.get("enabled", True) is not False
+    observability = mapping(entry.get("observability"))
+    local_metrics = mapping(mapping(observability.get("metrics")).get("local"))
+    enabled = observability.get("enabled", True) is not False
+    enabled = enabled and local_metrics.get("enabled", True) is not False
     return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 

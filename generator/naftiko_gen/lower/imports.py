@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..load import Pointer, load_document
+from ..unapplied import report_unapplied
 from ..validate import validate_schema
 from .context import Context, as_list, mapping, text
 
@@ -81,6 +82,7 @@ def resolve_import(
     if "ikanos" in data and source.resolve() not in ctx.validated:
         ctx.validated.add(source.resolve())
         validate_schema(document, ctx.diagnostics, strict=ctx.strict)
+        report_unapplied(document, ctx.diagnostics)
     capability = mapping(data.get("capability"))
     in_capability = section not in data and section in capability
     entries = capability.get(section) if in_capability else data.get(section)
