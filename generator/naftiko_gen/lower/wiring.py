@@ -163,6 +163,16 @@ class OperationWiring:
                     (*pointer, "type"),
                 )
                 transforms = True
+            elif kind == "script":
+                self.ctx.error(
+                    "NG107",
+                    f"script step '{name}' is not generated: it would run a "
+                    f"{text(step.get('language')) or 'script'} file in-process, without the "
+                    "engine's sandbox (statement limit, timeout, allowed languages)",
+                    (*pointer, "type"),
+                    hint="do the work in an upstream API and `call` it, or use a lookup step",
+                )
+                return None
             else:
                 self.ctx.error(
                     "NG107",
