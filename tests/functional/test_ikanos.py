@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -388,3 +390,72 @@ async def test_cache_hints_of_the_mcp_adapter_and_of_cacheable_flows(
     assert ships.json() == [{"imo": "IMO-1"}] and ships.headers["cache-control"] == "public"
     assert crew.headers["cache-control"] == "no-store"
     assert failed.status_code == 503 and "cache-control" not in failed.headers
+
+
+def record_document(data: str) -> str:
+    return beta(
+        "1.0.0-beta5",
+        f"""capability:
+  consumes:
+    - type: http
+      namespace: store
+      baseUri: "https://store.example.com"
+      resources:
+        records:
+          path: /records
+          operations:
+            create-record:
+              method: POST
+              body:
+                type: json
+                data: {data}
+  exposes:
+    - type: mcp
+      namespace: tools
+      port: 3001
+      tools:
+        create-record:
+          description: Create a record
+          call: store.create-record
+""",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "sent"),
+    [
+        ('"{{tools.record_data}}"', {"id": 7, "tags": ["a"]}),
+        ('{record: "{{tools.record_data}}", note: "n {{tools.note}}"}', None),
+    ],
+    ids=["whole-body", "one-field"],
+)
+async def test_an_undeclared_value_that_a_json_body_takes_whole_accepts_any_json(
+    build: Builder, upstream: FakeUpstream, data: str, sent: Any
+) -> None:
+    cap = build(record_document(data))
+    record = {"id": 7, "tags": ["a"]}
+
+    tools = await cap.tools()
+    result = await cap.call_tool("create-record", {"record_data": record, "note": "x"})
+
+    assert tools["create-record"].input_schema["properties"]["record_data"] == {}
+    assert result.is_error is False
+    expected = sent if sent is not None else {"record": record, "note": "n x"}
+    assert json.loads(upstream.only().content) == expected
+
+
+def test_a_script_step_is_refused_saying_why(build: Builder) -> None:
+    result, _ = build.generate(
+        orchestrated("- target: imo\n  value: $.get-ship.imo").replace(
+            "            list-crew:\n              type: call\n"
+            "              call: registry.list-crew\n",
+            "            enrich:\n              type: script\n              language: javascript\n"
+            '              location: "file:///scripts"\n              file: enrich.js\n',
+        )
+    )
+
+    assert result.failed
+    (refusal,) = [d for d in result.diagnostics if d.code == "NG107"]
+    assert (
+        "script step 'enrich' is not generated: it would run a javascript file" in refusal.message
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..code import Code, call_code, py_str, steps_code
@@ -14,7 +14,7 @@ from ..naming import class_name, env_name, identifier, normalized
 from .binds import Binds
 from .context import Context, as_list, label, text
 from .imports import resolve_import
-from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
+from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, split, template_code
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 JSON_TYPES = {
@@ -691,12 +691,27 @@ class _OperationLowering:
         if isinstance(data, str):
             if not placeholders(data):
                 return data
-            return template_code(data, lambda n: self.resolve(n, pointer))
+            code = template_code(data, lambda n: self.resolve(n, pointer))
+            if [is_var for _, is_var in split(data.strip())] == [True]:
+                self._any_json(code)  # exactly one placeholder: the value keeps its JSON type
+            return code
         if isinstance(data, dict):
             return {str(k): self._json_value(v, pointer) for k, v in data.items()}
         if isinstance(data, list):
             return [self._json_value(v, pointer) for v in data]
         return data
+
+    def _any_json(self, value: Code) -> None:
+        """A caller value that a JSON template inserts as a JSON value takes any JSON value
+        (an object record, a list, a number), not only text."""
+        for key, param in self.params.items():
+            if param.py_name == value and not param.is_body and param.json_type is None:
+                self.params[key] = replace(
+                    param,
+                    is_body=True,
+                    annotation=param.annotation.replace("rt.ParamValue", "Any"),
+                    location="body",
+                )
 
     def _json_text(self, template: str, pointer: Pointer) -> Code:
         """A raw JSON text template: each value inserted as JSON text (`{{crewIds}}` → `[..]`)."""
@@ -711,6 +726,8 @@ class _OperationLowering:
                 template[match.end() : match.end() + 1] == '"'
             )
             helper = "rt.json_string_content" if quoted else "rt.json_fragment"
+            if not quoted:
+                self._any_json(value)
             pieces.append(f"{helper}({value})")
             pos = match.end()
         if pos < len(template):
