@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -42,18 +42,21 @@ async def send_batch(
         ),
     ],
     from_: Annotated[
-        str | None,
-        Query(
+        Any | None,
+        Body(
             alias="from",
+            embed=True,
         ),
     ] = None,
     to: Annotated[
-        str | None,
-        Query(),
+        Any | None,
+        Body(
+            embed=True,
+        ),
     ] = None,
     body: Annotated[
-        str | None,
-        Query(),
+        dict[str, Any] | None,
+        Body(),
     ] = None,
 ) -> Response:
     """Send a batch SMS message"""
