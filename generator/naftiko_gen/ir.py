@@ -70,6 +70,7 @@ class UpstreamParam:
     description: str
     is_body: bool = False
     location: str = "query"  # where the upstream receives it: path, query, header, cookie, body
+    any_json: bool = False  # a JSON body template inserts it whole: any JSON value fits
 
 
 @dataclass(frozen=True, slots=True)

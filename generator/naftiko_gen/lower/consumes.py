@@ -708,9 +708,8 @@ class _OperationLowering:
             if param.py_name == value and not param.is_body and param.json_type is None:
                 self.params[key] = replace(
                     param,
-                    is_body=True,
                     annotation=param.annotation.replace("rt.ParamValue", "Any"),
-                    location="body",
+                    any_json=True,
                 )
 
     def _json_text(self, template: str, pointer: Pointer) -> Code:

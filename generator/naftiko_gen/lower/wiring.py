@@ -453,6 +453,8 @@ class OperationWiring:
         if source is not None and json_type is None:
             # A whole `body` is a JSON object; anything sent as text is a string (§4).
             json_type = "object" if source.name == "body" else None if source.is_body else "string"
+            if source.any_json and location == "argument":
+                json_type = None  # an MCP argument carries any JSON value; a REST query only text
         self._add_input(
             name,
             location,
