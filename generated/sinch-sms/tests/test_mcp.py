@@ -35,9 +35,7 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
             },
             "from": {},
             "to": {},
-            "body": {
-                "type": "object",
-            },
+            "body": {},
         },
         "required": [
             "service_plan_id",

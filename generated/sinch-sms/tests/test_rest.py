@@ -69,10 +69,9 @@ async def test_send_batch_calls_upstream(
             "/v1/sms/batches",
             params={
                 "service_plan_id": "sample-service-plan-id",
-            },
-            json={
                 "from": "sample-from-",
                 "to": "sample-to",
+                "body": "sample-body",
             },
         )
     assert response.status_code == 200, response.text
@@ -134,10 +133,9 @@ async def test_upstream_status_is_mirrored(
             "/v1/sms/batches",
             params={
                 "service_plan_id": "sample-service-plan-id",
-            },
-            json={
                 "from": "sample-from-",
                 "to": "sample-to",
+                "body": "sample-body",
             },
         )
     assert response.status_code == 404
@@ -154,10 +152,9 @@ async def test_unreachable_upstream_is_a_502_problem(
             "/v1/sms/batches",
             params={
                 "service_plan_id": "sample-service-plan-id",
-            },
-            json={
                 "from": "sample-from-",
                 "to": "sample-to",
+                "body": "sample-body",
             },
         )
     assert response.status_code == 502

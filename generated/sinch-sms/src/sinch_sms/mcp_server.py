@@ -279,9 +279,7 @@ TOOLS: tuple[types.Tool, ...] = (
                 },
                 "from": {},
                 "to": {},
-                "body": {
-                    "type": "object",
-                },
+                "body": {},
             },
             "required": [
                 "service_plan_id",

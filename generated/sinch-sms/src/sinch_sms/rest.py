@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
@@ -42,21 +42,18 @@ async def send_batch(
         ),
     ],
     from_: Annotated[
-        Any | None,
-        Body(
+        str | None,
+        Query(
             alias="from",
-            embed=True,
         ),
     ] = None,
     to: Annotated[
-        Any | None,
-        Body(
-            embed=True,
-        ),
+        str | None,
+        Query(),
     ] = None,
     body: Annotated[
-        dict[str, Any] | None,
-        Body(),
+        str | None,
+        Query(),
     ] = None,
 ) -> Response:
     """Send a batch SMS message"""
