@@ -46,11 +46,10 @@ def beta(version: str, body: str) -> str:
     return f'ikanos: "{version}"\ninfo:\n  display: Fleet\n  description: fleet\n' + body
 
 
-@pytest.mark.parametrize("version", [f"1.0.0-beta{n}" for n in range(1, 6)])
-def test_every_beta_is_a_known_version_and_a_valid_document_gets_no_schema_warning(
-    build: Builder, version: str
-) -> None:
-    document = beta(
+def fleet(version: str, tools: str) -> str:
+    """A document consuming the registry (bearer token bound from the environment) and exposing
+    `tools` (YAML under `tools:`) on the MCP adapter `fleet-tools`."""
+    return beta(
         version,
         "binds:\n  - namespace: env\n    keys:\n      REGISTRY_TOKEN: REGISTRY_TOKEN\n"
         "capability:\n"
@@ -60,7 +59,18 @@ def test_every_beta_is_a_known_version_and_a_valid_document_gets_no_schema_warni
     - type: mcp
       namespace: fleet-tools
       port: 3001
-      tools:
+      tools:"""
+        + tools,
+    )
+
+
+@pytest.mark.parametrize("version", [f"1.0.0-beta{n}" for n in range(1, 6)])
+def test_every_beta_is_a_known_version_and_a_valid_document_gets_no_schema_warning(
+    build: Builder, version: str
+) -> None:
+    document = fleet(
+        version,
+        """
         list-ships:
           description: List ships
           call: registry.list-ships
@@ -97,17 +107,9 @@ def test_an_unknown_ikanos_version_warns_once_and_is_read_as_beta5(build: Builde
 
 
 def orchestrated(mappings: str) -> str:
-    return beta(
+    return fleet(
         "1.0.0-beta5",
-        "binds:\n  - namespace: env\n    keys:\n      REGISTRY_TOKEN: REGISTRY_TOKEN\n"
-        "capability:\n"
-        + CONSUMES
-        + """
-  exposes:
-    - type: mcp
-      namespace: fleet-tools
-      port: 3001
-      tools:
+        """
         ship-with-crew:
           description: A ship and its crew
           inputParameters:
