@@ -1,4 +1,5 @@
-"""The corpus harness on `../shared/corpus`: every real document works or is a listed rejection.
+"""The corpus harness on `../shared/corpus` and on the Ikanos engine's fixtures
+(`../shared/ikanos/fixtures`): every document works or is a listed rejection.
 
 Select it with `pytest -k corpus`; it runs the same command CI and developers run
 (`python -m tests.corpus ../shared/corpus`, see tests/corpus/README.md) in a subprocess, so the
@@ -14,19 +15,40 @@ from pathlib import Path
 
 import pytest
 
-from tests.shared_material import SHARED, needs_shared
+from tests.shared_material import SHARED
 
 REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 CORPUS = SHARED / "corpus"
+# The Ikanos engine's own test fixtures, with their own list of rejections (issue 9).
+IKANOS_FIXTURES = SHARED / "ikanos" / "fixtures"
 
 pytestmark = pytest.mark.slow
 
 
-@needs_shared(CORPUS)
-def test_corpus_passes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("corpus", "rejections"),
+    [
+        (CORPUS, HERE / "corpus" / "rejections.tsv"),
+        (IKANOS_FIXTURES, HERE / "corpus" / "ikanos-fixtures-rejections.tsv"),
+    ],
+    ids=["corpus", "ikanos-fixtures"],
+)
+def test_corpus_passes(tmp_path: Path, corpus: Path, rejections: Path) -> None:
+    if not corpus.is_dir():
+        pytest.skip(f"no corpus at {corpus}")
     report_file = tmp_path / "corpus-report.json"
     done = subprocess.run(
-        [sys.executable, "-m", "tests.corpus", str(CORPUS), "--json", str(report_file)],
+        [
+            sys.executable,
+            "-m",
+            "tests.corpus",
+            str(corpus),
+            "--json",
+            str(report_file),
+            "--rejections",
+            str(rejections),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -70,6 +70,7 @@ class UpstreamParam:
     description: str
     is_body: bool = False
     location: str = "query"  # where the upstream receives it: path, query, header, cookie, body
+    any_json: bool = False  # a JSON body template inserts it whole: any JSON value fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,8 @@ class Route:
     name: str
     summary: str
     operation: Operation
+    tags: tuple[str, ...] = ()  # of the exposed resource, then of the operation
+    cache_control: str | None = None  # from `semantics.cacheable` of the operation's flow
     # A path variable written twice: (name of the repeat, Python name of the first).
     repeated_path_params: tuple[tuple[str, str], ...] = ()
     responses: Any = None  # OpenAPI responses the document declares (`responses`/`responseBinary`)
@@ -253,6 +256,7 @@ class Tool:
     input_schema: Any
     hints: Hints
     operation: Operation
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +309,7 @@ class McpAdapter:
     auth: ExposedAuth | None = None
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
+    cache: tuple[int, str] | None = None  # `ttlMs`, `cacheScope`: hints on list/read results
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +418,8 @@ class Capability:
     control: tuple[ControlAdapter, ...] = ()
     skills: tuple[SkillAdapter, ...] = ()
     output_formats: frozenset[str] = field(default_factory=frozenset)
+    version: str = "1.0.0"  # `info.version`: OpenAPI info.version and MCP serverInfo.version
+    tags: tuple[str, ...] = ()  # `info.tags`
 
     @property
     def needs_yaml(self) -> bool:

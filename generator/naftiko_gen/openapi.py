@@ -81,6 +81,8 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
     for route in adapter.routes:
         inputs = route.operation.inputs
         operation: dict[str, Any] = {"operationId": route.name, "summary": route.summary}
+        if route.tags:
+            operation["tags"] = list(route.tags)
         if route.operation.description and route.operation.description != route.summary:
             operation["description"] = route.operation.description
         parameters = [
@@ -124,13 +126,17 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
     for name in ("live", "ready"):
         health = {"get": {**HEALTH["get"], "operationId": f"health_{name}"}}
         paths[f"/health/{name}"] = health
-    info: dict[str, Any] = {"title": capability.title, "version": "1.0.0"}
+    info: dict[str, Any] = {"title": capability.title, "version": capability.version}
     if adapter.description or capability.description:
         info["description"] = adapter.description or capability.description
     components: dict[str, Any] = {"schemas": {"Problem": PROBLEM_SCHEMA}}
     if adapter.auth is not None:
         components["securitySchemes"] = {"adapter": adapter.auth.scheme}
-    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": components}
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    named = dict.fromkeys((*capability.tags, *(tag for r in adapter.routes for tag in r.tags)))
+    if named:
+        document["tags"] = [{"name": tag} for tag in named]
+    return {**document, "paths": paths, "components": components}
 
 
 def _responses(route: Route) -> dict[str, Any]:

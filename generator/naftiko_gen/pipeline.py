@@ -16,8 +16,11 @@ from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
 from .render import plan
-from .validate import validate_schema
+from .unapplied import report_unapplied
+from .validate import IKANOS_SCHEMA_FILES, validate_schema
 
+# Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
+SECTION_FILES = ("exposes", "aggregates", "binds")
 RESERVED_SETTINGS = frozenset(
     {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
 )
@@ -48,7 +51,8 @@ class DocumentResult:
 
 
 def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
-    """`capability`, `consumes` (a shared consumes file), or None with NG002 recorded."""
+    """`capability`, `consumes` (a shared consumes file), a section of `SECTION_FILES` (an Ikanos
+    standalone section file), or None with NG002 recorded."""
     data = document.data
     if isinstance(data, dict) and isinstance(data.get("capability"), dict):
         capability = data["capability"]
@@ -57,6 +61,10 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
         return "capability"
     if isinstance(data, dict) and "consumes" in data and "capability" not in data:
         return "consumes"
+    if isinstance(data, dict) and "ikanos" in data and "capability" not in data:
+        section = next((key for key in SECTION_FILES if key in data), None)
+        if section is not None:
+            return section  # an Ikanos standalone section file: an import source
     loc = SourceLoc(document.display, 1, 1)
     if not isinstance(data, dict):
         diagnostics.error("NG002", "not a Naftiko document: the YAML root is not a mapping", loc)
@@ -119,8 +127,19 @@ def _plan(
             hint="capabilities import it with `location:`; generate those instead",
         )
         result.skipped = True
+    elif document is not None and kind in SECTION_FILES:
+        validate_schema(document, diagnostics, strict=options.strict)
+        diagnostics.warning(
+            "NG004",
+            f"a standalone `{kind}` section file: nothing to generate",
+            SourceLoc(display, 1, 1),
+            hint="capabilities import its entries with `from:` and `import:`; generate those",
+        )
+        result.skipped = True
     elif document is not None and kind == "capability":
         version = validate_schema(document, diagnostics, strict=options.strict)
+        if version in IKANOS_SCHEMA_FILES:
+            report_unapplied(document, diagnostics)
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
         capability = lower_capability(ctx, version, options.package)
         if capability is not None and not diagnostics.has_errors:

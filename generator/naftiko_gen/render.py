@@ -37,8 +37,10 @@ from .ir import (
     McpAdapter,
     Operation,
     RestAdapter,
+    Route,
     Setting,
     SkillAdapter,
+    Tool,
     Upstream,
 )
 from .lower.binary import DEFAULT_MAX_BINARY_SIZE
@@ -126,9 +128,22 @@ def _setting_default(setting: Setting) -> str:
 
 
 def _calls(operation: Operation) -> str:
-    if operation.call is None:
-        return "mock answer"
-    return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
+    if operation.call is not None:
+        return f"`{operation.call.upstream_attr}.{operation.call.method_name}`"
+    calls = [step.call for step in operation.steps if step.call is not None]
+    if calls:
+        return ", then ".join(f"`{c.upstream_attr}.{c.method_name}`" for c in calls)
+    return "mock answer" if operation.mock is not None else "its steps' results"
+
+
+def _by_tag(items: tuple[Route, ...] | tuple[Tool, ...]) -> list[tuple[str, list[str]]]:
+    """Each tag of the routes or tools, in order of appearance, with what carries it."""
+    grouped: dict[str, list[str]] = {}
+    for item in items:
+        name = item.name if isinstance(item, Tool) else f"{item.method} {item.doc_path}"
+        for tag in item.tags:
+            grouped.setdefault(tag, []).append(name)
+    return list(grouped.items())
 
 
 def _rest_source(item: Input) -> Code:
@@ -207,6 +222,7 @@ def environment() -> jinja2.Environment:
         hint_cells=_hint_cells,
         setting_default=_setting_default,
         calls=_calls,
+        by_tag=_by_tag,
         rest_source=_rest_source,
         route_set=_route_set,
         projection=_projection,

@@ -26,32 +26,57 @@ SCHEMA_FILES = {
     "0.4": "naftiko-schema-v0.4.json",
     "0.5": "naftiko-schema-v0.5.json",
 }
+# Ikanos (`ikanos:` root key): the betas only add constructs, so the beta5 schema judges them all.
+IKANOS_SCHEMA_FILES = {f"1.0.0-beta{n}": "ikanos-schema-beta5.json" for n in range(1, 6)}
 LATEST = "1.0.0-alpha3"
+IKANOS_LATEST = "1.0.0-beta5"
 
 
 @functools.cache
 def _validator(version: str) -> jsonschema.Draft202012Validator:
-    text = resources.files("naftiko_gen").joinpath("schemas", SCHEMA_FILES[version]).read_text()
+    dialect, files = _dialect(version)
+    text = resources.files("naftiko_gen").joinpath("schemas", files[version]).read_text()
     schema: dict[str, Any] = json.loads(text)
     schema = copy.deepcopy(schema)
     # The engine never checks the version string (reference §0.1): accept any string here.
-    schema["properties"]["naftiko"] = {"type": "string"}
+    schema["properties"][dialect] = {"type": "string"}
     return jsonschema.Draft202012Validator(schema)
 
 
+def _dialect(version: str) -> tuple[str, dict[str, str]]:
+    """The version's root key (`naftiko` or `ikanos`) and the schema files of that dialect."""
+    return (
+        ("ikanos", IKANOS_SCHEMA_FILES)
+        if version in IKANOS_SCHEMA_FILES
+        else (
+            "naftiko",
+            SCHEMA_FILES,
+        )
+    )
+
+
 def schema_version(document: Document, diagnostics: Diagnostics) -> str:
-    """The schema version to validate against; an unknown `naftiko` value warns (NG003)."""
-    data = document.data
-    version = data.get("naftiko") if isinstance(data, dict) else None
-    if isinstance(version, str) and version.strip() in SCHEMA_FILES:
+    """The schema version to validate against; an unknown version value warns (NG003).
+
+    A document with an `ikanos` root key is an Ikanos document; any other is a Naftiko one.
+    """
+    data = document.data if isinstance(document.data, dict) else {}
+    key, files, latest = (
+        ("ikanos", IKANOS_SCHEMA_FILES, IKANOS_LATEST)
+        if "ikanos" in data
+        else ("naftiko", SCHEMA_FILES, LATEST)
+    )
+    version = data.get(key)
+    if isinstance(version, str) and version.strip() in files:
         return version.strip()
+    name = key.capitalize()
     diagnostics.warning(
         "NG003",
-        f"unknown Naftiko version {_short(version)}; validating against {LATEST}",
-        document.loc(("naftiko",)),
-        hint="supported versions: " + ", ".join(SCHEMA_FILES),
+        f"unknown {name} version {_short(version)}; validating against {latest}",
+        document.loc((key,)),
+        hint="supported versions: " + ", ".join(files),
     )
-    return LATEST
+    return latest
 
 
 def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: bool) -> str:
@@ -64,7 +89,7 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
     errors = sorted(
         _validator(version).iter_errors(document.data), key=lambda e: list(map(str, e.path))
     )
-    for leaf in (leaf for error in errors for leaf in _leaves(error)):
+    for leaf in (leaf for error in errors for leaf in leaves(error)):
         pointer = tuple(leaf.absolute_path)
         message, key = _describe(leaf)
         if key is not None:
@@ -78,7 +103,7 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
     return version
 
 
-def _leaves(error: ValidationError) -> list[ValidationError]:
+def leaves(error: ValidationError) -> list[ValidationError]:
     """The errors that explain `error`: for a failed oneOf/anyOf, those of the closest branch.
 
     The closest branch is the one whose discriminator (`type`) matches, then the one whose
@@ -100,7 +125,7 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
         return (wrong_kind, -shallowest, len(subs))
 
     _, best = min(branches.items(), key=rank)
-    return [leaf for sub in best for leaf in _leaves(sub)]
+    return [leaf for sub in best for leaf in leaves(sub)]
 
 
 def _describe(error: ValidationError) -> tuple[str, str | None]:

@@ -249,6 +249,7 @@ def run(
     only: Sequence[str] = (),
     keep: Path | None = None,
     progress: bool = True,
+    rejections: Path = REJECTIONS,
 ) -> Report:
     started = time.perf_counter()
     corpus = corpus.resolve()
@@ -311,7 +312,7 @@ def run(
         classify(doc)
     docs.sort(key=lambda d: d["path"])
     report = Report(corpus.as_posix(), docs)
-    report.list_problems = check_rejections(docs, read_rejections(), complete=not only)
+    report.list_problems = check_rejections(docs, read_rejections(rejections), complete=not only)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -391,6 +392,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only documents whose path contains this (repeatable)",
     )
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--rejections",
+        type=Path,
+        default=REJECTIONS,
+        help="the list of rejected documents (default: tests/corpus/rejections.tsv)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="every problem and warning")
     parser.add_argument(
         "--write-rejections",
@@ -400,12 +407,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         parser.error(f"{args.corpus} is not a folder")
-    report = run(args.corpus, jobs=args.jobs, only=args.only, keep=args.keep)
+    report = run(
+        args.corpus, jobs=args.jobs, only=args.only, keep=args.keep, rejections=args.rejections
+    )
     if args.write_rejections:
         if args.only:
             parser.error("--write-rejections needs the whole corpus (no --only)")
-        write_rejections(report.documents, read_rejections())
-        report.list_problems = check_rejections(report.documents, read_rejections(), complete=True)
+        write_rejections(report.documents, read_rejections(args.rejections), args.rejections)
+        listed = read_rejections(args.rejections)
+        report.list_problems = check_rejections(report.documents, listed, complete=True)
     print_report(report, verbose=args.verbose)
     if args.json:
         args.json.write_text(

@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -185,6 +186,26 @@ def entered_together(contexts: Sequence[AbstractContextManager[T]]) -> Iterator[
         if failure is not None:
             raise failure
         yield values
+
+
+def generate_in_copy(folder: Path, copy: Path, documents: Sequence[str]) -> tuple[Path, str]:
+    """Copy `folder` whole to `copy` (so imports and bound files resolve next to the documents),
+    generate `documents` there with `naftiko-gen`; return the output folder and the diagnostics.
+
+    Fails the test with the diagnostics when naftiko-gen exits non-zero.
+    """
+    shutil.copytree(folder, copy)
+    output = copy.parent / "generated"
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("naftiko-gen")), "-q", *documents, "-o", str(output)],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return output, completed.stderr
 
 
 def ensure_node_modules() -> None:

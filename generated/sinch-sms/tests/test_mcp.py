@@ -33,15 +33,9 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
                 "type": "string",
                 "description": "The service plan ID",
             },
-            "from": {
-                "type": "string",
-            },
-            "to": {
-                "type": "string",
-            },
-            "body": {
-                "type": "object",
-            },
+            "from": {},
+            "to": {},
+            "body": {},
         },
         "required": [
             "service_plan_id",
@@ -98,8 +92,12 @@ async def test_send_sms_batch_calls_upstream(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": "sample-from-",
-                "to": "sample-to",
+                "from": {
+                    "key": "value",
+                },
+                "to": {
+                    "key": "value",
+                },
                 "body": {
                     "key": "value",
                 },
@@ -177,8 +175,12 @@ async def test_upstream_error_is_a_tool_error(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": "sample-from-",
-                "to": "sample-to",
+                "from": {
+                    "key": "value",
+                },
+                "to": {
+                    "key": "value",
+                },
                 "body": {
                     "key": "value",
                 },

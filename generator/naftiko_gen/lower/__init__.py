@@ -15,7 +15,8 @@ from ..naming import dist_name, env_name, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
-from .context import Context, as_list, mapping, text
+from .context import Context, label, mapping, tags, text
+from .imports import section_entries
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
 from .skills import lower_skill
@@ -29,8 +30,10 @@ def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> Con
     defaults = {**entry, "address": text(entry.get("address")) or "localhost"}
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, defaults, 9190)
     management = mapping(entry.get("management"))
-    observability = entry.get("observability")
-    enabled = not isinstance(observability, dict) or observability.get("enabled", True) is not False
+    observability = mapping(entry.get("observability"))
+    local_metrics = mapping(mapping(observability.get("metrics")).get("local"))
+    enabled = observability.get("enabled", True) is not False
+    enabled = enabled and local_metrics.get("enabled", True) is not False
     return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 
@@ -50,16 +53,15 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     consumes = lower_consumes(ctx, binds)
     aggregates = index_aggregates(ctx)
     taken_ops: set[str] = set()
-    exposes = [
-        (i, e) for i, e in enumerate(as_list(capability.get("exposes"))) if isinstance(e, dict)
-    ]
-    counts = {kind: sum(1 for _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES}
+    exposes = section_entries(ctx, "exposes", capability.get("exposes"), ("capability", "exposes"))
+    counts = {
+        kind: sum(1 for _, _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES
+    }
     rest: list[RestAdapter] = []
     mcp: list[McpAdapter] = []
     control: list[ControlAdapter] = []
-    skill_entries: list[tuple[dict[str, Any], Pointer, str]] = []
-    for index, entry in exposes:
-        pointer = ("capability", "exposes", index)
+    skill_entries: list[tuple[Context, dict[str, Any], Pointer, str]] = []
+    for index, (entry_ctx, pointer, entry) in enumerate(exposes):
         kind = text(entry.get("type"))
         suffix = (
             ""
@@ -69,26 +71,33 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         if kind == "rest":
             factory = "create_app" + suffix
             rest.append(
-                lower_rest(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+                lower_rest(
+                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
+                )
             )
         elif kind == "mcp":
             factory = "create_server" + suffix
             mcp.append(
-                lower_mcp(ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates)
+                lower_mcp(
+                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
+                )
             )
         elif kind == "control":
-            control.append(_control(ctx, binds, entry, len(control)))
+            control.append(_control(entry_ctx, binds, entry, len(control)))
         elif kind == "skill":
-            skill_entries.append((entry, pointer, "create_skill_app" + suffix))
+            skill_entries.append((entry_ctx, entry, pointer, "create_skill_app" + suffix))
         else:
-            ctx.warning(
+            entry_ctx.warning(
                 "NG203",
                 f"'{kind or 'untyped'}' adapters are not generated yet; this adapter is skipped",
                 (*pointer, "type"),
             )
     # Skill tools resolve to the sibling adapters' actions, so they are lowered last.
     skill_names: set[str] = set()
-    skills = [lower_skill(ctx, binds, *args, rest, mcp, skill_names) for args in skill_entries]
+    skills = [
+        lower_skill(entry_ctx, binds, entry, pointer, factory, rest, mcp, skill_names)
+        for entry_ctx, entry, pointer, factory in skill_entries
+    ]
     if not rest and not mcp and not control and not skills:
         ctx.error(
             "NG105",
@@ -139,7 +148,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         dist_name=dist,
         package=package,
         env_prefix=env_prefix,
-        title=text(info.get("label")) or text(info.get("title")) or text(info.get("name")) or dist,
+        title=label(info) or text(info.get("title")) or text(info.get("name")) or dist,
         description=text(info.get("description")),
         settings=tuple(settings),
         bind_files=tuple(binds.files),
@@ -149,4 +158,6 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         control=tuple(control),
         skills=tuple(skills),
         output_formats=frozenset(consumes.formats),
+        version=text(info.get("version")) or "1.0.0",
+        tags=tags(info),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..load import Pointer
 from .context import Context, as_list, mapping, text
+from .imports import section_entries
 
 
 @dataclass(slots=True)
@@ -20,18 +21,19 @@ def index_aggregates(ctx: Context) -> Aggregates:
     """Index the functions; a reference defined twice warns and keeps the first."""
     result = Aggregates()
     capability = ctx.document.data.get("capability") or {}
-    for a_index, aggregate in enumerate(as_list(capability.get("aggregates"))):
-        if not isinstance(aggregate, dict):
-            continue
+    entries = section_entries(
+        ctx, "aggregates", capability.get("aggregates"), ("capability", "aggregates")
+    )
+    for entry_ctx, a_pointer, aggregate in entries:
         namespace = text(aggregate.get("namespace"))
-        functions = as_list(aggregate.get("functions") or aggregate.get("flows"))
-        for f_index, function in enumerate(functions):
+        key = "functions" if "functions" in aggregate else "flows"
+        for f_index, function in enumerate(as_list(aggregate.get(key))):
             if not isinstance(function, dict):
                 continue
             ref = f"{namespace}.{text(function.get('name'))}"
             if ref in result.functions:
-                pointer = ("capability", "aggregates", a_index, "functions", f_index)
-                ctx.warning("NG102", f"aggregate function '{ref}' is defined twice", pointer)
+                pointer = (*a_pointer, key, f_index)
+                entry_ctx.warning("NG102", f"aggregate function '{ref}' is defined twice", pointer)
                 continue
             result.functions[ref] = (function, namespace)
     return result

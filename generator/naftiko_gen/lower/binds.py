@@ -10,6 +10,7 @@ from ..code import Code, py_str
 from ..ir import BindFile, Setting
 from ..load import Pointer
 from .context import Context, as_list, mapping, text
+from .imports import is_import, resolve_import
 
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
 
@@ -100,13 +101,19 @@ def lower_binds(ctx: Context) -> Binds:
         (("capability", "binds", i), e) for i, e in enumerate(as_list(capability.get("binds")))
     ]
     for pointer, entry in entries:
+        entry_ctx = ctx
+        if isinstance(entry, dict) and is_import(entry):
+            imported = resolve_import(ctx, entry, pointer, "binds")
+            if imported is None:
+                continue
+            entry_ctx, pointer, entry = imported
         if isinstance(entry, str):
-            ctx.warning(
+            entry_ctx.warning(
                 "NG010",
                 f"bind entry '{entry}' is not a mapping; read as the environment variable {entry}",
                 pointer,
             )
-            binds.add_env(ctx, entry, entry, "bound variable")
+            binds.add_env(entry_ctx, entry, entry, "bound variable")
             continue
         if not isinstance(entry, dict):
             continue
@@ -115,17 +122,17 @@ def lower_binds(ctx: Context) -> Binds:
             binds.namespaces.add(namespace)
         keys = entry.get("keys")
         if not isinstance(keys, dict):
-            ctx.error("NG109", "a bind needs `keys`: a map of VARIABLE: source", pointer)
+            entry_ctx.error("NG109", "a bind needs `keys`: a map of VARIABLE: source", pointer)
             continue
         description = text(entry.get("description")) or f"bound in '{namespace}'"
         location = text(entry.get("location"))
         if not location:
             for var, source in keys.items():
-                binds.add_env(ctx, str(var), text(source) or str(var), description)
+                binds.add_env(entry_ctx, str(var), text(source) or str(var), description)
             continue
         path = file_uri_path(location)
         if path is None:
-            ctx.error(
+            entry_ctx.error(
                 "NG107",
                 f"bind location '{location}' is not a file:// URI; only files can be read",
                 (*pointer, "location"),
@@ -135,5 +142,5 @@ def lower_binds(ctx: Context) -> Binds:
         binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
         for var, source in keys.items():
             fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
-            binds.add_env(ctx, str(var), str(var), f"{description} (file {path})", fallback)
+            binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
     return binds

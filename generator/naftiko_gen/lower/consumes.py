@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..code import Code, call_code, py_str, steps_code
 from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
-from ..load import Document, Pointer, load_document
+from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
 from .binary import binary_size
 from .binds import Binds
-from .context import Context, as_list, mapping, text
-from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
+from .context import Context, as_list, label, text
+from .imports import resolve_import
+from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, split, template_code
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 JSON_TYPES = {
@@ -106,7 +105,7 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if "import" in entry or (
             ("location" in entry or "from" in entry) and "baseUri" not in entry
         ):
-            imported = _resolve_import(ctx, entry, pointer)
+            imported = resolve_import(ctx, entry, pointer, "consumes")
             if imported is None:
                 result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))
                 continue
@@ -138,79 +137,6 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
             )
         )
     return result
-
-
-def _resolve_import(
-    ctx: Context, entry: dict[str, Any], pointer: Pointer
-) -> tuple[Context, Pointer, dict[str, Any]] | None:
-    """Load the imported file and pick the namespace `import` names.
-
-    Spellings seen in the wild: `location` + `import: <namespace>` (engine), `from` instead of
-    `location` (Ikanos), and `import: <path>` + `as: <namespace>` (spec 0.5). The path is
-    relative to the importing file; when it is not found there, the folders above are tried
-    (0.5 examples import from their repository's root) with a warning.
-    """
-    location = text(entry.get("location")) or text(entry.get("from"))
-    wanted = text(entry.get("import"))
-    if not location and wanted.endswith((".yml", ".yaml")):
-        location, wanted = wanted, ""
-    relative = location.removeprefix("file://")
-    source = _find_upward(ctx.document.path.parent, relative) if location else None
-    if source is None:
-        ctx.error(
-            "NG108",
-            f"cannot import consumes from '{location}': no such file",
-            (*pointer, "location" if "location" in entry else "import"),
-            hint="the path is relative to the importing file",
-        )
-        return None
-    if source.parent != (ctx.document.path.parent / relative).parent:
-        ctx.warning(
-            "NG108",
-            f"'{location}' is not beside this file; it was found in a parent folder",
-            (*pointer, "location" if "location" in entry else "import"),
-        )
-    display = os.path.normpath(
-        Path(ctx.document.display).parent / os.path.relpath(source, ctx.document.path.parent)
-    )
-    document = load_document(source, display, ctx.diagnostics)
-    if document is None:
-        return None
-    data = document.data if isinstance(document.data, dict) else {}
-    capability = mapping(data.get("capability"))
-    entries = data.get("consumes") or capability.get("consumes")
-    for index, candidate in enumerate(as_list(entries)):
-        if isinstance(candidate, dict) and (
-            not wanted or text(candidate.get("namespace")) == wanted
-        ):
-            imported = dict(candidate)
-            alias = text(entry.get("as"))
-            if alias or not imported.get("namespace"):
-                imported["namespace"] = alias or wanted
-            sub = Context(
-                document,
-                ctx.diagnostics,
-                ctx.strict,
-                ctx.taken_settings,
-                ctx.taken_envs,
-                ctx.env_prefix,
-            )
-            return sub, ("consumes", index), imported
-    ctx.error(
-        "NG108",
-        f"'{location}' has no consumes namespace '{wanted}'",
-        (*pointer, "import"),
-    )
-    return None
-
-
-def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
-    """`folder/relative`, else the same path under up to `levels` parent folders."""
-    for base in [folder, *list(folder.parents)[:levels]]:
-        candidate = base / relative
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _folded(name: str) -> str:
@@ -596,7 +522,7 @@ class _OperationLowering:
             name=text(self.op.get("name")),
             method_name=method_name,
             http_method=http_method,
-            description=text(self.op.get("description")) or text(self.op.get("label")),
+            description=text(self.op.get("description")) or label(self.op),
             params=params,
             path_parts=path_parts,
             query=tuple(query),
@@ -783,12 +709,26 @@ class _OperationLowering:
         if isinstance(data, str):
             if not placeholders(data):
                 return data
-            return template_code(data, lambda n: self.resolve(n, pointer))
+            code = template_code(data, lambda n: self.resolve(n, pointer))
+            if [is_var for _, is_var in split(data.strip())] == [True]:
+                self._any_json(code)  # exactly one placeholder: the value keeps its JSON type
+            return code
         if isinstance(data, dict):
             return {str(k): self._json_value(v, pointer) for k, v in data.items()}
         if isinstance(data, list):
             return [self._json_value(v, pointer) for v in data]
         return data
+
+    def _any_json(self, value: Code) -> None:
+        """A caller value that a JSON template inserts as a JSON value takes any JSON value
+        (an object record, a list, a number), not only text."""
+        for key, param in self.params.items():
+            if param.py_name == value and not param.is_body and param.json_type is None:
+                self.params[key] = replace(
+                    param,
+                    annotation=param.annotation.replace("rt.ParamValue", "Any"),
+                    any_json=True,
+                )
 
     def _json_text(self, template: str, pointer: Pointer) -> Code:
         """A raw JSON text template: each value inserted as JSON text (`{{crewIds}}` → `[..]`)."""
@@ -803,6 +743,8 @@ class _OperationLowering:
                 template[match.end() : match.end() + 1] == '"'
             )
             helper = "rt.json_string_content" if quoted else "rt.json_fragment"
+            if not quoted:
+                self._any_json(value)
             pieces.append(f"{helper}({value})")
             pos = match.end()
         if pos < len(template):

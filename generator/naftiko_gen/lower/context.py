@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, SourceLoc
@@ -20,6 +21,19 @@ class Context:
     taken_settings: set[str] = field(default_factory=set)
     taken_envs: set[str] = field(default_factory=set)
     env_prefix: str = ""
+    validated: set[Path] = field(default_factory=set)  # imported files already schema-checked
+
+    def for_document(self, document: Document) -> Context:
+        """The context of an imported file: its own locations, everything else shared."""
+        return Context(
+            document,
+            self.diagnostics,
+            self.strict,
+            self.taken_settings,
+            self.taken_envs,
+            self.env_prefix,
+            self.validated,
+        )
 
     def setting_attr(self, env: str) -> str:
         """The `Settings` attribute for an environment variable, without the package prefix."""
@@ -47,6 +61,17 @@ def as_list(value: Any) -> list[Any]:
             {"name": key, **item} if isinstance(item, dict) else item for key, item in value.items()
         ]
     return []
+
+
+def label(entry: dict[str, Any]) -> str:
+    """The human-readable name of an entry: `display` (Ikanos), `label` before it."""
+    return text(entry.get("display")) or text(entry.get("label"))
+
+
+def tags(*entries: dict[str, Any]) -> tuple[str, ...]:
+    """The `tags` of the entries, in order, each once."""
+    found = [text(tag) for entry in entries for tag in as_list(entry.get("tags"))]
+    return tuple(dict.fromkeys(tag for tag in found if tag))
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size
 from .binds import Binds
 from .consumes import Consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, label, tags, text
 from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings
 from .wiring import Exposure, OperationWiring
@@ -133,7 +133,7 @@ def lower_mcp(
         if resolved is None:
             continue
         tool, alias = resolved
-        description = text(tool.get("description")) or text(tool.get("label"))
+        description = text(tool.get("description")) or label(tool)
         exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals, max_binary=max_binary)
         wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
@@ -142,11 +142,12 @@ def lower_mcp(
         tools.append(
             Tool(
                 name=name,
-                title=text(tool.get("label")) or None,
+                title=label(tool) or None,
                 description=description,
                 input_schema=input_schema(operation.inputs),
                 hints=_hints(tool.get("hints"), operation.http_method),
                 operation=operation,
+                tags=tags(tool),
             )
         )
     auth = None
@@ -173,7 +174,17 @@ def lower_mcp(
         auth=auth,
         resources=resources,
         prompts=prompts,
+        cache=_cache_hints(entry),
     )
+
+
+def _cache_hints(entry: dict[str, Any]) -> tuple[int, str] | None:
+    """`ttlMs` and `cacheScope`, with the engine's defaults (0 ms, private) for a missing one."""
+    if "ttlMs" not in entry and "cacheScope" not in entry:
+        return None
+    ttl = entry.get("ttlMs")
+    ttl = ttl if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 else 0
+    return ttl, "public" if entry.get("cacheScope") == "public" else "private"
 
 
 def _resources(
@@ -212,7 +223,7 @@ def _resources(
         resources.append(
             McpResource(
                 name=name,
-                title=text(resource.get("label")) or None,
+                title=label(resource) or None,
                 uri=uri,
                 description=text(resource.get("description")),
                 mime_type=text(resource.get("mimeType")) or operation.binary or "application/json",
@@ -240,7 +251,7 @@ def _prompts(ctx: Context, entry: dict[str, Any], pointer: Pointer) -> tuple[Mcp
         arguments = tuple(
             PromptArgument(
                 name=text(arg.get("name")),
-                title=text(arg.get("label")) or None,
+                title=label(arg) or None,
                 description=text(arg.get("description")),
                 required=arg.get("required", True) is not False,
             )
@@ -255,7 +266,7 @@ def _prompts(ctx: Context, entry: dict[str, Any], pointer: Pointer) -> tuple[Mcp
         prompts.append(
             McpPrompt(
                 name=text(prompt["name"]),
-                title=text(prompt.get("label")) or None,
+                title=label(prompt) or None,
                 description=text(prompt.get("description")),
                 arguments=arguments,
                 messages=messages,

@@ -12,7 +12,7 @@ from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size, rest_responses
 from .binds import Binds
 from .consumes import Consumes
-from .context import Context, as_list, text
+from .context import Context, as_list, label, mapping, tags, text
 from .exposed_auth import lower_exposed_auth
 from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
@@ -83,7 +83,7 @@ def lower_rest(
             op_entry = dict(op)
             if resource_params:
                 op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
-            description = text(op.get("description")) or text(op.get("label"))
+            description = text(op.get("description")) or label(op)
             exposure = Exposure(
                 "rest",
                 namespace,
@@ -109,6 +109,8 @@ def lower_rest(
                     summary=description or f"{method} {doc_path}",
                     operation=operation,
                     responses=rest_responses(ctx, op_entry, o_pointer, operation.binary),
+                    tags=tags(resource, op),
+                    cache_control=_cache_control(op, "authentication" in entry),
                 )
             )
     return RestAdapter(
@@ -121,6 +123,20 @@ def lower_rest(
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
         forwards=tuple(forwards),
     )
+
+
+def _cache_control(op: dict[str, Any], authenticated: bool) -> str | None:
+    """`semantics.cacheable` (of a flow) as the Cache-Control of a successful answer.
+
+    Cacheable answers may be stored (by the client only when the adapter authenticates callers);
+    non-cacheable ones must not be stored at all.
+    """
+    cacheable = mapping(op.get("semantics")).get("cacheable")
+    if not isinstance(cacheable, bool):
+        return None
+    if not cacheable:
+        return "no-store"
+    return "private" if authenticated else "public"
 
 
 def _forward(

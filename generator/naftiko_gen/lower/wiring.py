@@ -186,6 +186,16 @@ class OperationWiring:
                     (*pointer, "type"),
                 )
                 transforms = True
+            elif kind == "script":
+                self.ctx.error(
+                    "NG107",
+                    f"script step '{name}' is not generated: it would run a "
+                    f"{text(step.get('language')) or 'script'} file in-process, without the "
+                    "engine's sandbox (statement limit, timeout, allowed languages)",
+                    (*pointer, "type"),
+                    hint="do the work in an upstream API and `call` it, or use a lookup step",
+                )
+                return None
             else:
                 self.ctx.error(
                     "NG107",
@@ -284,13 +294,24 @@ class OperationWiring:
         )
 
     def _mappings(self, mappings: list[Any]) -> Code | None:
-        """`mappings` (dotted `targetName`s) as one nested dict literal over the step results."""
+        """`mappings` (dotted `target`s, `targetName` before beta) as one nested dict literal.
+
+        A mapping without a usable target is an error, never silently dropped.
+        """
         tree: dict[str, Any] = {}
         for index, entry in enumerate(mappings):
             if not isinstance(entry, dict):
                 continue
-            target = text(entry.get("targetName"))
+            target = text(entry.get("target")) or text(entry.get("targetName"))
             value = text(entry.get("value"))
+            if not target or "" in target.split("."):
+                self.ctx.error(
+                    "NG109",
+                    f"mapping {index + 1} has no `target`, or an empty part in it: '{target}'",
+                    (*self.pointer, "mappings", index),
+                    hint="`target` names the output field, dotted for nesting (e.g. route.from)",
+                )
+                continue
             pointer = (*self.pointer, "mappings", index, "value")
             expr = (
                 self._context_path(value, pointer)
@@ -490,6 +511,8 @@ class OperationWiring:
         if source is not None and json_type is None:
             # A whole `body` is a JSON object; anything sent as text is a string (§4).
             json_type = "object" if source.name == "body" else None if source.is_body else "string"
+            if source.any_json and location == "argument":
+                json_type = None  # an MCP argument carries any JSON value; a REST query only text
         self._add_input(
             name,
             location,

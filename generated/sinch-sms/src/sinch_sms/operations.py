@@ -63,9 +63,9 @@ async def send_sms_batch(
     clients: Clients,
     *,
     service_plan_id: str,
-    from_: str | None = None,
-    to: str | None = None,
-    body: dict[str, Any] | None = None,
+    from_: Any | None = None,
+    to: Any | None = None,
+    body: Any | None = None,
 ) -> rt.Outcome:
     """Send a batch SMS message to one or more recipients"""
     response = await clients.api.send_batch(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 
 from . import _runtime as rt
@@ -33,9 +35,9 @@ class SinchSmsClient(rt.UpstreamClient):
         self,
         *,
         service_plan_id: rt.ParamValue,
-        from_: rt.ParamValue | None = None,
-        to: rt.ParamValue | None = None,
-        body: rt.ParamValue | None = None,
+        from_: Any | None = None,
+        to: Any | None = None,
+        body: Any | None = None,
     ) -> rt.UpstreamResponse:
         """Send a batch SMS message to one or more recipients"""
         return await self.send(

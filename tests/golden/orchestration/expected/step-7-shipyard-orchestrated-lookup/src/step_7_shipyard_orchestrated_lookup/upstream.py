@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx2
 
 from . import _runtime as rt
@@ -70,8 +72,8 @@ class RegistryClient(rt.UpstreamClient):
         arrival_port: rt.ParamValue | None = None,
         departure_date: rt.ParamValue | None = None,
         arrival_date: rt.ParamValue | None = None,
-        crew_ids: rt.ParamValue | None = None,
-        cargo_ids: rt.ParamValue | None = None,
+        crew_ids: Any | None = None,
+        cargo_ids: Any | None = None,
     ) -> rt.UpstreamResponse:
         """POST registry.create-voyage"""
         return await self.send(

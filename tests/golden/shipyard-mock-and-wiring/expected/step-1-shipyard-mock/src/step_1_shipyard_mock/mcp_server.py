@@ -18,6 +18,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from . import _runtime as rt
 from . import _tracing as tracing
@@ -243,7 +244,10 @@ def http_app(
     allowed_hosts: tuple[str, ...],
     allowed_origins: tuple[str, ...],
 ) -> Starlette:
-    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
+    """Streamable HTTP at `/` and `/mcp`: stateless, JSON responses, Host/Origin allowlist.
+
+    The Ikanos engine serves MCP at the adapter's root path, the SDK at `/mcp`: both answer.
+    """
     local = ["localhost", "127.0.0.1", "[::1]"]
     if host not in ("0.0.0.0", "::", *local):
         local.append(host)
@@ -251,12 +255,17 @@ def http_app(
         allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
         allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
     )
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         stateless_http=True,
         json_response=True,
         transport_security=security,
         host=host,
     )
+    endpoint = next(
+        r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/mcp"
+    )
+    app.router.routes.append(Route("/", endpoint=endpoint))
+    return app
 
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -316,7 +325,7 @@ def create_server(clients: Clients) -> Server[Any]:
 
 
 def create_http_app(clients: Clients) -> Starlette:
-    """The streamable HTTP app (`/mcp`) of adapter shipyard-tools."""
+    """The streamable HTTP app (`/` and `/mcp`) of adapter shipyard-tools."""
     settings = clients.settings
     app = http_app(
         create_server(clients),
