@@ -12,7 +12,19 @@ _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 # Names the generated operation functions use themselves; an input with one of these names
 # gets a trailing underscore.
 RESERVED = frozenset(
-    {"clients", "outcome", "payload", "request", "response", "rt", "self", "settings"}
+    {
+        "clients",
+        "fields",
+        "outcome",
+        "payload",
+        "read",
+        "request",
+        "response",
+        "rt",
+        "self",
+        "settings",
+        "web",
+    }
 )
 
 

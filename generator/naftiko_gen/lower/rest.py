@@ -1,4 +1,4 @@
-"""`exposes: type: rest`: routes of a FastAPI app (SEMANTICS.md §5)."""
+"""`exposes: type: rest`: routes of a Starlette app (SEMANTICS.md §5)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # as the MCP SDK's default request limit
 
 
 def adapter_settings(
@@ -49,6 +50,17 @@ def lower_rest(
     """Lower one REST adapter; operations that cannot be generated are reported and skipped."""
     namespace = text(entry.get("namespace")) or "rest"
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
+    max_body_env = f"{env_name(namespace)}_MAX_REQUEST_BYTES"
+    max_body_attr = ctx.setting_attr(max_body_env)
+    binds.settings.append(
+        Setting(
+            max_body_env,
+            max_body_attr,
+            "int",
+            MAX_REQUEST_BYTES,
+            f"largest request body '{namespace}' accepts, in bytes (larger: 413)",
+        )
+    )
     routes: list[Route] = []
     forwards: list[ForwardRoute] = []
     seen: set[tuple[str, str]] = set()
@@ -114,11 +126,11 @@ def lower_rest(
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue
-            fastapi_path, repeats = _fastapi_path(doc_path, operation.inputs)
+            route_path, repeats = _route_path(doc_path, operation.inputs)
             routes.append(
                 Route(
                     method=method,
-                    path=fastapi_path,
+                    path=route_path,
                     repeated_path_params=repeats,
                     doc_path=doc_path,
                     name=name,
@@ -131,6 +143,7 @@ def lower_rest(
         factory=factory,
         host_attr=host_attr,
         port_attr=port_attr,
+        max_body_attr=max_body_attr,
         description=text(entry.get("description")),
         routes=tuple(routes),
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
@@ -183,7 +196,7 @@ def _shape(path: str) -> str:
     return PATH_VARIABLE.sub("{}", path)
 
 
-def _fastapi_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _route_path(path: str, inputs: tuple[Any, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Path variables renamed to their Python names (Starlette accepts identifiers only).
 
     A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the
