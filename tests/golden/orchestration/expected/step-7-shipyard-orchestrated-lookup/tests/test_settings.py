@@ -19,6 +19,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.dockyard_api_key == ENVIRON["DOCKYARD_API_KEY"]
     assert settings.shipyard_tools_port == 3001
     assert settings.shipyard_api_port == 3002
+    assert settings.shipyard_api_max_request_bytes == 4194304
     assert settings.retries == 2
     assert settings.workers == 1
 

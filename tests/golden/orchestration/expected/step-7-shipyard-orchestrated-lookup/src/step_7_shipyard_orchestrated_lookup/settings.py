@@ -26,6 +26,7 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
+    shipyard_api_max_request_bytes: int
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -100,6 +101,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_API_PORT",
         3002,
     )
+    shipyard_api_max_request_bytes = env.integer(
+        "SHIPYARD_API_MAX_REQUEST_BYTES",
+        4194304,
+    )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
         3.0,
@@ -134,6 +139,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
+        shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
