@@ -4,6 +4,9 @@ every caller mistake (422, 404, 405, 413), absent values dropped, and mounting i
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import httpx2
@@ -249,3 +252,38 @@ async def test_the_app_mounts_in_a_users_starlette_app(
     assert "/things/{id}" in document.json()["paths"]
     assert live.json() == {"status": "UP"}
     assert bad.status_code == 422
+
+
+MCP_ADAPTER = """
+    - type: mcp
+      port: 9090
+      namespace: typed-mcp
+      tools:
+        - name: update
+          description: update a thing
+          call: api.update
+"""
+
+
+def test_the_rest_adapter_is_served_before_the_mcp_sdk_is_imported(build: Builder) -> None:
+    result, package_dir = build.generate(TYPED + MCP_ADAPTER)
+    assert not result.failed and result.name is not None
+    package = result.name.replace("-", "_")
+    script = f"""
+import sys
+from {package}.serving import http_apps
+from {package}.settings import load_settings
+from {package}.upstream import Clients
+
+apps = http_apps(Clients(load_settings({{}})))
+next(apps)
+print(sorted(m for m in ("fastapi", "jsonschema", "mcp", "pydantic") if m in sys.modules))
+next(apps)
+print("mcp" in sys.modules)
+"""
+    env = {**os.environ, "PYTHONPATH": str(package_dir / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
