@@ -287,3 +287,17 @@ print("mcp" in sys.modules)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+async def test_an_unexpected_failure_is_a_500_problem_without_its_text(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(TYPED)
+    upstream.fail = lambda request: RuntimeError("internal secret")
+    app = cap.modules["rest"].create_app(cap.clients)
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.put("/things/7", json={"count": 1})
+    assert response.status_code == 500
+    assert content_type(response) == PROBLEM_JSON
+    assert "secret" not in response.text
