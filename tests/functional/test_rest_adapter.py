@@ -301,3 +301,48 @@ async def test_an_unexpected_failure_is_a_500_problem_without_its_text(
     assert response.status_code == 500
     assert content_type(response) == PROBLEM_JSON
     assert "secret" not in response.text
+
+
+async def test_a_head_operation_is_not_taken_by_the_get_of_the_same_path(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        """
+naftiko: "1.0.0-alpha3"
+info:
+  label: Head and get
+  description: GET and HEAD of one resource
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: https://api.example.com
+      resources:
+        - name: item
+          path: /items/{{id}}
+          operations:
+            - name: get
+              method: GET
+            - name: exists
+              method: HEAD
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: items-rest
+      resources:
+        - path: /items/{id}
+          operations:
+            - method: GET
+              name: get
+              call: api.get
+            - method: HEAD
+              name: exists
+              call: api.exists
+"""
+    )
+    upstream.respond(200)
+    async with cap.rest() as http:
+        head = await http.head("/items/1")
+        get = await http.get("/items/1")
+    assert (head.status_code, get.status_code) == (200, 200)
+    assert [r.method for r in upstream.requests] == ["HEAD", "GET"]
