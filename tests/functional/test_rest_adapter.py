@@ -346,3 +346,19 @@ capability:
         get = await http.get("/items/1")
     assert (head.status_code, get.status_code) == (200, 200)
     assert [r.method for r in upstream.requests] == ["HEAD", "GET"]
+
+
+async def test_a_pattern_python_cannot_compile_is_reported_and_not_checked(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        TYPED.replace(
+            "                  required: false\n              with:",
+            '                  required: false\n                  pattern: "^\\\\p{L}+$"\n'
+            "              with:",
+        )
+    )
+    assert any("pattern of input 'note'" in w for w in cap.warnings("NG107")), cap.warnings()
+    async with cap.rest() as http:
+        response = await http.put("/things/7", json={"count": 1, "note": "1"})
+    assert response.status_code == 200, response.text
