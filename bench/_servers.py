@@ -165,6 +165,7 @@ def wrk_mcp_script(tool: str) -> Path:
         "params": {"name": tool, "arguments": TOOL_ARGS},
     }
     script = WORK / f"wrk-mcp-{tool}.lua"
+    WORK.mkdir(parents=True, exist_ok=True)
     script.write_text(
         'wrk.method = "POST"\n'
         + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in MCP_HEADERS.items())
@@ -238,6 +239,7 @@ def generated_server(args: argparse.Namespace, only: str | None = None) -> Serve
     if not naftiko_gen:
         return "naftiko-gen not on PATH and no --generated-cmd"
     out = WORK / "generated" / stem
+    WORK.mkdir(parents=True, exist_ok=True)  # a fresh clone has no bench/.work yet
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
         document = CAPABILITY
         if only is not None:

@@ -181,7 +181,7 @@ class Route:
     """One REST route."""
 
     method: str
-    path: str  # the FastAPI path, variables renamed to their Python names
+    path: str  # the Starlette path, variables renamed to their Python names
     doc_path: str  # the path as the document wrote it
     name: str
     summary: str
@@ -197,12 +197,18 @@ class Route:
         """Path variables: routes with fewer are registered first, so `/a/b` beats `/a/{x}`."""
         return self.path.count("{")
 
+    @property
+    def order(self) -> tuple[int, bool]:
+        """Registration order: by `variable_count`, and a HEAD operation before the GET of
+        the same path, which Starlette also answers HEAD with."""
+        return (self.variable_count, self.method != "HEAD")
+
 
 @dataclass(frozen=True, slots=True)
 class ForwardRoute:
     """A `forward` resource: requests under a path are proxied to a consumed namespace."""
 
-    path: str  # FastAPI path, the remainder captured by `{path:path}`
+    path: str  # Starlette path, the remainder captured by `{path:path}`
     doc_path: str
     handler: str
     methods: tuple[str, ...]
@@ -223,12 +229,13 @@ class ExposedAuth:
 
 @dataclass(frozen=True, slots=True)
 class RestAdapter:
-    """An exposed `rest` adapter: one FastAPI app."""
+    """An exposed `rest` adapter: one Starlette app."""
 
     namespace: str
     factory: str  # name of the app factory function
     host_attr: str
     port_attr: str
+    max_body_attr: str  # the setting bounding a request body, in bytes
     description: str
     routes: tuple[Route, ...]
     auth: ExposedAuth | None = None

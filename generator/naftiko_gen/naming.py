@@ -14,14 +14,17 @@ _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 RESERVED = frozenset(
     {
         "clients",
+        "fields",
         "max_bytes",
         "outcome",
         "payload",
+        "read",
         "request",
         "response",
         "rt",
         "self",
         "settings",
+        "web",
     }
 )
 

@@ -42,6 +42,7 @@ RESPONSES = {
     "504": _problem("The upstream did not answer in time."),
 }
 UNAUTHORIZED = _problem("Missing or invalid credentials.")
+TOO_LARGE = _problem("The request body is over the adapter's size limit.")
 HEALTH = {
     "get": {
         "operationId": "",
@@ -102,12 +103,14 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
         if parameters:
             operation["parameters"] = parameters
         body = _request_body(inputs)
+        responses = _responses(route)
         if body:
             operation["requestBody"] = body
-        operation["responses"] = _responses(route)
+            responses = {**responses, "413": TOO_LARGE}
         if adapter.auth is not None:
             operation["security"] = [{"adapter": []}]
-            operation["responses"] = {**operation["responses"], "401": UNAUTHORIZED}
+            responses = {**responses, "401": UNAUTHORIZED}
+        operation["responses"] = responses
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     for forward in adapter.forwards:
         prefix = forward.path.removesuffix("{path:path}")
@@ -118,7 +121,11 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
                 "parameters": [
                     {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
-                "responses": {"default": RESPONSES["default"], "502": RESPONSES["502"]},
+                "responses": {
+                    "default": RESPONSES["default"],
+                    "413": TOO_LARGE,
+                    "502": RESPONSES["502"],
+                },
             }
             for method in forward.methods
         }

@@ -20,7 +20,6 @@ import jinja2
 from . import deploy, formatting, testdata, versions
 from .code import (
     Code,
-    call_code,
     comment_text,
     json_text,
     py_value,
@@ -33,7 +32,6 @@ from .diagram import mermaid_flowchart
 from .ir import (
     Capability,
     Hints,
-    Input,
     McpAdapter,
     Operation,
     RestAdapter,
@@ -46,6 +44,7 @@ from .ir import (
 from .lower.binary import DEFAULT_MAX_BINARY_SIZE
 from .openapi import openapi_document
 from .operation_functions import operation_functions
+from .rest_inputs import rest_read
 
 GENERATOR = "naftiko-gen"
 
@@ -146,28 +145,18 @@ def _by_tag(items: tuple[Route, ...] | tuple[Tool, ...]) -> list[tuple[str, list
     return list(grouped.items())
 
 
-def _rest_source(item: Input) -> Code:
-    """The FastAPI parameter declaration of a REST input, exploded one keyword per line."""
-    kind = {
-        "path": "PathParam",
-        "query": "Query",
-        "header": "Header",
-        "cookie": "Cookie",
-        "body": "Body",
-        "body-field": "Body",
-    }[item.location]
-    args: list[str] = []
-    if item.location in ("query", "header", "cookie", "body-field") and item.name != item.py_name:
-        args.append(f"alias={py_value(item.name)}")
-    if item.location == "body-field":
-        args.append("embed=True")
-    if item.location == "header":
-        args.append("convert_underscores=False")
-    if item.description:
-        args.append(f"description={py_value(item.description)}")
-    if item.pattern:
-        args.append(f"pattern={py_value(item.pattern)}")
-    return call_code(kind, args)
+def _rest_reads(operation: Operation, route: Route) -> dict[str, Any]:
+    """How a REST handler reads its inputs: one `read.required/optional(...)` per input."""
+    reads = [(item.py_name, rest_read(item)) for item in operation.inputs]
+    locations = {item.location for item in operation.inputs}
+    fields = locations & {"body-field", "body-path"}
+    return {
+        "inputs": reads,
+        "body": bool(fields) or "body" in locations,
+        "fields": bool(fields),
+        "fields_required": "body-path" in locations
+        or any(i.required for i in operation.inputs if i.location == "body-field"),
+    }
 
 
 def _projection(capability: Capability, call: Any) -> str | None:
@@ -223,7 +212,7 @@ def environment() -> jinja2.Environment:
         setting_default=_setting_default,
         calls=_calls,
         by_tag=_by_tag,
-        rest_source=_rest_source,
+        rest_reads=_rest_reads,
         route_set=_route_set,
         projection=_projection,
         steps=steps_code,
@@ -239,20 +228,23 @@ def _operations(capability: Capability) -> list[Operation]:
     return ops
 
 
-def _fastapi_names(capability: Capability) -> list[str]:
-    """What rest.py imports from fastapi: the fixed names plus one per parameter source used."""
-    names = {"FastAPI", "Request"}
-    for adapter in capability.rest:
-        for route in adapter.routes:
-            for item in route.operation.inputs:
-                names.add("Body" if item.body_path else _rest_source(item).split("(", 1)[0])
-    return sorted(names)
+def _rest_imports(capability: Capability) -> dict[str, bool]:
+    """What rest.py imports beyond the fixed names."""
+    adapters = capability.rest
+    body_paths = any(
+        item.body_path for a in adapters for r in a.routes for item in r.operation.inputs
+    )
+    auth = any(a.auth for a in adapters)
+    return {
+        "middleware": auth,
+        "runtime": auth or body_paths or any(a.forwards for a in adapters),
+    }
 
 
 def _wanted(capability: Capability, relative: str) -> bool:
     """Which template files a capability needs (unused adapters and formats are left out)."""
     name = PurePosixPath(relative).name
-    if name in ("rest.py.jinja", "test_rest.py.jinja"):
+    if name in ("rest.py.jinja", "_rest.py.jinja", "test_rest.py.jinja"):
         return bool(capability.rest)
     if name in ("mcp_server.py.jinja", "test_mcp.py.jinja"):
         return bool(capability.mcp)
@@ -305,7 +297,7 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
         "test_environ": testdata.test_environ(capability),
         "diagram": mermaid_flowchart(capability, _port(capability.settings)),
         "deploy": deploy.Deployment.of(capability),
-        "imports": {"fastapi": _fastapi_names(capability)},
+        "rest_imports": _rest_imports(capability),
         "adapters": [
             {"type": kind, "namespace": adapter.namespace}
             for kind, adapters in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .ir import Capability
 
-FASTAPI = "fastapi>=0.165,<1"
+STARLETTE = "starlette>=1.10,<2"
 UVICORN = "uvicorn>=0.54"
 HTTPX2 = "httpx2>=2.16,<3"
 MCP = "mcp>=2.3,<3"
@@ -23,9 +23,7 @@ OTEL_EXPORTER = "opentelemetry-exporter-otlp-proto-http>=1.30,<2"
 
 def runtime_dependencies(capability: Capability) -> list[str]:
     """What the package needs to serve its adapters."""
-    deps = [HTTPX2, UVICORN]
-    if capability.rest:
-        deps.append(FASTAPI)
+    deps = [HTTPX2, STARLETTE, UVICORN]
     if capability.mcp:
         deps += [MCP, JSONSCHEMA]
     if capability.needs_yaml:

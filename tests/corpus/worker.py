@@ -125,11 +125,11 @@ def init_worker() -> None:
         root.removeHandler(handler)
     root.addHandler(LOG)
     root.setLevel(logging.WARNING)
-    import fastapi  # noqa: F401
     import httpx2  # noqa: F401
     import jsonschema  # noqa: F401
     import mcp  # noqa: F401
     import naftiko_gen.pipeline  # noqa: F401
+    import starlette.applications  # noqa: F401
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -428,7 +428,7 @@ class Driver:
         if rest is None:
             self.outcome.problem("the document exposes a rest adapter but there is no rest.py")
             return
-        from fastapi.routing import APIRoute
+        from starlette.routing import Route
 
         factories = [
             n
@@ -436,21 +436,28 @@ class Driver:
             if n.startswith("create_app") and callable(getattr(rest, n))
         ]
         apps: dict[str, Any] = {}
+        documents: dict[str, Any] = {}
         for name in factories:
             try:
                 apps[name] = getattr(rest, name)(clients)
+                # The OpenAPI document the app serves says what each route reads.
+                openapi = f"openapi{name.removeprefix('create_app')}.json"
+                documents[name] = json.loads((Path(rest.__file__).parent / openapi).read_text())
             except Exception:
                 self.outcome.problem(f"rest.{name}(clients) failed: " + _short_traceback())
+                apps.pop(name, None)
         actual: dict[str, dict[tuple[str, str], Any]] = {}
         for name, app in apps.items():
             table: dict[tuple[str, str], Any] = {}
             for route in app.routes:
-                if not isinstance(route, APIRoute) or not route.include_in_schema:
+                if not isinstance(route, Route) or not route.include_in_schema:
                     continue
-                if route.path.startswith("/health/"):
-                    continue
-                for method in route.methods or ():
-                    table[(method, m.shape(route.path))] = route
+                methods = route.methods or set()
+                for method in methods:
+                    if method == "HEAD" and "GET" in methods:
+                        continue  # Starlette answers HEAD wherever it answers GET
+                    operation = documents[name]["paths"].get(route.path, {}).get(method.lower())
+                    table[(method, m.shape(route.path))] = (route, operation or {})
             actual[name] = table
         unpaired = dict(actual)
         for adapter in adapters:
@@ -480,19 +487,24 @@ class Driver:
                 transport=transport, base_url="http://testserver"
             ) as http:
                 for exposed in expected:
-                    route = table.get((exposed.method, m.shape(exposed.path)))
-                    if route is None:
+                    entry = table.get((exposed.method, m.shape(exposed.path)))
+                    if entry is None:
                         continue
+                    route, operation = entry
                     if exposed.kind == "forward":
                         await self._call_forward(http, route, exposed, credentials)
                     else:
-                        await self._call_route(http, route, exposed, credentials, check_auth=first)
+                        fields = _route_inputs(operation)
+                        await self._call_route(
+                            http, route, fields, exposed, credentials, check_auth=first
+                        )
                         first = False
 
     async def _call_route(
         self,
         http: Any,
         route: Any,
+        fields: list[tuple[str, RouteInput]],
         exposed: m.Exposed,
         credentials: dict[str, str] | None,
         *,
@@ -501,10 +513,6 @@ class Driver:
         import anyio
 
         where = f"rest {exposed.method} {exposed.path}"
-        dependant = route.dependant
-        fields: list[tuple[str, Any]] = []
-        for location in ("path", "query", "header", "cookie", "body"):
-            fields += [(location, f) for f in getattr(dependant, f"{location}_params")]
         self._check_rest_inputs(exposed, route.path, fields, where)
         inputs: dict[str, Any] = {}
         url = _quote_literals(route.path)
@@ -513,9 +521,8 @@ class Driver:
         cookies: dict[str, str] = {}
         body_fields: list[tuple[Any, Any]] = []
         for index, (location, fld) in enumerate(fields):
-            annotation = _unwrap(fld.field_info.annotation)
-            value = _sample_for_type(annotation, fld.alias, index, in_path=location == "path")
-            pattern = _field_pattern(fld)
+            value = _sample_for_type(fld.annotation, fld.alias, index, in_path=location == "path")
+            pattern = fld.pattern
             if pattern is not None:
                 value = _pattern_sample(pattern)
                 if value is None:
@@ -531,10 +538,7 @@ class Driver:
                 values = value if isinstance(value, list) else [value]
                 params += [(fld.alias, _query_text(v)) for v in values]
             elif location == "header":
-                name = fld.alias
-                if getattr(fld.field_info, "convert_underscores", True):
-                    name = name.replace("_", "-")
-                headers[name] = m.value_text(value)
+                headers[fld.alias] = m.value_text(value)
             elif location == "cookie":
                 cookies[fld.alias] = m.value_text(value)
             else:
@@ -557,7 +561,7 @@ class Driver:
             inputs.update(extracted)
         json_body: Any = None
         has_body = bool(body_fields)
-        if len(body_fields) == 1 and not getattr(body_fields[0][0].field_info, "embed", False):
+        if len(body_fields) == 1 and not body_fields[0][0].embed:
             json_body = body_fields[0][1]
         elif body_fields:
             json_body = {fld.alias: value for fld, value in body_fields}
@@ -665,7 +669,11 @@ class Driver:
             self.outcome.problem(f"{where}: {problem}")
 
     def _check_rest_inputs(
-        self, exposed: m.Exposed, route_path: str, fields: list[tuple[str, Any]], where: str
+        self,
+        exposed: m.Exposed,
+        route_path: str,
+        fields: list[tuple[str, RouteInput]],
+        where: str,
     ) -> None:
         expected = m.expected_inputs(self.model, exposed)
         if expected is None:
@@ -684,7 +692,7 @@ class Driver:
         bodies = [f for loc, f in fields if loc == "body"]
         missing = sorted(set(wanted) - set(actual))
         extra = sorted(set(actual) - set(wanted))
-        if len(bodies) == 1 and not getattr(bodies[0].field_info, "embed", False):
+        if len(bodies) == 1 and not bodies[0].embed:
             body_name = m.norm(bodies[0].alias)
             if (
                 body_name in extra
@@ -719,7 +727,7 @@ class Driver:
                     f"{where}: input '{item.name}' is a {location} parameter, "
                     f"the document says {item.location}"
                 )
-            if item.required is True and not fld.field_info.is_required():
+            if item.required is True and not fld.required:
                 self.outcome.problem(f"{where}: input '{item.name}' should be required")
 
     # -- MCP ------------------------------------------------------------------------------
@@ -1248,15 +1256,58 @@ def _query_text(value: Any) -> str:
     return m.value_text(value)
 
 
-def _unwrap(annotation: Any) -> Any:
-    """`int | None` → `int`; `Annotated[...]` → its type."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _unwrap(args[0]) if args else str
-    return annotation
+@dataclass(frozen=True)
+class RouteInput:
+    """One input of a REST route, as the OpenAPI document the app serves declares it."""
+
+    alias: str
+    annotation: Any
+    required: bool
+    pattern: str | None = None
+    embed: bool = False  # a member of a JSON-object body (else the whole body)
+
+
+SCHEMA_TYPES: dict[Any, Any] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def _route_inputs(operation: dict[str, Any]) -> list[tuple[str, RouteInput]]:
+    """The (location, input) pairs of one OpenAPI operation, parameters first, then the body."""
+    fields: list[tuple[str, RouteInput]] = []
+    for param in operation.get("parameters", []):
+        schema = param.get("schema", {})
+        # A URL or header carries one text value: arrays there are read as text.
+        kind = str if schema.get("type") == "array" else SCHEMA_TYPES.get(schema.get("type"), str)
+        fields.append(
+            (
+                param["in"],
+                RouteInput(param["name"], kind, bool(param.get("required")), schema.get("pattern")),
+            )
+        )
+    body = operation.get("requestBody")
+    if body is None:
+        return fields
+    schema = body["content"]["application/json"]["schema"]
+    kind = schema.get("type")
+    kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if "properties" in schema:
+        required = set(schema.get("required", []))
+        for name, prop in schema["properties"].items():
+            annotation = SCHEMA_TYPES.get(prop.get("type"), Any)
+            item = RouteInput(name, annotation, name in required, prop.get("pattern"), embed=True)
+            fields.append(("body", item))
+    elif schema.get("description", "").startswith("Inputs are read from"):
+        fields.append(("body", RouteInput("payload", dict, True)))
+    else:
+        annotation = SCHEMA_TYPES.get(kind, Any)
+        fields.append(("body", RouteInput("body", annotation, bool(body.get("required")))))
+    return fields
 
 
 def _sample_for_type(annotation: Any, name: str, index: int, *, in_path: bool) -> Any:
@@ -1297,14 +1348,6 @@ def _sample_for_schema(prop: dict[str, Any], name: str, index: int) -> Any:
     if isinstance(prop.get("pattern"), str):
         return _pattern_sample(prop["pattern"])
     return _string_sample(name, in_path=False)
-
-
-def _field_pattern(fld: Any) -> str | None:
-    for item in getattr(fld.field_info, "metadata", ()) or ():
-        pattern = getattr(item, "pattern", None)
-        if isinstance(pattern, str):
-            return pattern
-    return None
 
 
 def _pattern_sample(pattern: str) -> str | None:

@@ -15,6 +15,7 @@ def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.sentry_system_api_key == ENVIRON["SENTRY_SYSTEM_API_KEY"]
     assert settings.rest_port == 8080
+    assert settings.rest_max_request_bytes == 4194304
     assert settings.mcp_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1

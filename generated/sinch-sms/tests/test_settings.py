@@ -16,6 +16,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.sinch_service_plan_id == ENVIRON["SINCH_SERVICE_PLAN_ID"]
     assert settings.sinch_api_token == ENVIRON["SINCH_API_TOKEN"]
     assert settings.rest_port == 8101
+    assert settings.rest_max_request_bytes == 4194304
     assert settings.mcp_port == 9101
     assert settings.retries == 2
     assert settings.workers == 1

@@ -16,6 +16,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.tagetik_access_token == ENVIRON["TAGETIK_ACCESS_TOKEN"]
     assert settings.tagetik_base_url == ENVIRON["TAGETIK_BASE_URL"]
     assert settings.tagetik_reporting_api_port == 8080
+    assert settings.tagetik_reporting_api_max_request_bytes == 4194304
     assert settings.tagetik_reporting_mcp_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1

@@ -1,4 +1,4 @@
-"""`exposes: type: rest`: routes of a FastAPI app (SEMANTICS.md §5)."""
+"""`exposes: type: rest`: routes of a Starlette app (SEMANTICS.md §5)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
+from ..rest_inputs import checkable
 from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size, rest_responses
 from .binds import Binds
@@ -18,6 +19,7 @@ from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # as the MCP SDK's default request limit
 
 
 def adapter_settings(
@@ -52,6 +54,17 @@ def lower_rest(
     namespace = text(entry.get("namespace")) or "rest"
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
     max_binary = binary_size(ctx, entry, pointer)
+    max_body_env = f"{env_name(namespace)}_MAX_REQUEST_BYTES"
+    max_body_attr = ctx.setting_attr(max_body_env)
+    binds.settings.append(
+        Setting(
+            max_body_env,
+            max_body_attr,
+            "int",
+            MAX_REQUEST_BYTES,
+            f"largest request body '{namespace}' accepts, in bytes (larger: 413)",
+        )
+    )
     routes: list[Route] = []
     forwards: list[ForwardRoute] = []
     seen: set[tuple[str, str]] = set()
@@ -98,11 +111,19 @@ def lower_rest(
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue
-            fastapi_path, repeats = _fastapi_path(doc_path, operation.inputs)
+            for item in operation.inputs:
+                if item.pattern is not None and not checkable(item.pattern):
+                    ctx.warning(
+                        "NG107",
+                        f"the pattern of input '{item.name}' is not a Python regular expression; "
+                        "the REST adapter publishes it but does not check it",
+                        o_pointer,
+                    )
+            route_path, repeats = _route_path(doc_path, operation.inputs)
             routes.append(
                 Route(
                     method=method,
-                    path=fastapi_path,
+                    path=route_path,
                     repeated_path_params=repeats,
                     doc_path=doc_path,
                     name=name,
@@ -118,6 +139,7 @@ def lower_rest(
         factory=factory,
         host_attr=host_attr,
         port_attr=port_attr,
+        max_body_attr=max_body_attr,
         description=text(entry.get("description")),
         routes=tuple(routes),
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
@@ -234,7 +256,7 @@ def _new_route_method(
     return method
 
 
-def _fastapi_path(path: str, inputs: tuple[Input, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _route_path(path: str, inputs: tuple[Input, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Path variables renamed to their Python names (Starlette accepts identifiers only).
 
     A variable written twice (`/accounts/{id}/.../accounts/{id}`) keeps the first value; the

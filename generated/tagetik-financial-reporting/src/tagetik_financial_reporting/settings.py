@@ -19,6 +19,7 @@ class Settings:
     tagetik_odata_base_url: str
     tagetik_reporting_api_host: str
     tagetik_reporting_api_port: int
+    tagetik_reporting_api_max_request_bytes: int
     tagetik_reporting_mcp_host: str
     tagetik_reporting_mcp_port: int
     tagetik_reporting_mcp_allowed_hosts: tuple[str, ...]
@@ -52,6 +53,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_reporting_api_port = env.integer(
         "TAGETIK_REPORTING_API_PORT",
         8080,
+    )
+    tagetik_reporting_api_max_request_bytes = env.integer(
+        "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES",
+        4194304,
     )
     tagetik_reporting_mcp_host = env.text(
         "TAGETIK_REPORTING_MCP_HOST",
@@ -96,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_odata_base_url=tagetik_odata_base_url,
         tagetik_reporting_api_host=tagetik_reporting_api_host,
         tagetik_reporting_api_port=tagetik_reporting_api_port,
+        tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,
         tagetik_reporting_mcp_host=tagetik_reporting_mcp_host,
         tagetik_reporting_mcp_port=tagetik_reporting_mcp_port,
         tagetik_reporting_mcp_allowed_hosts=tagetik_reporting_mcp_allowed_hosts,

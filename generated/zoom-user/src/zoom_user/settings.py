@@ -18,6 +18,7 @@ class Settings:
     base_url: str
     rest_host: str
     rest_port: int
+    rest_max_request_bytes: int
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
@@ -47,6 +48,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rest_port = env.integer(
         "ZOOM_USER_REST_PORT",
         8080,
+    )
+    rest_max_request_bytes = env.integer(
+        "ZOOM_USER_REST_MAX_REQUEST_BYTES",
+        4194304,
     )
     mcp_host = env.text(
         "ZOOM_USER_MCP_HOST",
@@ -90,6 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         rest_host=rest_host,
         rest_port=rest_port,
+        rest_max_request_bytes=rest_max_request_bytes,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,

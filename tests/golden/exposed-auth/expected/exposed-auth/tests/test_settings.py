@@ -16,6 +16,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.api_token == ENVIRON["API_TOKEN"]
     assert settings.rest_key == ENVIRON["REST_KEY"]
     assert settings.api_port == 8080
+    assert settings.api_max_request_bytes == 4194304
     assert settings.tools_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1

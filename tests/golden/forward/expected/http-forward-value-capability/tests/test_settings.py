@@ -11,5 +11,6 @@ from .conftest import ENVIRON
 def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.sample_port == 8083
+    assert settings.sample_max_request_bytes == 4194304
     assert settings.retries == 2
     assert settings.workers == 1

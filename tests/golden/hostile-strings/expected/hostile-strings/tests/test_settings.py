@@ -15,6 +15,7 @@ def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.hostile_token == ENVIRON["HOSTILE_TOKEN"]
     assert settings.hostile_rest_port == 8081
+    assert settings.hostile_rest_max_request_bytes == 4194304
     assert settings.hostile_mcp_port == 9091
     assert settings.retries == 2
     assert settings.workers == 1

@@ -12,5 +12,6 @@ def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.forecast_mcp_port == 9100
     assert settings.forecast_rest_port == 9101
+    assert settings.forecast_rest_max_request_bytes == 4194304
     assert settings.retries == 2
     assert settings.workers == 1

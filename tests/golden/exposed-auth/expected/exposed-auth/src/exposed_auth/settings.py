@@ -19,6 +19,7 @@ class Settings:
     registry_base_url: str
     api_host: str
     api_port: int
+    api_max_request_bytes: int
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
@@ -52,6 +53,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     api_port = env.integer(
         "API_PORT",
         8080,
+    )
+    api_max_request_bytes = env.integer(
+        "API_MAX_REQUEST_BYTES",
+        4194304,
     )
     tools_host = env.text(
         "TOOLS_HOST",
@@ -96,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         registry_base_url=registry_base_url,
         api_host=api_host,
         api_port=api_port,
+        api_max_request_bytes=api_max_request_bytes,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,

@@ -17,6 +17,7 @@ class Settings:
     external_base_url: str
     sample_host: str
     sample_port: int
+    sample_max_request_bytes: int
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -38,6 +39,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     sample_port = env.integer(
         "SAMPLE_PORT",
         8083,
+    )
+    sample_max_request_bytes = env.integer(
+        "SAMPLE_MAX_REQUEST_BYTES",
+        4194304,
     )
     connect_timeout = env.number(
         "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT",
@@ -64,6 +69,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         external_base_url=external_base_url,
         sample_host=sample_host,
         sample_port=sample_port,
+        sample_max_request_bytes=sample_max_request_bytes,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

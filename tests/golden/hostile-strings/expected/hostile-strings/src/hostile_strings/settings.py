@@ -18,6 +18,7 @@ class Settings:
     hostile_base_url: str
     hostile_rest_host: str
     hostile_rest_port: int
+    hostile_rest_max_request_bytes: int
     hostile_mcp_host: str
     hostile_mcp_port: int
     hostile_mcp_allowed_hosts: tuple[str, ...]
@@ -47,6 +48,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     hostile_rest_port = env.integer(
         "HOSTILE_REST_PORT",
         8081,
+    )
+    hostile_rest_max_request_bytes = env.integer(
+        "HOSTILE_REST_MAX_REQUEST_BYTES",
+        4194304,
     )
     hostile_mcp_host = env.text(
         "HOSTILE_MCP_HOST",
@@ -90,6 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hostile_base_url=hostile_base_url,
         hostile_rest_host=hostile_rest_host,
         hostile_rest_port=hostile_rest_port,
+        hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,
         hostile_mcp_host=hostile_mcp_host,
         hostile_mcp_port=hostile_mcp_port,
         hostile_mcp_allowed_hosts=hostile_mcp_allowed_hosts,

@@ -21,6 +21,7 @@ class Settings:
     forecast_mcp_allowed_origins: tuple[str, ...]
     forecast_rest_host: str
     forecast_rest_port: int
+    forecast_rest_max_request_bytes: int
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -59,6 +60,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "FORECAST_REST_PORT",
         9101,
     )
+    forecast_rest_max_request_bytes = env.integer(
+        "FORECAST_REST_MAX_REQUEST_BYTES",
+        4194304,
+    )
     connect_timeout = env.number(
         "AGGREGATE_BASIC_CONNECT_TIMEOUT",
         3.0,
@@ -88,6 +93,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         forecast_mcp_allowed_origins=forecast_mcp_allowed_origins,
         forecast_rest_host=forecast_rest_host,
         forecast_rest_port=forecast_rest_port,
+        forecast_rest_max_request_bytes=forecast_rest_max_request_bytes,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
