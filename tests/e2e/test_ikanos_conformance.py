@@ -32,7 +32,6 @@ import yaml
 
 from tests.e2e.harness import (
     LOOPBACK,
-    REPO_ROOT,
     entered_together,
     env_var_name,
     free_port,
@@ -43,11 +42,13 @@ from tests.e2e.harness import (
     start_prism,
     start_service,
 )
+from tests.shared_material import SHARED, skip_module_without
 
-IKANOS = REPO_ROOT.parent / "shared" / "ikanos"
+IKANOS = SHARED / "ikanos"
 TUTORIAL = IKANOS / "tutorial"
 MOCKS = IKANOS / "mocks"
 PLAN = MOCKS / "tests.yml"
+skip_module_without(TUTORIAL / "shared" / "secrets.yaml", PLAN)
 STEPS = sorted(path.stem for path in TUTORIAL.glob("step-*.yml"))
 SECRETS = yaml.safe_load((TUTORIAL / "shared" / "secrets.yaml").read_text())
 # The MCP adapters of steps 3-11 require `Bearer {{MCP_SERVER_TOKEN}}`; like the engine's CI the

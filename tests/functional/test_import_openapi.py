@@ -21,7 +21,8 @@ from click.testing import CliRunner, Result
 from naftiko_gen.cli import main
 from naftiko_gen.pipeline import Options, plan_document
 
-from tests.generation import REPO, SHARED
+from tests.generation import REPO
+from tests.shared_material import SHARED, needs_shared
 
 from .conftest import Builder, FakeUpstream, body_json, tool_json
 
@@ -60,6 +61,7 @@ def test_every_source_is_found() -> None:
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+@needs_shared(IKANOS_SCHEMA)
 def test_the_current_spec_output_validates_against_the_ikanos_schema(
     source: Path, tmp_path: Path
 ) -> None:

@@ -14,7 +14,8 @@ import mcp
 import mcp_types
 import pytest
 
-from tests.generation import SHARED, generate, imported
+from tests.generation import generate, imported
+from tests.shared_material import SHARED, needs_shared
 
 from .conftest import PROBLEM_JSON, Builder, Capability
 
@@ -308,6 +309,7 @@ async def test_serve_runs_the_skill_adapter_on_its_port(build: Builder, location
     assert response.json()["name"] == "fleet-ops"
 
 
+@needs_shared(SHARED / "ikanos" / "tutorial")
 async def test_tutorial_step_8_answers_the_engine_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

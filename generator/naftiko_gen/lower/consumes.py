@@ -547,7 +547,8 @@ class _OperationLowering:
         return path
 
     def _output_format(self) -> str:
-        """`outputRawFormat`, lowercased; an unknown one warns and is read as JSON."""
+        """`outputRawFormat`, lowercased (`binary`: bytes passed through); an unknown one warns and
+        is read as JSON."""
         fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
         if fmt in UNSUPPORTED_FORMATS:
             self.ctx.warning(
@@ -555,7 +556,7 @@ class _OperationLowering:
                 f"outputRawFormat '{fmt}' is not supported; calls answer a 502 that says so",
                 (*self.pointer, "outputRawFormat"),
             )
-        elif fmt not in FORMATS:
+        elif fmt not in FORMATS and fmt != "binary":
             self.ctx.warning(
                 "NG201",
                 f"outputRawFormat '{fmt}' is unknown; the body is read as JSON",
