@@ -26,6 +26,8 @@ class Setting:
     secret: bool = False
     default_code: Code | None = None  # a default computed from other settings (templated baseUri)
     fallback: Code | None = None  # where a bind file provides the value
+    minimum: int | None = None  # bounds an "int" setting is checked against at startup
+    maximum: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,8 @@ class UpstreamOperation:
     output_format: str
     idempotent: bool
     projection: Code | None = None  # consumed outputParameters, applied to step results
+    # overrides <NS>_MAX_RESPONSE_BYTES for this operation (e.g. a future `maxBinarySize`)
+    max_response_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,12 @@ from .formatting import FormatterError, format_python
 from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
+from .lower.limits import LIMIT_ATTRS
 from .render import plan
 from .validate import validate_schema
 
 RESERVED_SETTINGS = frozenset(
-    {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
+    {"connect_timeout", "read_timeout", "retries", "workers", "access_log", *LIMIT_ATTRS}
 )
 
 

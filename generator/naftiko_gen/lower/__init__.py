@@ -15,6 +15,7 @@ from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
 from .context import Context, as_list, mapping, text
+from .limits import limit_settings
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
 
@@ -106,6 +107,8 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
             "int",
             2,
             "retries of idempotent calls on connection failure, 429, 502, 503, 504",
+            minimum=0,
+            maximum=10,
         ),
         Setting(
             f"{env_prefix}_WORKERS",
@@ -114,10 +117,16 @@ def lower_capability(ctx: Context, spec_version: str) -> Capability | None:
             1,
             "processes serving the HTTP adapters "
             "(stateless: each takes a share of the connections)",
+            minimum=1,
         ),
         Setting(
-            f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"
+            f"{env_prefix}_ACCESS_LOG",
+            "access_log",
+            "bool",
+            False,
+            "log every request (to stderr; query strings are not logged)",
         ),
+        *limit_settings(env_prefix),
     ]
     return Capability(
         spec_path=ctx.document.display,
