@@ -430,6 +430,17 @@ def serving(cap: Capability, env: dict[str, str], *args: str) -> Iterator[subpro
             process.communicate()
 
 
+def closed_within(port: int, head: bytes, seconds: float) -> bool:
+    """Whether the server closes a connection that sent only `head` within `seconds`."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as connection:
+        connection.sendall(head)
+        with contextlib.suppress(ConnectionResetError):
+            while connection.recv(1024):
+                pass
+    return time.monotonic() - started < seconds
+
+
 def test_a_busy_port_is_one_clear_line(cap: Capability) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -456,6 +467,7 @@ def test_mock_serves_without_secrets_and_logs_no_secret_nor_noise(cap: Capabilit
         "ITEMS_MCP_HOST": "127.0.0.1",
         "ITEMS_MCP_PORT": str(mcp_port),
         "LIMITS_ACCESS_LOG": "true",
+        "LIMITS_HEADER_TIMEOUT": "1",
     }
     with serving(cap, env, "--mock") as process:
         deadline = time.monotonic() + 60
@@ -487,6 +499,8 @@ def test_mock_serves_without_secrets_and_logs_no_secret_nor_noise(cap: Capabilit
                 headers={"accept": "application/json, text/event-stream"},
             )
             assert answer.status_code == 200, answer.text
+        for head in (b"", b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n"):
+            assert closed_within(rest_port, head, 4.0)  # idle / half-sent request head
         process.terminate()
         _, stderr = process.communicate(timeout=20)
     assert '"GET /items/1 HTTP/1.1" 200' in stderr, stderr

@@ -10,7 +10,13 @@ from ..ir import Setting
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 LIMIT_ATTRS = frozenset(
-    {"max_response_bytes", "upstream_deadline", "request_deadline", "keep_alive_timeout"}
+    {
+        "max_response_bytes",
+        "upstream_deadline",
+        "request_deadline",
+        "header_timeout",
+        "keep_alive_timeout",
+    }
 )
 
 
@@ -39,6 +45,14 @@ def limit_settings(env_prefix: str) -> list[Setting]:
             "float",
             120.0,
             "seconds one REST request or MCP tool call may take in all (then 504 / isError)",
+        ),
+        Setting(
+            f"{env_prefix}_HEADER_TIMEOUT",
+            "header_timeout",
+            "float",
+            10.0,
+            "seconds a client has to send a request's line and headers "
+            "(an idle or slow connection is closed)",
         ),
         Setting(
             f"{env_prefix}_KEEP_ALIVE_TIMEOUT",
