@@ -477,15 +477,12 @@ class UpstreamClient:
         decode: Callable[[bytes], Any] = decode_json,
         max_bytes: int | None = None,
     ) -> UpstreamResponse:
-        """Send one request; errors become UpstreamUnavailable or UpstreamTimeout.
+        """Send one request (see `build` and `dispatch` for its errors).
 
-        A value the upstream request cannot carry (a header with a line break or non-ASCII
-        text, a URL too long) is the caller's mistake: an InputError, before anything is sent.
         `max_bytes` overrides the response size limit for this operation.
         """
         header_pairs = _pairs(headers)
         cookie_pairs = _pairs(cookies)
-        _check_fields("header", header_pairs)
         _check_fields("cookie", cookie_pairs)
         if cookie_pairs:
             header_pairs.append(
@@ -493,19 +490,16 @@ class UpstreamClient:
             )
         if media_type is not None:
             header_pairs.append(("Content-Type", media_type))
-        try:
-            request = self.http.build_request(
-                method,
-                path,
-                params=httpx2.QueryParams(tuple(_pairs(query))) if query else None,
-                headers=header_pairs,
-                json=json_body,
-                content=content.encode() if content is not None else None,
-                data=dict(_pairs(form.items())) if form is not None else None,
-                files=list(files) or None,
-            )
-        except httpx2.InvalidURL as exc:
-            raise InputError(f"the upstream URL cannot be built: {exc}") from None
+        request = self.build(
+            method,
+            path,
+            params=httpx2.QueryParams(tuple(_pairs(query))) if query else None,
+            headers=header_pairs,
+            json=json_body,
+            content=content.encode() if content is not None else None,
+            data=dict(_pairs(form.items())) if form is not None else None,
+            files=list(files) or None,
+        )
         return await self.dispatch(request, decode, max_bytes)
 
     async def forward(
@@ -518,7 +512,7 @@ class UpstreamClient:
         content: bytes,
     ) -> UpstreamResponse:
         """Proxy a request as received (a `forward` resource); the body is passed through."""
-        request = self.http.build_request(
+        request = self.build(
             method,
             path,
             params=httpx2.QueryParams(query) if query else None,
@@ -526,6 +520,20 @@ class UpstreamClient:
             content=content or None,
         )
         return await self.dispatch(request, decode_json)
+
+    def build(
+        self, method: str, path: str, headers: list[tuple[str, str]], **parts: Any
+    ) -> httpx2.Request:
+        """The request to send, or an InputError when the caller's values cannot make one.
+
+        A header value with a line break or non-ASCII text, or a URL too long, is the
+        caller's mistake (422 / `isError`), not the upstream's: nothing is sent.
+        """
+        _check_fields("header", headers)
+        try:
+            return self.http.build_request(method, path, headers=headers, **parts)
+        except httpx2.InvalidURL as exc:
+            raise InputError(f"the upstream URL cannot be built: {exc}") from None
 
     async def dispatch(
         self,
