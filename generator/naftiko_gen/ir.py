@@ -26,6 +26,8 @@ class Setting:
     secret: bool = False
     default_code: Code | None = None  # a default computed from other settings (templated baseUri)
     fallback: Code | None = None  # where a bind file provides the value
+    minimum: int | None = None  # bounds an "int" setting is checked against at startup
+    maximum: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

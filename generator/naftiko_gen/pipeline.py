@@ -15,6 +15,7 @@ from .formatting import FormatterError, format_python
 from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
+from .lower.limits import LIMIT_ATTRS
 from .render import plan
 from .unapplied import report_unapplied
 from .validate import IKANOS_SCHEMA_FILES, validate_schema
@@ -22,7 +23,7 @@ from .validate import IKANOS_SCHEMA_FILES, validate_schema
 # Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
 SECTION_FILES = ("exposes", "aggregates", "binds")
 RESERVED_SETTINGS = frozenset(
-    {"connect_timeout", "read_timeout", "retries", "workers", "access_log"}
+    {"connect_timeout", "read_timeout", "retries", "workers", "access_log", *LIMIT_ATTRS}
 )
 
 

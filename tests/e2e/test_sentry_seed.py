@@ -378,7 +378,7 @@ def test_rest_delete_forwards_the_delete_and_a_204_stays_an_empty_204(
     [
         ("a%20b%3Fc%23d", "a%20b%3Fc%23d"),  # space, ? and # stay inside the segment
         ("%C3%BC%3B%25", "%C3%BC%3B%25"),  # non-ASCII, ; and % are encoded, not interpreted
-        ("%2E%2E", "%2E%2E"),  # ".." cannot climb out of /groups/
+        ("...", "..."),  # only "." and ".." are dot segments
     ],
 )
 def test_rest_percent_encodes_a_path_value_as_exactly_one_segment(
@@ -391,6 +391,18 @@ def test_rest_percent_encodes_a_path_value_as_exactly_one_segment(
 
     assert response.status_code == 200, response.text
     assert only_request(fake).path == upstream_path
+
+
+@pytest.mark.parametrize("dots", ["%2E", "%2E%2E"])
+def test_rest_refuses_a_dot_segment_as_a_path_value(
+    sentry: Running, fake: FakeUpstream, dots: str
+) -> None:
+    # ".." cannot climb out of /groups/: "." and ".." as whole path values are a 422 problem.
+    response = httpx2.get(f"{sentry.rest}/v1/groups/{dots}/external-issues", timeout=10)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert not fake.requests
 
 
 def test_rest_passes_a_non_json_upstream_error_through_with_a_documented_content_type(

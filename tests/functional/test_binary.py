@@ -290,8 +290,8 @@ async def test_rest_refuses_a_body_over_the_limit_without_reading_it_all(
     assert response.status_code == 502
     assert response.headers["content-type"] == PROBLEM_JSON
     problem = response.json()
-    assert problem["title"] == "Upstream body too large"
-    assert f"({limit} bytes)" in problem["detail"]
+    assert problem["title"] == "Upstream response too large"
+    assert f"larger than {limit} bytes" in problem["detail"]
     # reading stopped at the first chunk past the limit
     assert len(pulled) == limit // 256 + 1
     # a body exactly at the limit passes
@@ -324,7 +324,7 @@ async def test_mcp_reports_a_body_over_the_limit_as_a_tool_error(media: Capabili
     assert result.is_error
     (text,) = result.content
     assert isinstance(text, mcp_types.TextContent)
-    assert "Upstream body too large" in text.text and "(4096 bytes)" in text.text
+    assert "Upstream response too large" in text.text and "larger than 4096 bytes" in text.text
     media.upstream.handler = lambda request: streamed(4096, [])
     assert not (await media.call_tool("get-photo", {"id": "p1"})).is_error
 

@@ -20,6 +20,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.mcp_port == 9101
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -28,3 +30,25 @@ def test_missing_settings_are_all_listed() -> None:
     message = str(failure.value)
     assert "SINCH_SERVICE_PLAN_ID" in message
     assert "SINCH_API_TOKEN" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "SINCH_SMS_REST_PORT": "-1",
+        "SINCH_SMS_MCP_PORT": "-1",
+        "SINCH_SMS_CONNECT_TIMEOUT": "-1",
+        "SINCH_SMS_READ_TIMEOUT": "-1",
+        "SINCH_SMS_RETRIES": "-1",
+        "SINCH_SMS_WORKERS": "-1",
+        "SINCH_SMS_ACCESS_LOG": "maybe",
+        "SINCH_SMS_MAX_RESPONSE_BYTES": "-1",
+        "SINCH_SMS_UPSTREAM_DEADLINE": "-1",
+        "SINCH_SMS_REQUEST_DEADLINE": "-1",
+        "SINCH_SMS_HEADER_TIMEOUT": "-1",
+        "SINCH_SMS_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -20,6 +20,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.tagetik_reporting_mcp_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -28,3 +30,25 @@ def test_missing_settings_are_all_listed() -> None:
     message = str(failure.value)
     assert "TAGETIK_ACCESS_TOKEN" in message
     assert "TAGETIK_BASE_URL" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "TAGETIK_REPORTING_API_PORT": "-1",
+        "TAGETIK_REPORTING_MCP_PORT": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_CONNECT_TIMEOUT": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_READ_TIMEOUT": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_RETRIES": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_WORKERS": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_ACCESS_LOG": "maybe",
+        "TAGETIK_FINANCIAL_REPORTING_MAX_RESPONSE_BYTES": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_UPSTREAM_DEADLINE": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_REQUEST_DEADLINE": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_HEADER_TIMEOUT": "-1",
+        "TAGETIK_FINANCIAL_REPORTING_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

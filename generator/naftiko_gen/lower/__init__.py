@@ -17,6 +17,7 @@ from .binds import lower_binds
 from .consumes import lower_consumes
 from .context import Context, label, mapping, tags, text
 from .imports import section_entries
+from .limits import limit_settings
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
 from .skills import lower_skill
@@ -129,6 +130,8 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
             "int",
             2,
             "retries of idempotent calls on connection failure, 429, 502, 503, 504",
+            minimum=0,
+            maximum=10,
         ),
         Setting(
             f"{env_prefix}_WORKERS",
@@ -137,10 +140,16 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
             1,
             "processes serving the HTTP adapters "
             "(stateless: each takes a share of the connections)",
+            minimum=1,
         ),
         Setting(
-            f"{env_prefix}_ACCESS_LOG", "access_log", "bool", False, "log every request (to stderr)"
+            f"{env_prefix}_ACCESS_LOG",
+            "access_log",
+            "bool",
+            False,
+            "log every request (to stderr; query strings are not logged)",
         ),
+        *limit_settings(env_prefix),
     ]
     return Capability(
         spec_path=ctx.document.display,

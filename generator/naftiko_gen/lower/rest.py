@@ -36,7 +36,10 @@ def adapter_settings(
     binds.settings.append(
         Setting(host_env, host_attr, "str", address, f"bind address of '{namespace}'")
     )
-    binds.settings.append(Setting(port_env, port_attr, "int", port, f"port of '{namespace}'"))
+    description = f"port of '{namespace}'"
+    binds.settings.append(
+        Setting(port_env, port_attr, "int", port, description, minimum=1, maximum=65535)
+    )
     return host_attr, port_attr
 
 

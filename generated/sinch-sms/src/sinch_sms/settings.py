@@ -29,11 +29,21 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     sinch_service_plan_id = env.secret(
         "SINCH_SERVICE_PLAN_ID",
         "bound in 'env'",
@@ -42,7 +52,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SINCH_API_TOKEN",
         "bound in 'env'",
     )
-    base_url = env.text(
+    base_url = env.url(
         "SINCH_SMS_BASE_URL",
         "https://us.sms.api.sinch.com",
     )
@@ -53,6 +63,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rest_port = env.integer(
         "SINCH_SMS_REST_PORT",
         8101,
+        minimum=1,
+        maximum=65535,
     )
     rest_max_request_bytes = env.integer(
         "SINCH_SMS_REST_MAX_REQUEST_BYTES",
@@ -65,6 +77,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mcp_port = env.integer(
         "SINCH_SMS_MCP_PORT",
         9101,
+        minimum=1,
+        maximum=65535,
     )
     mcp_allowed_hosts = env.items(
         "SINCH_SMS_MCP_ALLOWED_HOSTS",
@@ -85,14 +99,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "SINCH_SMS_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "SINCH_SMS_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "SINCH_SMS_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "SINCH_SMS_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "SINCH_SMS_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "SINCH_SMS_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "SINCH_SMS_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "SINCH_SMS_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -111,4 +150,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

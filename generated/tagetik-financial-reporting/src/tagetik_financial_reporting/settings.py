@@ -29,11 +29,21 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     tagetik_access_token = env.secret(
         "TAGETIK_ACCESS_TOKEN",
         "bound in 'env'",
@@ -42,7 +52,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TAGETIK_BASE_URL",
         "bound in 'env'",
     )
-    tagetik_odata_base_url = env.text(
+    tagetik_odata_base_url = env.url(
         "TAGETIK_ODATA_BASE_URL",
         tagetik_base_url,
     )
@@ -53,6 +63,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_reporting_api_port = env.integer(
         "TAGETIK_REPORTING_API_PORT",
         8080,
+        minimum=1,
+        maximum=65535,
     )
     tagetik_reporting_api_max_request_bytes = env.integer(
         "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES",
@@ -65,6 +77,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_reporting_mcp_port = env.integer(
         "TAGETIK_REPORTING_MCP_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     tagetik_reporting_mcp_allowed_hosts = env.items(
         "TAGETIK_REPORTING_MCP_ALLOWED_HOSTS",
@@ -85,14 +99,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "TAGETIK_FINANCIAL_REPORTING_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "TAGETIK_FINANCIAL_REPORTING_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "TAGETIK_FINANCIAL_REPORTING_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "TAGETIK_FINANCIAL_REPORTING_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "TAGETIK_FINANCIAL_REPORTING_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "TAGETIK_FINANCIAL_REPORTING_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "TAGETIK_FINANCIAL_REPORTING_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "TAGETIK_FINANCIAL_REPORTING_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -111,4 +150,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from control_capability._runtime import SettingsError
 from control_capability.settings import load_settings
 
 from .conftest import ENVIRON
@@ -13,3 +16,26 @@ def test_settings_load_from_environment() -> None:
     assert settings.control_port == 9199
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "CONTROL_PORT": "-1",
+        "CONTROL_CAPABILITY_CONNECT_TIMEOUT": "-1",
+        "CONTROL_CAPABILITY_READ_TIMEOUT": "-1",
+        "CONTROL_CAPABILITY_RETRIES": "-1",
+        "CONTROL_CAPABILITY_WORKERS": "-1",
+        "CONTROL_CAPABILITY_ACCESS_LOG": "maybe",
+        "CONTROL_CAPABILITY_MAX_RESPONSE_BYTES": "-1",
+        "CONTROL_CAPABILITY_UPSTREAM_DEADLINE": "-1",
+        "CONTROL_CAPABILITY_REQUEST_DEADLINE": "-1",
+        "CONTROL_CAPABILITY_HEADER_TIMEOUT": "-1",
+        "CONTROL_CAPABILITY_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -20,6 +20,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.tools_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -28,3 +30,25 @@ def test_missing_settings_are_all_listed() -> None:
     message = str(failure.value)
     assert "API_TOKEN" in message
     assert "REST_KEY" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "API_PORT": "-1",
+        "TOOLS_PORT": "-1",
+        "EXPOSED_AUTH_CONNECT_TIMEOUT": "-1",
+        "EXPOSED_AUTH_READ_TIMEOUT": "-1",
+        "EXPOSED_AUTH_RETRIES": "-1",
+        "EXPOSED_AUTH_WORKERS": "-1",
+        "EXPOSED_AUTH_ACCESS_LOG": "maybe",
+        "EXPOSED_AUTH_MAX_RESPONSE_BYTES": "-1",
+        "EXPOSED_AUTH_UPSTREAM_DEADLINE": "-1",
+        "EXPOSED_AUTH_REQUEST_DEADLINE": "-1",
+        "EXPOSED_AUTH_HEADER_TIMEOUT": "-1",
+        "EXPOSED_AUTH_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from http_forward_value_capability._runtime import SettingsError
 from http_forward_value_capability.settings import load_settings
 
 from .conftest import ENVIRON
@@ -14,3 +17,26 @@ def test_settings_load_from_environment() -> None:
     assert settings.sample_max_request_bytes == 4194304
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "SAMPLE_PORT": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_READ_TIMEOUT": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_RETRIES": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_WORKERS": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_ACCESS_LOG": "maybe",
+        "HTTP_FORWARD_VALUE_CAPABILITY_MAX_RESPONSE_BYTES": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_UPSTREAM_DEADLINE": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_REQUEST_DEADLINE": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_HEADER_TIMEOUT": "-1",
+        "HTTP_FORWARD_VALUE_CAPABILITY_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -19,6 +19,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.hostile_mcp_port == 9091
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -26,3 +28,25 @@ def test_missing_settings_are_all_listed() -> None:
         load_settings({})
     message = str(failure.value)
     assert "HOSTILE_TOKEN" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "HOSTILE_REST_PORT": "-1",
+        "HOSTILE_MCP_PORT": "-1",
+        "HOSTILE_STRINGS_CONNECT_TIMEOUT": "-1",
+        "HOSTILE_STRINGS_READ_TIMEOUT": "-1",
+        "HOSTILE_STRINGS_RETRIES": "-1",
+        "HOSTILE_STRINGS_WORKERS": "-1",
+        "HOSTILE_STRINGS_ACCESS_LOG": "maybe",
+        "HOSTILE_STRINGS_MAX_RESPONSE_BYTES": "-1",
+        "HOSTILE_STRINGS_UPSTREAM_DEADLINE": "-1",
+        "HOSTILE_STRINGS_REQUEST_DEADLINE": "-1",
+        "HOSTILE_STRINGS_HEADER_TIMEOUT": "-1",
+        "HOSTILE_STRINGS_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

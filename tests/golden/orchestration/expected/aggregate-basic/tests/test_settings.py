@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from aggregate_basic._runtime import SettingsError
 from aggregate_basic.settings import load_settings
 
 from .conftest import ENVIRON
@@ -15,3 +18,27 @@ def test_settings_load_from_environment() -> None:
     assert settings.forecast_rest_max_request_bytes == 4194304
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "FORECAST_MCP_PORT": "-1",
+        "FORECAST_REST_PORT": "-1",
+        "AGGREGATE_BASIC_CONNECT_TIMEOUT": "-1",
+        "AGGREGATE_BASIC_READ_TIMEOUT": "-1",
+        "AGGREGATE_BASIC_RETRIES": "-1",
+        "AGGREGATE_BASIC_WORKERS": "-1",
+        "AGGREGATE_BASIC_ACCESS_LOG": "maybe",
+        "AGGREGATE_BASIC_MAX_RESPONSE_BYTES": "-1",
+        "AGGREGATE_BASIC_UPSTREAM_DEADLINE": "-1",
+        "AGGREGATE_BASIC_REQUEST_DEADLINE": "-1",
+        "AGGREGATE_BASIC_HEADER_TIMEOUT": "-1",
+        "AGGREGATE_BASIC_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -19,6 +19,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.mcp_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -26,3 +28,25 @@ def test_missing_settings_are_all_listed() -> None:
         load_settings({})
     message = str(failure.value)
     assert "SENTRY_SYSTEM_API_KEY" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_PORT": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_PORT": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CONNECT_TIMEOUT": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_READ_TIMEOUT": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_RETRIES": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_WORKERS": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_ACCESS_LOG": "maybe",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MAX_RESPONSE_BYTES": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_UPSTREAM_DEADLINE": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REQUEST_DEADLINE": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_HEADER_TIMEOUT": "-1",
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

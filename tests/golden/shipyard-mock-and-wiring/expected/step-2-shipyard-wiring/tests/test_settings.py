@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from step_2_shipyard_wiring._runtime import SettingsError
 from step_2_shipyard_wiring.settings import load_settings
 
 from .conftest import ENVIRON
@@ -13,3 +16,26 @@ def test_settings_load_from_environment() -> None:
     assert settings.shipyard_tools_port == 3001
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "SHIPYARD_TOOLS_PORT": "-1",
+        "STEP_2_SHIPYARD_WIRING_CONNECT_TIMEOUT": "-1",
+        "STEP_2_SHIPYARD_WIRING_READ_TIMEOUT": "-1",
+        "STEP_2_SHIPYARD_WIRING_RETRIES": "-1",
+        "STEP_2_SHIPYARD_WIRING_WORKERS": "-1",
+        "STEP_2_SHIPYARD_WIRING_ACCESS_LOG": "maybe",
+        "STEP_2_SHIPYARD_WIRING_MAX_RESPONSE_BYTES": "-1",
+        "STEP_2_SHIPYARD_WIRING_UPSTREAM_DEADLINE": "-1",
+        "STEP_2_SHIPYARD_WIRING_REQUEST_DEADLINE": "-1",
+        "STEP_2_SHIPYARD_WIRING_HEADER_TIMEOUT": "-1",
+        "STEP_2_SHIPYARD_WIRING_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

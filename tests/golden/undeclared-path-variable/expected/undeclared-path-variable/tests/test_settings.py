@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from undeclared_path_variable._runtime import SettingsError
 from undeclared_path_variable.settings import load_settings
 
 from .conftest import ENVIRON
@@ -13,3 +16,26 @@ def test_settings_load_from_environment() -> None:
     assert settings.tools_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "TOOLS_PORT": "-1",
+        "UNDECLARED_PATH_VARIABLE_CONNECT_TIMEOUT": "-1",
+        "UNDECLARED_PATH_VARIABLE_READ_TIMEOUT": "-1",
+        "UNDECLARED_PATH_VARIABLE_RETRIES": "-1",
+        "UNDECLARED_PATH_VARIABLE_WORKERS": "-1",
+        "UNDECLARED_PATH_VARIABLE_ACCESS_LOG": "maybe",
+        "UNDECLARED_PATH_VARIABLE_MAX_RESPONSE_BYTES": "-1",
+        "UNDECLARED_PATH_VARIABLE_UPSTREAM_DEADLINE": "-1",
+        "UNDECLARED_PATH_VARIABLE_REQUEST_DEADLINE": "-1",
+        "UNDECLARED_PATH_VARIABLE_HEADER_TIMEOUT": "-1",
+        "UNDECLARED_PATH_VARIABLE_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

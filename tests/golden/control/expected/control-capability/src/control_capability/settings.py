@@ -21,11 +21,21 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     control_host = env.text(
         "CONTROL_HOST",
         "localhost",
@@ -33,6 +43,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     control_port = env.integer(
         "CONTROL_PORT",
         9199,
+        minimum=1,
+        maximum=65535,
     )
     connect_timeout = env.number(
         "CONTROL_CAPABILITY_CONNECT_TIMEOUT",
@@ -45,14 +57,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "CONTROL_CAPABILITY_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "CONTROL_CAPABILITY_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "CONTROL_CAPABILITY_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "CONTROL_CAPABILITY_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "CONTROL_CAPABILITY_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "CONTROL_CAPABILITY_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "CONTROL_CAPABILITY_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "CONTROL_CAPABILITY_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -63,4 +100,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -23,12 +23,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    external_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    external_base_url = env.url(
         "EXTERNAL_BASE_URL",
         "https://api.example.com/v1",
     )
@@ -39,6 +49,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     sample_port = env.integer(
         "SAMPLE_PORT",
         8083,
+        minimum=1,
+        maximum=65535,
     )
     sample_max_request_bytes = env.integer(
         "SAMPLE_MAX_REQUEST_BYTES",
@@ -55,14 +67,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "HTTP_FORWARD_VALUE_CAPABILITY_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "HTTP_FORWARD_VALUE_CAPABILITY_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "HTTP_FORWARD_VALUE_CAPABILITY_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "HTTP_FORWARD_VALUE_CAPABILITY_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "HTTP_FORWARD_VALUE_CAPABILITY_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "HTTP_FORWARD_VALUE_CAPABILITY_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "HTTP_FORWARD_VALUE_CAPABILITY_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "HTTP_FORWARD_VALUE_CAPABILITY_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -75,4 +112,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -28,16 +28,26 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     hostile_token = env.secret(
         "HOSTILE_TOKEN",
         "bound in 'env'",
     )
-    hostile_base_url = env.text(
+    hostile_base_url = env.url(
         "HOSTILE_BASE_URL",
         "https://example.test/api\"+__import__('os').getcwd()+\"",
     )
@@ -48,6 +58,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     hostile_rest_port = env.integer(
         "HOSTILE_REST_PORT",
         8081,
+        minimum=1,
+        maximum=65535,
     )
     hostile_rest_max_request_bytes = env.integer(
         "HOSTILE_REST_MAX_REQUEST_BYTES",
@@ -60,6 +72,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     hostile_mcp_port = env.integer(
         "HOSTILE_MCP_PORT",
         9091,
+        minimum=1,
+        maximum=65535,
     )
     hostile_mcp_allowed_hosts = env.items(
         "HOSTILE_MCP_ALLOWED_HOSTS",
@@ -80,14 +94,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "HOSTILE_STRINGS_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "HOSTILE_STRINGS_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "HOSTILE_STRINGS_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "HOSTILE_STRINGS_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "HOSTILE_STRINGS_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "HOSTILE_STRINGS_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "HOSTILE_STRINGS_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "HOSTILE_STRINGS_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -105,4 +144,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -24,12 +24,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    mock_api_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    mock_api_base_url = env.url(
         "MOCK_API_BASE_URL",
         "http://localhost:8080/v1",
     )
@@ -40,6 +50,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     test_mcp_resources_prompts_port = env.integer(
         "TEST_MCP_RESOURCES_PROMPTS_PORT",
         9096,
+        minimum=1,
+        maximum=65535,
     )
     test_mcp_resources_prompts_allowed_hosts = env.items(
         "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_HOSTS",
@@ -60,14 +72,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "MCP_RESOURCES_PROMPTS_CAPABILITY_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "MCP_RESOURCES_PROMPTS_CAPABILITY_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "MCP_RESOURCES_PROMPTS_CAPABILITY_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "MCP_RESOURCES_PROMPTS_CAPABILITY_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -81,4 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -27,12 +27,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    weather_api_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    weather_api_base_url = env.url(
         "WEATHER_API_BASE_URL",
         "http://localhost:8080/v1",
     )
@@ -43,6 +53,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     forecast_mcp_port = env.integer(
         "FORECAST_MCP_PORT",
         9100,
+        minimum=1,
+        maximum=65535,
     )
     forecast_mcp_allowed_hosts = env.items(
         "FORECAST_MCP_ALLOWED_HOSTS",
@@ -59,6 +71,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     forecast_rest_port = env.integer(
         "FORECAST_REST_PORT",
         9101,
+        minimum=1,
+        maximum=65535,
     )
     forecast_rest_max_request_bytes = env.integer(
         "FORECAST_REST_MAX_REQUEST_BYTES",
@@ -75,14 +89,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "AGGREGATE_BASIC_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "AGGREGATE_BASIC_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "AGGREGATE_BASIC_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "AGGREGATE_BASIC_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "AGGREGATE_BASIC_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "AGGREGATE_BASIC_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "AGGREGATE_BASIC_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "AGGREGATE_BASIC_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -99,4 +138,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

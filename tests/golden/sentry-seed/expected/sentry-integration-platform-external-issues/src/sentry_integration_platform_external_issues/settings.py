@@ -28,16 +28,26 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     sentry_system_api_key = env.secret(
         "SENTRY_SYSTEM_API_KEY",
         "bound in 'env'",
     )
-    base_url = env.text(
+    base_url = env.url(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_BASE_URL",
         "https://sentry.io/api/0",
     )
@@ -48,6 +58,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     rest_port = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_PORT",
         8080,
+        minimum=1,
+        maximum=65535,
     )
     rest_max_request_bytes = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_MAX_REQUEST_BYTES",
@@ -60,6 +72,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mcp_port = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     mcp_allowed_hosts = env.items(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_ALLOWED_HOSTS",
@@ -80,14 +94,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -105,4 +144,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -7,6 +7,7 @@ here, since the low-level server does not (SEMANTICS.md §6).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -89,20 +90,25 @@ class Catalog:
         ]
         if problems:
             return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        deadline = clients.settings.request_deadline
         try:
-            outcome = await self.handlers[tool.name](clients, arguments)
+            async with asyncio.timeout(deadline):
+                outcome = await self.handlers[tool.name](clients, arguments)
+        except TimeoutError:
+            return failure(f"Timeout: the tool did not finish within {deadline:g}s")
         except rt.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
             return failure("internal error while running the tool")
         structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
+        if tool.output_schema is not None and outcome.ok:
+            # An empty answer still gives what the output schema requires (SEMANTICS.md §6).
+            structured = (
+                empty_output(tool.output_schema) if outcome.empty else outcome.body
+            )
+            if not isinstance(structured, dict):
+                structured = None
         content: list[types.ContentBlock] = []
         if not outcome.empty:
             content.append(types.TextContent(text=outcome.text()))
@@ -150,6 +156,15 @@ class Catalog:
         return types.GetPromptResult(
             description=prompt.definition.description, messages=messages
         )
+
+
+def empty_output(schema: Mapping[str, Any]) -> Any:
+    """The output of an empty 2xx: every declared field null, every array empty."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        return {name: empty_output(field) for name, field in properties.items()}
+    return [] if kind == "array" else None
 
 
 def failure(message: str) -> types.CallToolResult:

@@ -23,11 +23,21 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     shipyard_tools_host = env.text(
         "SHIPYARD_TOOLS_HOST",
         "0.0.0.0",
@@ -35,6 +45,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_tools_port = env.integer(
         "SHIPYARD_TOOLS_PORT",
         3001,
+        minimum=1,
+        maximum=65535,
     )
     shipyard_tools_allowed_hosts = env.items(
         "SHIPYARD_TOOLS_ALLOWED_HOSTS",
@@ -55,14 +67,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "STEP_1_SHIPYARD_MOCK_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "STEP_1_SHIPYARD_MOCK_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "STEP_1_SHIPYARD_MOCK_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "STEP_1_SHIPYARD_MOCK_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "STEP_1_SHIPYARD_MOCK_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "STEP_1_SHIPYARD_MOCK_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "STEP_1_SHIPYARD_MOCK_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "STEP_1_SHIPYARD_MOCK_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -75,4 +112,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

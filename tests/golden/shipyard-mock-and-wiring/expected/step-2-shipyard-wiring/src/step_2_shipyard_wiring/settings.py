@@ -24,12 +24,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    registry_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    registry_base_url = env.url(
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
     )
@@ -40,6 +50,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_tools_port = env.integer(
         "SHIPYARD_TOOLS_PORT",
         3001,
+        minimum=1,
+        maximum=65535,
     )
     shipyard_tools_allowed_hosts = env.items(
         "SHIPYARD_TOOLS_ALLOWED_HOSTS",
@@ -60,14 +72,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "STEP_2_SHIPYARD_WIRING_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "STEP_2_SHIPYARD_WIRING_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "STEP_2_SHIPYARD_WIRING_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "STEP_2_SHIPYARD_WIRING_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "STEP_2_SHIPYARD_WIRING_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "STEP_2_SHIPYARD_WIRING_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "STEP_2_SHIPYARD_WIRING_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "STEP_2_SHIPYARD_WIRING_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -81,4 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

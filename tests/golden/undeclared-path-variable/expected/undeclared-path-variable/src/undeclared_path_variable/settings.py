@@ -24,12 +24,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    registry_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    registry_base_url = env.url(
         "REGISTRY_BASE_URL",
         "https://registry.example.test",
     )
@@ -40,6 +50,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tools_port = env.integer(
         "TOOLS_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     tools_allowed_hosts = env.items(
         "TOOLS_ALLOWED_HOSTS",
@@ -60,14 +72,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "UNDECLARED_PATH_VARIABLE_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "UNDECLARED_PATH_VARIABLE_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "UNDECLARED_PATH_VARIABLE_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "UNDECLARED_PATH_VARIABLE_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "UNDECLARED_PATH_VARIABLE_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "UNDECLARED_PATH_VARIABLE_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "UNDECLARED_PATH_VARIABLE_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "UNDECLARED_PATH_VARIABLE_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -81,4 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )
