@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__, emit
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, display_path
 from .pipeline import DocumentResult, Options, plan_document
 
 EXIT_OK, EXIT_DIFF, EXIT_ERROR = 0, 1, 2
@@ -93,7 +93,7 @@ def main(
     for index, (spec, result) in enumerate(
         zip(specs, _plans(specs, options, jobs), strict=True), start=1
     ):
-        display = spec.as_posix()
+        display = display_path(spec)
         _print_diagnostics(result.diagnostics, diagnostics_format)
         if result.name and result.name in packages:
             click.echo(
@@ -149,7 +149,7 @@ def main(
 def _plans(specs: tuple[Path, ...], options: Options, jobs: int | None) -> Iterator[DocumentResult]:
     """Each document's plan, in argument order; planned in worker processes when there are many."""
     workers = min(jobs or os.cpu_count() or 1, len(specs))
-    displays = [spec.as_posix() for spec in specs]
+    displays = [display_path(spec) for spec in specs]
     if workers <= 1:
         yield from map(plan_document, specs, displays, [options] * len(specs))
         return

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .code import name_text
 from .diagnostics import Diagnostic, Diagnostics, SourceLoc
 from .emit import with_manifest
 from .formatting import FormatterError, format_python
@@ -123,7 +124,7 @@ def _plan(
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
         capability = lower_capability(ctx, version)
         if capability is not None and not diagnostics.has_errors:
-            spec_name = PurePosixPath(display).name
+            spec_name = name_text(PurePosixPath(display).name)
             try:
                 files = format_python(plan(capability, spec_name))
             except FormatterError as exc:
