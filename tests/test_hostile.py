@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from naftiko_gen.diagnostics import Severity
+from naftiko_gen.pipeline import Options, plan_document
 
 from .generation import REPO
 
@@ -204,3 +206,66 @@ def test_refused_names_are_one_located_line(tmp_path: Path) -> None:
         "bad.yaml:14:13: error[NG109]: port 9000.0 is not a whole number from 1 to 65535",
     ]
     assert not (tmp_path / "out").exists()
+
+
+IMPORTING = """\
+naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+    - location: {location}
+      import: api
+  exposes:
+    - type: mcp
+      port: 9090
+      namespace: m
+      tools:
+        - name: list
+          description: List
+          call: api.list
+"""
+SHARED_CONSUMES = """\
+naftiko: 1.0.0-alpha2
+consumes:
+  - type: http
+    namespace: api
+    baseUri: https://api.example.com
+    resources:
+      - name: things
+        path: /things
+        operations:
+          - name: list
+            method: GET
+"""
+
+
+@pytest.mark.parametrize(
+    ("location", "found"),
+    [
+        ("./shared/api.yaml", True),  # beside the spec
+        ("./up.yaml", True),  # in a parent folder, inside the repository
+        ("./outside.yaml", False),  # above the repository root
+        ("../repo/up.yaml", False),  # `..` is refused
+        ("/etc/passwd", False),  # so are absolute paths
+        ("./shared/link.yaml", False),  # a symlink leading out of the repository
+    ],
+)
+def test_imports_stay_inside_the_repository(tmp_path: Path, location: str, found: bool) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "specs" / "shared").mkdir(parents=True)
+    (repo / "specs" / "shared" / "api.yaml").write_text(SHARED_CONSUMES, encoding="utf-8")
+    (repo / "up.yaml").write_text(SHARED_CONSUMES, encoding="utf-8")
+    (tmp_path / "outside.yaml").write_text(SHARED_CONSUMES, encoding="utf-8")
+    (repo / "specs" / "shared" / "link.yaml").symlink_to(tmp_path / "outside.yaml")
+    spec = repo / "specs" / "cap.yaml"
+    spec.write_text(IMPORTING.format(location=location), encoding="utf-8")
+    result = plan_document(spec, "specs/cap.yaml", Options())
+    errors = [d.format() for d in result.diagnostics if d.severity is Severity.ERROR]
+    if found:
+        assert errors == [] and result.files is not None
+    else:
+        assert errors == [
+            f"specs/cap.yaml:4:17: error[NG108]: cannot import consumes from '{location}': "
+            "no such file\n"
+            "  hint: the path is relative to the importing file, inside its repository"
+        ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..code import Code, call_code, py_str, steps_code
@@ -158,10 +158,10 @@ def _resolve_import(
             "NG108",
             f"cannot import consumes from '{location}': no such file",
             (*pointer, "location" if "location" in entry else "import"),
-            hint="the path is relative to the importing file",
+            hint="the path is relative to the importing file, inside its repository",
         )
         return None
-    if source.parent != (ctx.document.path.parent / relative).parent:
+    if source.parent != (ctx.document.path.parent.resolve() / relative).parent:
         ctx.warning(
             "NG108",
             f"'{location}' is not beside this file; it was found in a parent folder",
@@ -202,11 +202,24 @@ def _resolve_import(
 
 
 def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
-    """`folder/relative`, else the same path under up to `levels` parent folders."""
-    for base in [folder, *list(folder.parents)[:levels]]:
-        candidate = base / relative
-        if candidate.is_file():
-            return candidate
+    """`folder/relative`, else the same path under up to `levels` parent folders.
+
+    Imports stay inside the spec's repository: `relative` may not be absolute or contain
+    `..`, and the file found (symlinks resolved) must lie under the nearest folder holding
+    `.git`, or, outside any repository, under the highest folder searched.
+    """
+    pure = PurePosixPath(relative)
+    if not relative or pure.is_absolute() or ".." in pure.parts or "\0" in relative:
+        return None
+    try:
+        bases = [folder.resolve(), *list(folder.resolve().parents)[:levels]]
+        root = next((b for b in bases if (b / ".git").exists()), bases[-1])
+        for base in bases[: bases.index(root) + 1]:
+            candidate = base / relative
+            if candidate.is_file() and candidate.resolve().is_relative_to(root):
+                return candidate
+    except OSError:  # a name too long, a symlink loop: no such file
+        return None
     return None
 
 
@@ -574,6 +587,10 @@ class _OperationLowering:
                     pointer,
                 )
                 continue
+            target = {"query": query, "header": headers, "cookie": cookies}.get(where)
+            if target is None:
+                self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
+                continue
             if "value" in param:
                 value = template_code(
                     text(param.get("value")), lambda n, p=pointer: self.resolve(n, p)
@@ -582,10 +599,6 @@ class _OperationLowering:
                 value = self.kwarg(
                     name, required=param.get("required") is True, declared=param, location=where
                 )
-            target = {"query": query, "header": headers, "cookie": cookies}.get(where)
-            if target is None:
-                self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
-                continue
             target.append((name, value))
         body = self._body(body_params)
         fmt = (text(self.op.get("outputRawFormat")) or "json").lower()
