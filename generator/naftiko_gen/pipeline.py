@@ -57,7 +57,7 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
         return "capability"
     if isinstance(data, dict) and "consumes" in data and "capability" not in data:
         return "consumes"
-    loc = SourceLoc(document.display, 1, 1)
+    loc = document.loc(("capability",) if isinstance(data, dict) else ())
     if not isinstance(data, dict):
         diagnostics.error("NG002", "not a Naftiko document: the YAML root is not a mapping", loc)
     elif "ikanos" in data:
