@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__, emit
-from .diagnostics import Diagnostic, Severity, display_path
+from .diagnostics import Diagnostic, Severity, display_path, one_line
 from .pipeline import DocumentResult, Options, plan_document
 
 EXIT_OK, EXIT_DIFF, EXIT_ERROR = 0, 1, 2
@@ -64,6 +64,11 @@ def _strict_failures(result: DocumentResult) -> bool:
     show_default=True,
     help="`github` prints workflow commands that annotate pull requests.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an output package folder naftiko-gen did not write, or another spec's.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and diffs.")
 @click.option(
     "-j",
@@ -80,6 +85,7 @@ def main(
     dry_run: bool,
     strict: bool,
     diagnostics_format: str,
+    force: bool,
     quiet: bool,
     jobs: int | None,
 ) -> None:
@@ -113,8 +119,14 @@ def main(
             continue
         packages[result.name] = display
         target = f"{out.as_posix()}/{result.name}"
+        try:
+            changes = _emit(out, result.name, result.files, check or dry_run, force)
+        except emit.EmitError as exc:
+            click.echo(f"{display}: error[{exc.code}]: {one_line(str(exc))}", err=True)
+            failed = True
+            _progress(quiet, index, total, display, "error: no output")
+            continue
         if check or dry_run:
-            changes = emit.compare(out, result.name, result.files)
             differs = differs or bool(changes)
             for change in changes:
                 if check:
@@ -122,7 +134,6 @@ def main(
                 else:
                     click.echo(f"{change.kind:8} {out.as_posix()}/{change.path}")
         else:
-            changes = emit.write(out, result.name, result.files)
             for change in changes:
                 if change.hand_edited:
                     click.echo(
@@ -144,6 +155,15 @@ def main(
         )
         sys.exit(EXIT_DIFF)
     sys.exit(EXIT_OK)
+
+
+def _emit(
+    out: Path, name: str, files: dict[str, bytes], compare: bool, force: bool
+) -> list[emit.Change]:
+    """Compare or write one package (raises emit.EmitError)."""
+    if not force:
+        emit.check_owner(out, name, files)
+    return emit.compare(out, name, files) if compare else emit.write(out, name, files)
 
 
 def _plans(specs: tuple[Path, ...], options: Options, jobs: int | None) -> Iterator[DocumentResult]:
