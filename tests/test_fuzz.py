@@ -21,46 +21,26 @@ from naftiko_gen.pipeline import DocumentResult, Options, plan_document
 
 from . import fuzz
 
+# One upstream operation, exposed by the adapters given (flow style keeps the cases short).
 BASE = """\
 naftiko: "1.0.0-alpha2"
-info:
-  label: Fuzz
+info: {{label: Fuzz}}
 capability:
   consumes:
-    - type: http
-      namespace: api
-      baseUri: "https://api.example.com/v1"
-      resources:
-        - name: things
-          path: /things
-          operations:
-            - name: list-things
-              method: GET
-{consumed_params}
+    - {{type: http, namespace: api, baseUri: "https://api.example.com/v1", resources: [
+        {{name: things, path: /things, operations: [{{name: list-things, method: GET{params}}}]}}]}}
   exposes:
 {exposes}
 """
 REST = """\
-    - type: rest
-      port: {port}
-      namespace: {namespace}
-      resources:
-        - path: /things
-          operations:
-            - method: GET
-              name: list-things
-              call: api.list-things
-{params}
+    - {{type: rest, port: {port}, namespace: {namespace}, resources: [{{path: /things, operations: [
+        {{method: GET, name: list-things, call: api.list-things{params}}}]}}]}}
 """
 MCP = """\
-    - type: mcp
-      port: {port}
-      namespace: {namespace}
-      tools:
-        - name: list-things-{port}
-          description: List things
-          call: api.list-things
+    - {{type: mcp, port: {port}, namespace: {namespace}, tools: [
+        {{name: list-things-{port}, description: List things, call: api.list-things}}]}}
 """
+PARAMS = ", inputParameters: [{name: q, in: nowhere}]"
 
 
 def _plan(tmp_path: Path, text: str, name: str = "doc.yaml") -> DocumentResult:
@@ -114,25 +94,21 @@ def test_values_that_are_not_json_are_located(tmp_path: Path, value: str, expect
 
 
 def test_a_newline_in_a_document_value_stays_in_one_line(tmp_path: Path) -> None:
+    forged = '    - {type: rest, namespace: "x\\n::error::forged", port: "8081\\n"}\n'
     text = BASE.format(
-        consumed_params="",
-        exposes=REST.format(port=8080, namespace="api-rest", params="")
-        + '    - type: rest\n      namespace: "x\\n::error::forged"\n      port: "8081\\n"\n',
+        params="", exposes=REST.format(port=8080, namespace="api-rest", params="") + forged
     )
     result = _plan(tmp_path, text)
-    assert "doc.yaml:29:13: error[NG109]: port '8081\\n' is not a whole number from 1 to 65535" in (
-        _errors(result)
-    )
+    assert _errors(result) == [
+        "doc.yaml:10:59: error[NG109]: port '8081\\n' is not a whole number from 1 to 65535"
+    ]
 
 
 @pytest.mark.parametrize("where", ["consumed", "exposed"])
 def test_an_unknown_parameter_location_is_a_warning(tmp_path: Path, where: str) -> None:
-    param = (
-        "              inputParameters:\n                - name: q\n                  in: nowhere\n"
-    )
     text = BASE.format(
-        consumed_params=param if where == "consumed" else "",
-        exposes=REST.format(port=8080, namespace="r", params=param if where == "exposed" else ""),
+        params=PARAMS if where == "consumed" else "",
+        exposes=REST.format(port=8080, namespace="r", params=PARAMS if where == "exposed" else ""),
     )
     result = _plan(tmp_path, text)
     assert result.files is not None
@@ -155,7 +131,7 @@ def test_two_adapters_of_one_type_keep_distinct_factories(
             (MCP, 9091, second),
         )
     )
-    result = _plan(tmp_path, BASE.format(consumed_params="", exposes=exposes))
+    result = _plan(tmp_path, BASE.format(params="", exposes=exposes))
     assert result.files is not None
     package = result.name.replace("-", "_") if result.name else ""
     rest = result.files[f"src/{package}/rest.py"].decode()

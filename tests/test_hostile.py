@@ -71,6 +71,20 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
     return work, packages
 
 
+def _python(cwd: Path, env: dict[str, str], *args: str) -> None:
+    """Run Python in `cwd` and require it to succeed."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def _no_marker(work: Path) -> None:
     assert not list(work.rglob(MARKER)), "a payload ran"
 
@@ -97,21 +111,8 @@ def test_importing_every_module_runs_nothing(generated: tuple[Path, list[Path]])
         if path.stem != "__main__"
     ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p / "src") for p in packages)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)",
-            *modules,
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    importer = "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)"
+    _python(work, env, "-c", importer, *modules)
     _no_marker(work)
 
 
@@ -119,16 +120,7 @@ def test_the_package_tests_pass_and_run_nothing(generated: tuple[Path, list[Path
     work, packages = generated
     package = packages[0]
     env = {**os.environ, "PYTHONPATH": str(package / "src")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=package,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    _python(package, env, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     _no_marker(work)
 
 
