@@ -171,6 +171,10 @@ def test_refused_names_are_one_located_line(tmp_path: Path) -> None:
         "    keys:\n"
         '      TOKEN: "$(touch pwned)=\\n"\n'
         "capability:\n"
+        "  consumes:\n"
+        "    - {type: http, namespace: up, baseUri: 'https://x.test', resources: [{name: r,\n"
+        "        path: /r, operations: [{name: o, method: GET, inputParameters: [\n"
+        "          {name: 'X Y', in: environment}]}]}]}\n"
         "  exposes:\n"
         "    - type: rest\n"
         "      namespace: api\n"
@@ -194,8 +198,9 @@ def test_refused_names_are_one_located_line(tmp_path: Path) -> None:
     errors = [line for line in done.stderr.splitlines() if "error[" in line]
     assert errors == [
         "bad.yaml:5:14: error[NG110]: '$(touch pwned)=\\n' cannot name an environment variable",
-        "bad.yaml:10:13: error[NG109]: port True is not a whole number from 1 to 65535",
-        "bad.yaml:14:13: error[NG109]: port 9000.0 is not a whole number from 1 to 65535",
+        "bad.yaml:10:18: error[NG110]: 'X Y' cannot name an environment variable",
+        "bad.yaml:14:13: error[NG109]: port True is not a whole number from 1 to 65535",
+        "bad.yaml:18:13: error[NG109]: port 9000.0 is not a whole number from 1 to 65535",
     ]
     assert not (tmp_path / "out").exists()
 

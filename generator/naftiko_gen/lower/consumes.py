@@ -13,7 +13,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
-from .binds import Binds
+from .binds import Binds, valid_env
 from .context import Context, as_list, mapping, text
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
 
@@ -387,7 +387,10 @@ class _UpstreamLowering:
             if "value" not in param:
                 if where == "environment":
                     name = text(param["name"])
-                    self.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+                    if valid_env(self.ctx, name, (*pointer, "name")):
+                        self.binds.add_env(
+                            self.ctx, name, name, "read by an `in: environment` param"
+                        )
                     continue
                 free.append(param)
                 continue
@@ -400,7 +403,8 @@ class _UpstreamLowering:
             elif where == "query":
                 query.append((text(param["name"]), code))
             elif where == "environment":
-                self.binds.add_env(self.ctx, text(param["name"]), text(param["name"]), "env")
+                if valid_env(self.ctx, text(param["name"]), (*pointer, "name")):
+                    self.binds.add_env(self.ctx, text(param["name"]), text(param["name"]), "env")
             else:
                 self.ctx.warning(
                     "NG201",
@@ -576,7 +580,10 @@ class _OperationLowering:
                 body_params.append((name, param))
                 continue
             if where == "environment":
-                self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+                if valid_env(self.ctx, name, (*pointer, "name")):
+                    self.up.binds.add_env(
+                        self.ctx, name, name, "read by an `in: environment` param"
+                    )
                 continue
             if where == "header" and name.lower() == "authorization" and self.up.has_auth:
                 # The consumed `authentication` sets this header; a caller must not override it.
