@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import random
 import string
 import sys
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,6 +60,7 @@ ODD_STRINGS = (
     "$(touch x)",
     '"; import os; "',
 )
+SHORT_STRINGS = tuple(s for s in ODD_STRINGS if len(s) < 100)
 ODD_SCALARS: tuple[Any, ...] = (None, True, False, 0, -1, 2**70, 1.5, 9000.0, float("nan"), [], {})
 
 
@@ -107,7 +110,12 @@ def _mutate_tree(rng: random.Random, data: Any) -> Any:
     paths = list(_paths(data))
     path = rng.choice(paths)
     target = _get(data, path)
-    action = rng.randrange(6)
+    action = rng.randrange(7)
+    if action == 6:  # hostile text in many string fields at once (documents stay valid)
+        for leaf in paths:
+            if leaf and isinstance(_get(data, leaf), str) and rng.random() < 0.2:
+                _set(data, leaf, _get(data, leaf) + rng.choice(SHORT_STRINGS))
+        return data
     if action == 0:
         return _set(data, path, _odd_value(rng))
     if action == 1 and path:
@@ -224,13 +232,20 @@ def check(result: DocumentResult) -> list[str]:
 
 
 def run(
-    count: int, seed: int, folder: Path, report: Callable[[str, str], None] | None = None
+    count: int,
+    seed: int,
+    folder: Path,
+    report: Callable[[str, str], None] | None = None,
+    seconds: float = math.inf,
 ) -> list[tuple[str, str]]:
-    """Plan `count` mutants; the (document, problem) pairs found."""
+    """Plan `count` mutants (fewer if `seconds` run out); the (document, problem) pairs found."""
     sources = seeds()
     rng = random.Random(seed)
     failures: list[tuple[str, str]] = []
+    deadline = time.monotonic() + seconds
     for index in range(count):
+        if time.monotonic() > deadline:
+            break
         text = mutant(rng, sources)
         spec = folder / f"mutant-{index}.yaml"
         spec.write_text(text, encoding="utf-8", errors="surrogateescape")
