@@ -1,10 +1,8 @@
 """Seeded mutations of real documents, and the checks every outcome must pass.
 
-`tests/test_fuzz.py` runs a bounded number on every test run; a release runs many more:
-
-    NAFTIKO_GEN_FUZZ_COUNT=10000 NAFTIKO_GEN_FUZZ_SEED=7 python -m pytest tests/test_fuzz.py
-
-or, outside pytest, `python -m tests.fuzz COUNT [SEED]` (prints every failure, exit 1 if any).
+`tests/test_fuzz.py` runs a bounded number on every test run; a release runs many more (see
+its docstring), or, outside pytest, `python -m tests.fuzz COUNT [SEED]` (prints every failure,
+exit 1 if any).
 Seeds are `specs/`, the golden specs and, when it is present, `../shared/corpus` (documents
 under 100 kB).
 """
