@@ -8,8 +8,10 @@ regeneration in turn, then checks the package is old or new, that the next run r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -261,3 +263,54 @@ def test_an_interrupted_regeneration_is_old_or_new_and_repaired(tmp_path: Path) 
         pytest.fail("the regeneration never completed")
     assert kill_at > 5, "the hook saw too few steps to test anything"
     assert tree(package) == new
+
+
+def _aged(package: Path) -> None:
+    """Make a package look written by an older run: another README and a stale module."""
+    manifest_path = package / ".naftiko-gen" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    for relative, text in (("README.md", "an older README\n"), ("src/stale.py", "x = 1\n")):
+        (package / relative).write_text(text)
+        manifest["files"][relative] = hashlib.sha256(text.encode()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    (package / "notes.txt").write_text("the user's own file")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_run_killed_at_a_random_moment_over_a_larger_tree(tmp_path: Path, seed: int) -> None:
+    specs = sorted((REPO / "specs").glob("*.yaml"))
+    names = sorted(p.name for p in (REPO / "generated").iterdir())
+    pristine = tmp_path / "pristine"
+    shutil.copytree(REPO / "generated", pristine)
+    for name in names:
+        _aged(pristine / name)
+    old = {name: tree(pristine / name) for name in names}
+    new = {
+        name: {**tree(REPO / "generated" / name), "notes.txt": old[name]["notes.txt"]}
+        for name in names
+    }
+    out = tmp_path / "out"
+    shutil.copytree(pristine, out)
+    command = [sys.executable, "-m", "naftiko_gen", *map(str, specs), "-o", str(out), "-q"]
+    generator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        generator.wait(timeout=random.Random(seed).uniform(0.5, 3))
+    except subprocess.TimeoutExpired:
+        generator.kill()
+    generator.wait()
+    for name in names:
+        package = out / name
+        if not package.is_dir():  # killed mid-swap: the old package is set aside
+            (aside,) = out.glob(f".{name}.*.old")
+            assert tree(aside) == old[name], name
+            continue
+        view = tree(package)
+        for aside in out.glob(f".{name}.*.old"):  # the user's files not moved back yet
+            view |= {k: v for k, v in tree(aside).items() if k == "notes.txt"}
+        assert view in (old[name], new[name]), name
+    repair = run(*specs, "-o", out, "-q")
+    assert repair.exit_code == 0, repair.output
+    assert "edited by hand" not in repair.stderr
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert {name: tree(out / name) for name in names} == new
+    assert run(*specs, "-o", out, "--check").exit_code == 0
