@@ -266,3 +266,32 @@ def test_imports_stay_inside_the_repository(tmp_path: Path, location: str, found
             "no such file\n"
             "  hint: the path is relative to the importing file, inside its repository"
         ]
+
+
+def test_github_annotations_cannot_be_forged_by_document_text(tmp_path: Path) -> None:
+    spec = tmp_path / "a,b:c%.yaml"
+    call = "x.y\\n::add-mask::secret\\r\\n::error::forged%"
+    spec.write_text(
+        "naftiko: 1.0.0-alpha2\n"
+        "capability:\n"
+        "  exposes:\n"
+        "    - type: mcp\n"
+        "      namespace: m\n"
+        "      port: 9090\n"
+        "      tools:\n"
+        f'        - {{name: t, description: d, call: "{call}"}}\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [BIN / "naftiko-gen", spec.name, "-o", "out", "-q", "--diagnostics-format", "github"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert any("::add-mask::secret" in line for line in lines)  # the text is there, escaped
+    prefixes = tuple(f"::{kind} file=a%2Cb%3Ac%25.yaml,line=" for kind in ("error", "warning"))
+    assert all(line.startswith(prefixes) for line in lines), done.stderr
