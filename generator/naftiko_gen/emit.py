@@ -13,6 +13,7 @@ deleting, and nothing outside the output folder is touched.
 from __future__ import annotations
 
 import difflib
+import errno
 import glob
 import hashlib
 import json
@@ -97,9 +98,12 @@ def _read(root: Path, relative: str) -> bytes | None:
         if not stat.S_ISREG(mode):
             return None
         fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except (FileNotFoundError, NotADirectoryError):
-        return None
     except OSError as exc:
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError)) or exc.errno in (
+            errno.ENAMETOOLONG,
+            errno.ELOOP,
+        ):
+            return None  # nothing we could have written is there
         raise EmitError("NG302", f"cannot read {target}: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as file:
         return file.read()
