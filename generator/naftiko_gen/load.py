@@ -86,7 +86,11 @@ def parse_document(
     text: str, path: Path, display: str, diagnostics: Diagnostics
 ) -> Document | None:
     """Parse YAML text; the first document of a multi-document stream is the one used."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # PyYAML's pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        _reader_error(text, exc, display, diagnostics)
+        return None
     try:
         node = _first_node(loader)
     except yaml.MarkedYAMLError as exc:
@@ -98,15 +102,14 @@ def parse_document(
         diagnostics.error("NG001", f"invalid YAML: {problem}", loc)
         return None
     except yaml.reader.ReaderError as exc:
-        line, col = _position(text, exc.position)
-        diagnostics.error(
-            "NG001",
-            f"invalid YAML: character U+{_code_point(exc.character):04X} is not allowed",
-            SourceLoc(display, line, col),
-        )
+        _reader_error(text, exc, display, diagnostics)
         return None
     except yaml.YAMLError as exc:
         diagnostics.error("NG001", f"invalid YAML: {exc}", SourceLoc(display, 1, 1))
+        return None
+    except RecursionError:  # PyYAML's pure-Python composer, without libyaml
+        message = f"invalid YAML: nested deeper than {MAX_DEPTH} levels"
+        diagnostics.error("NG001", message, SourceLoc(display, 1, 1))
         return None
     finally:
         loader.dispose()
@@ -120,6 +123,18 @@ def parse_document(
         diagnostics.error("NG001", str(exc), SourceLoc(display, exc.line, exc.col))
         return None
     return Document(path, display, data, positions)
+
+
+def _reader_error(
+    text: str, exc: yaml.reader.ReaderError, display: str, diagnostics: Diagnostics
+) -> None:
+    """NG001 at the character the YAML reader refuses (a control character, say)."""
+    line, col = _position(text, exc.position)
+    diagnostics.error(
+        "NG001",
+        f"invalid YAML: character U+{_code_point(exc.character):04X} is not allowed",
+        SourceLoc(display, line, col),
+    )
 
 
 def _first_node(loader: _Loader) -> yaml.Node | None:
