@@ -18,7 +18,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__, config, emit
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, one_line
 from .importers.command import import_group
 from .pipeline import DocumentResult, Options, plan_document
 from .totals import Totals
@@ -83,6 +83,11 @@ class _GenerateOrImport(click.Command):
     show_default=True,
     help="`github` prints workflow commands that annotate pull requests.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an output package folder naftiko-gen did not write, or another spec's.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and diffs.")
 @click.option(
     "-j",
@@ -100,6 +105,7 @@ def main(
     dry_run: bool,
     strict: bool,
     diagnostics_format: str,
+    force: bool,
     quiet: bool,
     jobs: int | None,
 ) -> None:
@@ -140,7 +146,16 @@ def main(
                 _progress(quiet, index, total, display, "error: no output")
             continue
         target = f"{out.as_posix()}/{result.name}"
-        changes = _emit(out, result.name, result.files, check=check, dry_run=dry_run)
+        try:
+            changes = _emit(
+                out, result.name, result.files, check=check, dry_run=dry_run, force=force
+            )
+        except emit.EmitError as exc:
+            click.echo(f"{display}: error[{exc.code}]: {one_line(str(exc))}", err=True)
+            failed = True
+            totals.failed += 1
+            _progress(quiet, index, total, display, "error: no output")
+            continue
         differs = differs or bool(changes)
         totals.count_changes(changes)
         _progress(
@@ -188,9 +203,14 @@ def _reject_unusable(result: DocumentResult, conflicts: list[Diagnostic], strict
 
 
 def _emit(
-    out: Path, name: str, files: dict[str, bytes], *, check: bool, dry_run: bool
+    out: Path, name: str, files: dict[str, bytes], *, check: bool, dry_run: bool, force: bool
 ) -> list[emit.Change]:
-    """Write one package, or under --check / --dry-run print its diff or its list of changes."""
+    """Write one package, or under --check / --dry-run print its diff or its list of changes.
+
+    A folder naftiko-gen did not write, or wrote from another spec, is refused unless `force`
+    (raises emit.EmitError, as do file-system errors)."""
+    if not force:
+        emit.check_owner(out, name, files)
     if not (check or dry_run):
         changes = emit.write(out, name, files)
         for change in changes:

@@ -123,6 +123,21 @@ def yaml_scalar(value: Any) -> str:
     )
 
 
+def name_text(text: str) -> str:
+    """A file name made safe for every header and prose line of every generated format.
+
+    On top of `comment_text` (one line, no quotes or backslashes, printable), the characters
+    that end a Markdown code span or an HTML comment are replaced, so the name can sit in a
+    Python comment or docstring, a TOML or Dockerfile comment, and Markdown alike.
+    """
+    return comment_text(text, 200).translate({ord("`"): "'", ord("<"): "(", ord(">"): ")"})
+
+
+def toml_str(text: str) -> str:
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML forbids raw."""
+    return json.dumps(text, ensure_ascii=False).replace(chr(0x7F), "\\u007f")
+
+
 def json_text(value: Any) -> str:
     """Deterministic, human-readable JSON (for `openapi.json`, the manifest and schemas)."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import packages
-from .diagnostics import Diagnostic, Severity, SourceLoc
+from .diagnostics import Diagnostic, Severity, SourceLoc, display_path
 
 TABLE = "naftiko-gen"
 FORMATS = ("text", "github")
@@ -320,10 +320,11 @@ def resolve(
 
 
 def _display(path: Path, typed: bool) -> str:
-    """A path as the user typed it, or relative to the working folder when it came from a file."""
+    """A path as the user typed it, or relative to the working folder when it came from a file
+    (one printable line: see `diagnostics.display_path`)."""
     if typed:
-        return path.as_posix()
+        return display_path(path)
     try:
-        return Path(os.path.relpath(path)).as_posix()
+        return display_path(Path(os.path.relpath(path)))
     except ValueError:  # another drive (Windows)
-        return path.as_posix()
+        return display_path(path)

@@ -6,8 +6,11 @@ document's `Diagnostics` and carries on, so one run reports every problem at onc
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class Severity(enum.Enum):
@@ -29,6 +32,32 @@ class SourceLoc:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+def one_line(text: str) -> str:
+    """`text` as one printable line: newlines and other control characters escaped.
+
+    Messages quote document text; a newline copied into one would forge further lines (or
+    GitHub workflow commands) in the output.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics and headers show it: as typed, but one printable line.
+
+    Bytes that are not UTF-8 (a file name from another system) print as `\\xNN`.
+    """
+    raw = os.fsencode(path.as_posix()).decode("utf-8", "backslashreplace")
+    return one_line(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem: what, where, and (optionally) how to fix it."""
@@ -48,13 +77,27 @@ class Diagnostic:
         return text
 
     def format_github(self) -> str:
-        """Render as a GitHub Actions workflow command, so CI annotates the pull request."""
+        """Render as a GitHub Actions workflow command, so CI annotates the pull request.
+
+        Values are escaped by the workflow-command rules (`%`, CR, LF; and `,`, `:` in
+        properties), so no document text can end the command and start another.
+        """
         kind = "error" if self.severity is Severity.ERROR else "warning"
-        where = ""
+        properties = []
         if self.loc:
-            where = f" file={self.loc.file},line={self.loc.line},col={self.loc.col}"
+            file = _github_property(self.loc.file)
+            properties = [f"file={file}", f"line={self.loc.line}", f"col={self.loc.col}"]
+        properties.append(f"title={self.code}")
         message = self.message + (f" (hint: {self.hint})" if self.hint else "")
-        return f"::{kind}{where},title={self.code}::{message}"
+        return f"::{kind} {','.join(properties)}::{_github_data(message)}"
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 # Every code the generator can emit, with a one-line title. Codes are stable: tests and users'
@@ -78,11 +121,14 @@ CODES: dict[str, str] = {
     "NG107": "construct that cannot be generated",
     "NG108": "an imported consumes file cannot be resolved",
     "NG109": "a required field is missing or has the wrong type",
-    "NG110": "a name cannot be turned into a valid identifier",
+    "NG110": "a skill cannot be served (its tool names no sibling adapter or action)",
+    "NG111": "a name cannot be made safe (an environment variable name)",
     "NG201": "feature not applied by the generated code",
     "NG202": "MCP tool name that some clients reject",
     "NG203": "adapter type not generated",
     "NG204": "a template names a variable that nothing binds",
+    "NG301": "the output package folder was not written by naftiko-gen, or by another spec",
+    "NG302": "the output cannot be read or written (a file system error)",
     "NG900": "internal error of the generator",
 }
 
@@ -97,6 +143,10 @@ class Diagnostics:
 
     def add(self, diagnostic: Diagnostic) -> None:
         """Record a diagnostic; a repeat of the same message only bumps a counter."""
+        hint = one_line(diagnostic.hint) if diagnostic.hint else diagnostic.hint
+        diagnostic = dataclasses.replace(
+            diagnostic, message=one_line(diagnostic.message), hint=hint
+        )
         key = (diagnostic.severity, diagnostic.code, diagnostic.message)
         index = self._seen.get(key)
         if index is not None:

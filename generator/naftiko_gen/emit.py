@@ -1,28 +1,43 @@
 """Emit a plan: write it, check it against disk, or list what would change.
 
-Everything here consumes the same `path → bytes` plan. Writing is staged: the whole package is
-written to a temporary folder first, so a failure leaves existing output untouched; an absent
-package is then moved into place in one rename, an existing one file by file (each an atomic
-replace). Only files listed in the package's manifest are ever removed, and nothing outside the
-output folder is touched.
+Everything here consumes the same `path → bytes` plan. Writing is all-or-nothing per package:
+the whole new package is written to a fresh sibling folder `.<name>.<id>.tmp`, the old package
+is renamed aside to `.<name>.<id>.old`, the new one renamed into place, and the files of the old
+one that naftiko-gen did not write (not in its manifest) are moved over before it is deleted.
+A run interrupted at any point leaves the package old or new (or the old one aside as
+`.<name>.<id>.old`, the recovery marker): the next run first restores or finishes that, and
+deletes leftover staging folders. No symbolic link is followed for reading, writing or
+deleting, and nothing outside the output folder is touched.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import glob
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from . import __version__
 from .code import json_text
 
 MANIFEST = ".naftiko-gen/manifest.json"
 DIFF_LINES = 200
+
+
+class EmitError(Exception):
+    """The output cannot be written or read (a file system error, or a folder not ours)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +79,49 @@ def _safe(root: Path, relative: str) -> Path | None:
     return root.joinpath(*pure.parts)
 
 
-def _old_manifest(package_dir: Path) -> dict[str, str]:
+def _read(root: Path, relative: str) -> bytes | None:
+    """The bytes of the regular file `root/relative`, never through a symbolic link.
+
+    None when it is absent, or when the package folder, a folder on the way or the file itself
+    is a symbolic link or not what it should be (that reads as "not there": it is replaced).
+    """
+    target = _safe(root, relative)
+    if target is None:
+        return None
+    path = root
     try:
-        data = json.loads((package_dir / MANIFEST).read_text(encoding="utf-8"))
-        files = data.get("files", {})
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
+        for part in (None, *PurePosixPath(relative).parts):
+            path = path if part is None else path / part
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                return None
+        if not stat.S_ISREG(mode):
+            return None
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError)) or exc.errno in (
+            errno.ENAMETOOLONG,
+            errno.ELOOP,
+        ):
+            return None  # nothing we could have written is there
+        raise EmitError("NG302", f"cannot read {target}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
+
+
+def read_manifest(package_dir: Path) -> dict[str, Any] | None:
+    """The package's manifest, or None when there is none (or it is not a manifest)."""
+    raw = _read(package_dir, MANIFEST)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _old_manifest(package_dir: Path) -> dict[str, str]:
+    files = (read_manifest(package_dir) or {}).get("files", {})
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
 
 
 def _diff(old: bytes | None, new: bytes | None, path: str) -> str:
@@ -89,67 +140,146 @@ def _diff(old: bytes | None, new: bytes | None, path: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+def check_owner(out: Path, name: str, files: dict[str, bytes]) -> None:
+    """Refuse (EmitError NG301) a package folder naftiko-gen did not write, or another spec's.
+
+    `files` is the plan (with its manifest), which names the spec it comes from.
+    """
+    package_dir = out / name
+    try:
+        exists = os.path.lexists(package_dir) and any(os.scandir(package_dir))
+    except OSError:
+        exists = True
+    if not exists:
+        return
+    manifest = read_manifest(package_dir)
+    if manifest is None:
+        raise EmitError(
+            "NG301",
+            f"{package_dir.as_posix()} exists but was not written by naftiko-gen (no {MANIFEST}); "
+            "move it away or pass --force to replace it",
+        )
+    owner, spec = manifest.get("spec"), json.loads(files[MANIFEST])["spec"]
+    if owner != spec:
+        raise EmitError(
+            "NG301",
+            f"{package_dir.as_posix()} was generated from {owner!r}, not {spec!r}; "
+            "rename one of the specs or pass --force to replace it",
+        )
+
+
 def compare(out: Path, name: str, files: dict[str, bytes]) -> list[Change]:
     """What writing `files` into `out/name` would change, in path order."""
     package_dir = out / name
     old = _old_manifest(package_dir)
     changes: list[Change] = []
     for path, data in sorted(files.items()):
-        target = _safe(package_dir, path)
-        assert target is not None, path
         shown = f"{name}/{path}"
-        try:
-            current: bytes | None = target.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            current = None
+        current = _read(package_dir, path)
         if current is None:
             changes.append(Change("added", shown, None, data))
         elif current != data:
             edited = path in old and old[path] != _sha256(current)
             changes.append(Change("changed", shown, current, data, edited))
     for path in sorted(set(old) - set(files)):
-        target = _safe(package_dir, path)
-        if target is not None and target.is_file():
-            shown = f"{name}/{path}"
-            changes.append(Change("removed", shown, target.read_bytes(), None))
+        current = _read(package_dir, path)
+        if current is not None:
+            changes.append(Change("removed", f"{name}/{path}", current, None))
     return changes
 
 
 def write(out: Path, name: str, files: dict[str, bytes]) -> list[Change]:
-    """Bring `out/name` in line with `files`; returns what changed."""
-    changes = compare(out, name, files)
-    if not changes:
-        return changes
-    package_dir = out / name
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
+    """Bring `out/name` in line with `files`, all or nothing; returns what changed.
+
+    Raises EmitError (NG302) when the file system refuses.
+    """
     try:
-        for path, data in files.items():
-            target = _safe(stage, path)
-            assert target is not None, path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if not package_dir.exists():
-            os.replace(stage, package_dir)
+        recover(out, name)
+        changes = compare(out, name, files)
+        if not changes:
             return changes
-        for change in changes:
-            relative = change.path.removeprefix(f"{name}/")
-            target = _safe(package_dir, relative)
-            assert target is not None
-            if change.kind == "removed":
-                target.unlink()
-                _prune(target.parent, package_dir)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage.joinpath(*PurePosixPath(relative).parts), target)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage)
+        _swap(out, name, files)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else out / name
+        raise EmitError("NG302", f"cannot write {where}: {exc.strerror or exc}") from None
     return changes
 
 
-def _prune(folder: Path, root: Path) -> None:
-    """Remove folders left empty by a removal, up to (not including) the package root."""
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _swap(out: Path, name: str, files: dict[str, bytes]) -> None:
+    """Stage the new package beside the old one and swap them (see the module docstring)."""
+    package_dir = out / name
+    old_files = set(_old_manifest(package_dir))
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out))
+    os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes it private; the package is not
+    for path, data in files.items():
+        target = _safe(stage, path)
+        assert target is not None, path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    if not os.path.lexists(package_dir):
+        os.rename(stage, package_dir)
+        return
+    aside = stage.with_name(stage.name.removesuffix(".tmp") + ".old")
+    os.rename(package_dir, aside)  # from here until the end, `aside` is the recovery marker
+    os.rename(stage, package_dir)
+    _finish(aside, package_dir, old_files | set(files))
+
+
+def _finish(aside: Path, package_dir: Path, generated: set[str]) -> None:
+    """Move what the user put in the old package into the new one, then delete the old one."""
+    if stat.S_ISDIR(os.lstat(aside).st_mode):  # not a link, nor a file where a folder goes
+        _move_foreign(aside, package_dir, PurePosixPath(), generated)
+    _remove(aside)
+
+
+def _move_foreign(old: Path, new: Path, relative: PurePosixPath, generated: set[str]) -> None:
+    """Move every entry of `old` naftiko-gen did not generate into `new`; links not followed."""
+    for entry in sorted(os.scandir(old), key=lambda e: e.name):
+        path = relative / entry.name
+        if path.as_posix() in generated:
+            continue
+        target = new / entry.name
+        is_dir = entry.is_dir(follow_symlinks=False)
+        holds_generated = is_dir and any(g.startswith(f"{path.as_posix()}/") for g in generated)
+        if holds_generated and not os.path.lexists(target):
+            os.mkdir(target)  # a folder of stale generated files: keep only the user's files
+        if is_dir and os.path.lexists(target):
+            if stat.S_ISDIR(os.lstat(target).st_mode):
+                _move_foreign(Path(entry.path), target, path, generated)
+        elif not os.path.lexists(target):
+            os.rename(entry.path, target)
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder (or file) of ours; a symbolic link is removed, never followed."""
+    if stat.S_ISDIR(os.lstat(path).st_mode):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def recover(out: Path, name: str) -> None:
+    """Repair what an interrupted run left: restore or finish a swap, delete staging folders."""
+    package_dir = out / name
+    try:
+        leftovers = sorted(out.glob(f".{glob.escape(name)}.*"))
+    except OSError:
+        return
+    for leftover in leftovers:
+        if os.path.islink(leftover):
+            os.unlink(leftover)  # not ours: a staging or aside folder is never a link
+        elif leftover.name.endswith(".old"):
+            if not os.path.lexists(package_dir):
+                os.rename(leftover, package_dir)  # interrupted mid-swap: the old package is back
+            else:
+                generated = set(_old_manifest(leftover)) | set(_old_manifest(package_dir))
+                _finish(leftover, package_dir, generated)
+        elif leftover.name.endswith(".tmp"):
+            _remove(leftover)

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .code import name_text
 from .diagnostics import Diagnostic, Diagnostics, SourceLoc
 from .emit import with_manifest
 from .formatting import FormatterError, format_python
@@ -66,7 +67,7 @@ def _kind(document: Document, diagnostics: Diagnostics) -> str | None:
         section = next((key for key in SECTION_FILES if key in data), None)
         if section is not None:
             return section  # an Ikanos standalone section file: an import source
-    loc = SourceLoc(document.display, 1, 1)
+    loc = document.loc(("capability",) if isinstance(data, dict) else ())
     if not isinstance(data, dict):
         diagnostics.error("NG002", "not a Naftiko document: the YAML root is not a mapping", loc)
     elif "ikanos" in data:
@@ -144,7 +145,7 @@ def _plan(
         ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
         capability = lower_capability(ctx, version, options.package)
         if capability is not None and not diagnostics.has_errors:
-            spec_name = PurePosixPath(display).name
+            spec_name = name_text(PurePosixPath(display).name)
             try:
                 files = format_python(plan(capability, spec_name))
             except FormatterError as exc:

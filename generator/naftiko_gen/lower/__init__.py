@@ -11,7 +11,7 @@ from typing import Any
 
 from ..ir import Capability, ControlAdapter, McpAdapter, RestAdapter, Setting
 from ..load import Pointer
-from ..naming import dist_name, env_name, package_name
+from ..naming import dist_name, env_name, identifier, package_name
 from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
@@ -38,6 +38,17 @@ def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> Con
     return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 
+def _check_port(ctx: Context, entry: dict[str, Any], pointer: tuple[str | int, ...]) -> None:
+    """An adapter's `port`, when given, is a TCP port number (not `true`, `9000.0` or 70000)."""
+    port = entry.get("port", 1)
+    if type(port) is not int or not 0 < port < 65536:
+        ctx.error(
+            "NG109",
+            f"port {port!r} is not a whole number from 1 to 65535",
+            (*pointer, "port"),
+        )
+
+
 def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -> Capability | None:
     """Lower a capability document; None when it has errors (they are in `ctx.diagnostics`).
 
@@ -61,14 +72,15 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     rest: list[RestAdapter] = []
     mcp: list[McpAdapter] = []
     control: list[ControlAdapter] = []
+    suffixes: dict[str, set[str]] = {}  # per adapter type: factory names must differ
     skill_entries: list[tuple[Context, dict[str, Any], Pointer, str]] = []
     for index, (entry_ctx, pointer, entry) in enumerate(exposes):
         kind = text(entry.get("type"))
-        suffix = (
-            ""
-            if counts.get(kind) == 1
-            else "_" + package_name(text(entry.get("namespace")) or f"{kind}{index}").lower()
-        )
+        _check_port(entry_ctx, entry, pointer)
+        suffix = ""
+        if counts.get(kind, 0) > 1:  # `create_app_<namespace>`, unique even for odd namespaces
+            name = text(entry.get("namespace")) or f"{kind}{index}"
+            suffix = "_" + identifier(name, suffixes.setdefault(kind, set()))
         if kind == "rest":
             factory = "create_app" + suffix
             rest.append(

@@ -13,6 +13,21 @@ from .context import Context, as_list, mapping, text
 from .imports import is_import, resolve_import
 
 _FILE_URI = re.compile(r"^file://(/\./|\./|/)?(?P<path>.*)$")
+# What a POSIX shell accepts after `export` (the package README prints `export NAME=...`).
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def valid_env(ctx: Context, env: str, pointer: tuple[str | int, ...]) -> bool:
+    """Whether `env` can name an environment variable; if not, an NG111 error is recorded."""
+    if ENV_NAME.fullmatch(env):
+        return True
+    ctx.error(
+        "NG111",
+        f"'{env}' cannot name an environment variable",
+        pointer,
+        hint="use letters, digits and underscores, not starting with a digit",
+    )
+    return False
 
 
 def file_uri_path(location: str) -> str | None:
@@ -113,7 +128,8 @@ def lower_binds(ctx: Context) -> Binds:
                 f"bind entry '{entry}' is not a mapping; read as the environment variable {entry}",
                 pointer,
             )
-            binds.add_env(entry_ctx, entry, entry, "bound variable")
+            if valid_env(entry_ctx, entry, pointer):
+                binds.add_env(entry_ctx, entry, entry, "bound variable")
             continue
         if not isinstance(entry, dict):
             continue
@@ -128,7 +144,9 @@ def lower_binds(ctx: Context) -> Binds:
         location = text(entry.get("location"))
         if not location:
             for var, source in keys.items():
-                binds.add_env(entry_ctx, str(var), text(source) or str(var), description)
+                env = text(source) or str(var)
+                if valid_env(entry_ctx, env, (*pointer, "keys", var)):
+                    binds.add_env(entry_ctx, str(var), env, description)
             continue
         path = file_uri_path(location)
         if path is None:
@@ -141,6 +159,8 @@ def lower_binds(ctx: Context) -> Binds:
         file_var = f"bind_file_{len(binds.files) + 1}"
         binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
         for var, source in keys.items():
+            if not valid_env(ctx, str(var), (*pointer, "keys", var)):
+                continue
             fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
             binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
     return binds

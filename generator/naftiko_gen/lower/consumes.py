@@ -14,7 +14,7 @@ from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
 from .binary import binary_size
-from .binds import Binds
+from .binds import Binds, valid_env
 from .context import Context, as_list, label, text
 from .imports import resolve_import
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, split, template_code
@@ -303,7 +303,10 @@ class _UpstreamLowering:
             if "value" not in param:
                 if where == "environment":
                     name = text(param["name"])
-                    self.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+                    if valid_env(self.ctx, name, (*pointer, "name")):
+                        self.binds.add_env(
+                            self.ctx, name, name, "read by an `in: environment` param"
+                        )
                     continue
                 free.append(param)
                 continue
@@ -316,7 +319,8 @@ class _UpstreamLowering:
             elif where == "query":
                 query.append((text(param["name"]), code))
             elif where == "environment":
-                self.binds.add_env(self.ctx, text(param["name"]), text(param["name"]), "env")
+                if valid_env(self.ctx, text(param["name"]), (*pointer, "name")):
+                    self.binds.add_env(self.ctx, text(param["name"]), text(param["name"]), "env")
             else:
                 self.ctx.warning(
                     "NG201",
@@ -487,7 +491,10 @@ class _OperationLowering:
                 body_params.append((name, param))
                 continue
             if where == "environment":
-                self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+                if valid_env(self.ctx, name, (*pointer, "name")):
+                    self.up.binds.add_env(
+                        self.ctx, name, name, "read by an `in: environment` param"
+                    )
                 continue
             if where == "header" and name.lower() == "authorization" and self.up.has_auth:
                 # The consumed `authentication` sets this header; a caller must not override it.
@@ -498,6 +505,10 @@ class _OperationLowering:
                     pointer,
                 )
                 continue
+            target = {"query": query, "header": headers, "cookie": cookies}.get(where)
+            if target is None:
+                self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
+                continue
             if "value" in param:
                 value = template_code(
                     text(param.get("value")), functools.partial(self.resolve, pointer=pointer)
@@ -506,10 +517,6 @@ class _OperationLowering:
                 value = self.kwarg(
                     name, required=param.get("required") is True, declared=param, location=where
                 )
-            target = {"query": query, "header": headers, "cookie": cookies}.get(where)
-            if target is None:
-                self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
-                continue
             target.append((name, value))
         body = self._body(body_params)
         fmt = self._output_format()

@@ -10,7 +10,7 @@ an imported Ikanos file is also validated against its schema, once.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..load import Pointer, load_document
@@ -63,10 +63,10 @@ def resolve_import(
             "NG108",
             f"cannot import {section} from '{location}': no such file",
             (*pointer, key),
-            hint="the path is relative to the importing file",
+            hint="the path is relative to the importing file, inside its repository",
         )
         return None
-    if source.parent != (ctx.document.path.parent / relative).parent:
+    if source.parent != (ctx.document.path.parent.resolve() / relative).parent:
         ctx.warning(
             "NG108",
             f"'{location}' is not beside this file; it was found in a parent folder",
@@ -105,9 +105,22 @@ def resolve_import(
 
 
 def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
-    """`folder/relative`, else the same path under up to `levels` parent folders."""
-    for base in [folder, *list(folder.parents)[:levels]]:
-        candidate = base / relative
-        if candidate.is_file():
-            return candidate
+    """`folder/relative`, else the same path under up to `levels` parent folders.
+
+    Imports stay inside the spec's repository: `relative` may not be absolute or contain
+    `..`, and the file found (symlinks resolved) must lie under the nearest folder holding
+    `.git`, or, outside any repository, under the highest folder searched.
+    """
+    pure = PurePosixPath(relative)
+    if not relative or pure.is_absolute() or ".." in pure.parts or "\0" in relative:
+        return None
+    try:
+        bases = [folder.resolve(), *list(folder.resolve().parents)[:levels]]
+        root = next((b for b in bases if (b / ".git").exists()), bases[-1])
+        for base in bases[: bases.index(root) + 1]:
+            candidate = base / relative
+            if candidate.is_file() and candidate.resolve().is_relative_to(root):
+                return candidate
+    except OSError:  # a name too long, a symlink loop: no such file
+        return None
     return None

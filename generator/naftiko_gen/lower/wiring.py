@@ -425,6 +425,13 @@ class OperationWiring:
                 where = "argument"
             elif where == "body":
                 where = "body-field"
+            elif where not in ("path", "query", "header", "cookie", "body-field"):
+                self.ctx.warning(
+                    "NG201",
+                    f"input location '{where}' is not supported; it is read from the query string",
+                    (*self.pointer, "inputParameters", index, "in"),
+                )
+                where = "query"
             elif where == "path" and not any(
                 normalized(v) == normalized(name) for v in self.exposure.path_variables
             ):

@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the capability."""
     parser = argparse.ArgumentParser(
         prog="hostile-strings",
-        description='Hostile """ label \\ with ${injection} and {{braces}}',
+        description='Hostile """ label \\ with ${injection}, {{braces}}, a DEL \x7f, a tab\t and `$(touch pwned)`',
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the capability's adapters")
