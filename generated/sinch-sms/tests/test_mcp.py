@@ -199,8 +199,12 @@ async def test_upstream_redirect_is_a_tool_error(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": "sample-from-",
-                "to": "sample-to",
+                "from": {
+                    "key": "value",
+                },
+                "to": {
+                    "key": "value",
+                },
                 "body": {
                     "key": "value",
                 },

@@ -78,19 +78,6 @@ async def send_sms_batch(
 
 
 @tracing.operation
-async def list_sms_batches(
-    clients: Clients,
-    *,
-    service_plan_id: str,
-) -> rt.Outcome:
-    """List SMS batches"""
-    response = await clients.api.list_batches(
-        service_plan_id=service_plan_id,
-    )
-    return response.outcome()
-
-
-@tracing.operation
 async def get_sms_delivery_report(
     clients: Clients,
     *,
@@ -101,18 +88,5 @@ async def get_sms_delivery_report(
     response = await clients.api.get_batch_delivery_report(
         service_plan_id=service_plan_id,
         batch_id=batch_id,
-    )
-    return response.outcome()
-
-
-@tracing.operation
-async def list_inbound_sms(
-    clients: Clients,
-    *,
-    service_plan_id: str,
-) -> rt.Outcome:
-    """List received inbound SMS messages"""
-    response = await clients.api.list_inbound_messages(
-        service_plan_id=service_plan_id,
     )
     return response.outcome()

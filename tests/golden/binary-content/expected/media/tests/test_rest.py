@@ -8,7 +8,7 @@ from importlib import resources
 
 import httpx2
 import pytest
-from fastapi.routing import APIRoute
+from starlette.routing import Route
 
 from media import rest
 from media.upstream import Clients
@@ -36,13 +36,13 @@ async def test_serves_the_committed_openapi_document(clients: Clients) -> None:
 
 async def test_routes_match_the_document(clients: Clients) -> None:
     app = rest.create_app(clients)
+    # Starlette answers HEAD wherever it answers GET: only the declared methods are compared.
     routes = {
         (method, route.path)
         for route in app.routes
-        if isinstance(route, APIRoute)
-        and route.include_in_schema
-        and not route.path.startswith("/health")
+        if isinstance(route, Route) and route.include_in_schema
         for method in route.methods or ()
+        if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
         (

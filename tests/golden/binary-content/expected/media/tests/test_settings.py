@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from media._runtime import SettingsError
 from media.settings import load_settings
 
 from .conftest import ENVIRON
@@ -11,6 +14,31 @@ from .conftest import ENVIRON
 def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.api_port == 8080
+    assert settings.api_max_request_bytes == 4194304
     assert settings.tools_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "MEDIA_API_PORT": "-1",
+        "MEDIA_TOOLS_PORT": "-1",
+        "MEDIA_CONNECT_TIMEOUT": "-1",
+        "MEDIA_READ_TIMEOUT": "-1",
+        "MEDIA_RETRIES": "-1",
+        "MEDIA_WORKERS": "-1",
+        "MEDIA_ACCESS_LOG": "maybe",
+        "MEDIA_MAX_RESPONSE_BYTES": "-1",
+        "MEDIA_UPSTREAM_DEADLINE": "-1",
+        "MEDIA_REQUEST_DEADLINE": "-1",
+        "MEDIA_HEADER_TIMEOUT": "-1",
+        "MEDIA_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

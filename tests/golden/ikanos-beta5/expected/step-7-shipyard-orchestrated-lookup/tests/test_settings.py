@@ -19,8 +19,12 @@ def test_settings_load_from_environment() -> None:
     assert settings.dockyard_api_key == ENVIRON["DOCKYARD_API_KEY"]
     assert settings.shipyard_tools_port == 3001
     assert settings.shipyard_api_port == 3002
+    assert settings.shipyard_api_max_request_bytes == 4194304
+    assert settings.shipyard_skills_port == 3003
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -31,3 +35,26 @@ def test_missing_settings_are_all_listed() -> None:
     assert "REGISTRY_VERSION" in message
     assert "MCP_SERVER_TOKEN" in message
     assert "DOCKYARD_API_KEY" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "SHIPYARD_TOOLS_PORT": "-1",
+        "SHIPYARD_API_PORT": "-1",
+        "SHIPYARD_SKILLS_PORT": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_READ_TIMEOUT": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_RETRIES": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_WORKERS": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_ACCESS_LOG": "maybe",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_MAX_RESPONSE_BYTES": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_UPSTREAM_DEADLINE": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_REQUEST_DEADLINE": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_HEADER_TIMEOUT": "-1",
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -19,6 +19,7 @@ def test_settings_load_from_environment() -> None:
     assert settings.dockyard_api_key == ENVIRON["DOCKYARD_API_KEY"]
     assert settings.shipyard_tools_port == 3001
     assert settings.shipyard_api_port == 3002
+    assert settings.shipyard_api_max_request_bytes == 4194304
     assert settings.shipyard_skills_port == 3003
     assert settings.retries == 2
     assert settings.workers == 1
@@ -40,6 +41,7 @@ def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "SHIPYARD_TOOLS_PORT": "-1",
         "SHIPYARD_API_PORT": "-1",
+        "SHIPYARD_SKILLS_PORT": "-1",
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT": "-1",
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_READ_TIMEOUT": "-1",
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_RETRIES": "-1",

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from fleet_skills._runtime import SettingsError
 from fleet_skills.settings import load_settings
 
 from .conftest import ENVIRON
@@ -11,7 +14,33 @@ from .conftest import ENVIRON
 def test_settings_load_from_environment() -> None:
     settings = load_settings(ENVIRON)
     assert settings.fleet_api_port == 8080
+    assert settings.fleet_api_max_request_bytes == 4194304
     assert settings.fleet_tools_port == 9090
     assert settings.port == 9091
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "FLEET_API_PORT": "-1",
+        "FLEET_TOOLS_PORT": "-1",
+        "FLEET_SKILLS_PORT": "-1",
+        "FLEET_SKILLS_CONNECT_TIMEOUT": "-1",
+        "FLEET_SKILLS_READ_TIMEOUT": "-1",
+        "FLEET_SKILLS_RETRIES": "-1",
+        "FLEET_SKILLS_WORKERS": "-1",
+        "FLEET_SKILLS_ACCESS_LOG": "maybe",
+        "FLEET_SKILLS_MAX_RESPONSE_BYTES": "-1",
+        "FLEET_SKILLS_UPSTREAM_DEADLINE": "-1",
+        "FLEET_SKILLS_REQUEST_DEADLINE": "-1",
+        "FLEET_SKILLS_HEADER_TIMEOUT": "-1",
+        "FLEET_SKILLS_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

@@ -7,6 +7,7 @@ here, since the low-level server does not (SEMANTICS.md §6).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -20,8 +21,10 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from . import operations
 from .upstream import Clients
 
@@ -89,8 +92,12 @@ class Catalog:
         ]
         if problems:
             return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        deadline = clients.settings.request_deadline
         try:
-            outcome = await self.handlers[tool.name](clients, arguments)
+            async with asyncio.timeout(deadline):
+                outcome = await self.handlers[tool.name](clients, arguments)
+        except TimeoutError:
+            return failure(f"Timeout: the tool did not finish within {deadline:g}s")
         except rt.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
@@ -101,12 +108,13 @@ class Catalog:
                 content=[binary_content(tool.name, outcome.raw, outcome.media_type)]
             )
         structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
+        if tool.output_schema is not None and outcome.ok:
+            # An empty answer still gives what the output schema requires (SEMANTICS.md §6).
+            structured = (
+                empty_output(tool.output_schema) if outcome.empty else outcome.body
+            )
+            if not isinstance(structured, dict):
+                structured = None
         content: list[types.ContentBlock] = []
         if not outcome.empty:
             content.append(types.TextContent(text=outcome.text()))
@@ -161,6 +169,15 @@ class Catalog:
         )
 
 
+def empty_output(schema: Mapping[str, Any]) -> Any:
+    """The output of an empty 2xx: every declared field null, every array empty."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        return {name: empty_output(field) for name, field in properties.items()}
+    return [] if kind == "array" else None
+
+
 def failure(message: str) -> types.CallToolResult:
     """A tool result that reports an error to the model."""
     return types.CallToolResult(
@@ -208,7 +225,8 @@ def build_server(
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        return await catalog.call(clients, params)
+        with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            return await catalog.call(clients, params)
 
     async def list_resources(
         ctx: Context, params: Paginated
@@ -279,7 +297,10 @@ def http_app(
     allowed_hosts: tuple[str, ...],
     allowed_origins: tuple[str, ...],
 ) -> Starlette:
-    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
+    """Streamable HTTP at `/` and `/mcp`: stateless, JSON responses, Host/Origin allowlist.
+
+    The Ikanos engine serves MCP at the adapter's root path, the SDK at `/mcp`: both answer.
+    """
     local = ["localhost", "127.0.0.1", "[::1]"]
     if host not in ("0.0.0.0", "::", *local):
         local.append(host)
@@ -287,12 +308,17 @@ def http_app(
         allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
         allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
     )
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         stateless_http=True,
         json_response=True,
         transport_security=security,
         host=host,
     )
+    endpoint = next(
+        r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/mcp"
+    )
+    app.router.routes.append(Route("/", endpoint=endpoint))
+    return app
 
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -386,7 +412,7 @@ async def call_get_report_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-report."""
-    return await operations.get_report_2(
+    return await operations.get_report(
         clients,
         id=arguments["id"],
     )
@@ -404,7 +430,7 @@ async def read_resource_photo(
     variables: Mapping[str, str],
 ) -> rt.Outcome:
     """Resource photos://{id}."""
-    return await operations.resource_photo(
+    return await operations.get_photo_2(
         clients,
         id=variables["id"],
     )
@@ -438,7 +464,7 @@ def create_server(clients: Clients) -> Server[Any]:
 
 
 def create_http_app(clients: Clients) -> Starlette:
-    """The streamable HTTP app (`/mcp`) of adapter media-tools."""
+    """The streamable HTTP app (`/` and `/mcp`) of adapter media-tools."""
     settings = clients.settings
     app = http_app(
         create_server(clients),

@@ -7,9 +7,11 @@ The REST and MCP adapters only translate between their protocol and these functi
 from __future__ import annotations
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def get_photo(
     clients: Clients,
     *,
@@ -23,6 +25,7 @@ async def get_photo(
     return response.outcome()
 
 
+@tracing.operation
 async def get_clip(
     clients: Clients,
     *,
@@ -36,6 +39,7 @@ async def get_clip(
     return response.outcome()
 
 
+@tracing.operation
 async def get_report(
     clients: Clients,
     *,
@@ -49,6 +53,7 @@ async def get_report(
     return response.outcome()
 
 
+@tracing.operation
 async def get_stats(
     clients: Clients,
 ) -> rt.Outcome:
@@ -57,6 +62,7 @@ async def get_stats(
     return response.outcome()
 
 
+@tracing.operation
 async def get_photo_2(
     clients: Clients,
     *,
@@ -70,6 +76,7 @@ async def get_photo_2(
     return response.outcome()
 
 
+@tracing.operation
 async def get_clip_2(
     clients: Clients,
     *,
@@ -77,32 +84,6 @@ async def get_clip_2(
 ) -> rt.Outcome:
     """A sound clip"""
     response = await clients.api.get_clip(
-        id=id,
-        max_bytes=4096,
-    )
-    return response.outcome()
-
-
-async def get_report_2(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
-    """A PDF report"""
-    response = await clients.api.get_report(
-        id=id,
-        max_bytes=1024,
-    )
-    return response.outcome()
-
-
-async def resource_photo(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
-    """Photo bytes"""
-    response = await clients.api.get_photo(
         id=id,
         max_bytes=4096,
     )

@@ -17,6 +17,7 @@ class Settings:
     base_url: str
     api_host: str
     api_port: int
+    api_max_request_bytes: int
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
@@ -26,12 +27,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    base_url = env.url(
         "MEDIA_BASE_URL",
         "https://media.example.com",
     )
@@ -42,6 +53,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     api_port = env.integer(
         "MEDIA_API_PORT",
         8080,
+        minimum=1,
+        maximum=65535,
+    )
+    api_max_request_bytes = env.integer(
+        "MEDIA_API_MAX_REQUEST_BYTES",
+        4194304,
     )
     tools_host = env.text(
         "MEDIA_TOOLS_HOST",
@@ -50,6 +67,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tools_port = env.integer(
         "MEDIA_TOOLS_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     tools_allowed_hosts = env.items(
         "MEDIA_TOOLS_ALLOWED_HOSTS",
@@ -70,20 +89,46 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "MEDIA_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "MEDIA_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "MEDIA_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "MEDIA_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "MEDIA_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "MEDIA_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "MEDIA_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "MEDIA_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
         base_url=base_url,
         api_host=api_host,
         api_port=api_port,
+        api_max_request_bytes=api_max_request_bytes,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
@@ -93,4 +138,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -18,12 +18,3 @@ async def list_ships(
     """Operation list_ships."""
     response = await clients.registry.list_ships()
     return response.outcome()
-
-
-@tracing.operation
-async def list_ships_2(
-    clients: Clients,
-) -> rt.Outcome:
-    """List ships"""
-    response = await clients.registry.list_ships()
-    return response.outcome()

@@ -7,6 +7,7 @@ here, since the low-level server does not (SEMANTICS.md §6).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from . import operations
+from . import skill as skills
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
@@ -88,20 +91,25 @@ class Catalog:
         ]
         if problems:
             return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        deadline = clients.settings.request_deadline
         try:
-            outcome = await self.handlers[tool.name](clients, arguments)
+            async with asyncio.timeout(deadline):
+                outcome = await self.handlers[tool.name](clients, arguments)
+        except TimeoutError:
+            return failure(f"Timeout: the tool did not finish within {deadline:g}s")
         except rt.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
             return failure("internal error while running the tool")
         structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
+        if tool.output_schema is not None and outcome.ok:
+            # An empty answer still gives what the output schema requires (SEMANTICS.md §6).
+            structured = (
+                empty_output(tool.output_schema) if outcome.empty else outcome.body
+            )
+            if not isinstance(structured, dict):
+                structured = None
         content: list[types.ContentBlock] = []
         if not outcome.empty:
             content.append(types.TextContent(text=outcome.text()))
@@ -151,6 +159,15 @@ class Catalog:
         )
 
 
+def empty_output(schema: Mapping[str, Any]) -> Any:
+    """The output of an empty 2xx: every declared field null, every array empty."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        return {name: empty_output(field) for name, field in properties.items()}
+    return [] if kind == "array" else None
+
+
 def failure(message: str) -> types.CallToolResult:
     """A tool result that reports an error to the model."""
     return types.CallToolResult(
@@ -171,7 +188,8 @@ def build_server(
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        return await catalog.call(clients, params)
+        with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            return await catalog.call(clients, params)
 
     async def list_resources(
         ctx: Context, params: Paginated
@@ -265,6 +283,40 @@ def http_app(
     app.router.routes.append(Route("/", endpoint=endpoint))
     return app
 
+
+def skill_file(skill: skills.Skill, path: str) -> Reader:
+    """A reader of one file of a skill, the one its catalog serves (`/contents/{path}`)."""
+
+    async def read(clients: Clients, variables: Mapping[str, str]) -> rt.Outcome:
+        found = (skill.files() or {}).get(path)
+        if found is None:
+            raise rt.CapabilityError(f"skill {skill.detail['name']} has no file {path}")
+        return rt.Outcome(
+            200, raw=found.read_bytes(), media_type=skills.media_type(path)
+        )
+
+    return read
+
+
+# The skills of the skill adapter: an agent can load one without the catalog.
+SKILL_RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        uri="skill://fleet-ops/SKILL.md",
+        name="fleet-ops",
+        title=None,
+        description="Fleet management — list, search, and inspect ships across all registries",
+        mime_type="text/markdown",
+        read=skill_file(skills.SKILLS["fleet-ops"], "SKILL.md"),
+    ),
+    Resource(
+        uri="skill://voyage-ops/SKILL.md",
+        name="voyage-ops",
+        title=None,
+        description="Voyage planning — create and manage voyages",
+        mime_type="text/markdown",
+        read=skill_file(skills.SKILLS["voyage-ops"], "SKILL.md"),
+    ),
+)
 
 TOOLS: tuple[types.Tool, ...] = (
     types.Tool(
@@ -480,7 +532,7 @@ async def call_list_ships(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-ships."""
-    return await operations.list_ships(
+    return await operations.list_ships_2(
         clients,
         status=arguments.get("status"),
     )
@@ -491,7 +543,7 @@ async def call_get_ship(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-ship."""
-    return await operations.get_ship(
+    return await operations.get_ship_2(
         clients,
         imo=arguments["imo"],
     )
@@ -502,7 +554,7 @@ async def call_list_legacy_vessels(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-legacy-vessels."""
-    return await operations.list_legacy_vessels(
+    return await operations.list_legacy_vessels_2(
         clients,
         status=arguments.get("status"),
     )
@@ -530,7 +582,7 @@ async def call_get_ship_with_crew(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool get-ship-with-crew."""
-    return await operations.get_ship_with_crew(
+    return await operations.get_ship_with_crew_2(
         clients,
         imo=arguments["imo"],
     )
@@ -553,7 +605,7 @@ def create_server(clients: Clients) -> Server[Any]:
         Catalog(
             TOOLS,
             HANDLERS,
-            (),
+            SKILL_RESOURCES,
             (),
         ),
         clients,

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def list_ships_2(
     clients: Clients,
     *,
@@ -38,6 +40,7 @@ def shape_list_ships_2(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def get_ship_2(
     clients: Clients,
     *,
@@ -66,6 +69,7 @@ def shape_get_ship_2(body: Any) -> Any:
     }
 
 
+@tracing.operation
 async def get_ship_with_crew_2(
     clients: Clients,
     *,
@@ -73,25 +77,28 @@ async def get_ship_with_crew_2(
 ) -> rt.Outcome:
     """Resolve crew member names and roles for a given ship"""
     context: dict[str, Any] = {}
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
-    if not response.ok:
-        return response.outcome()
-    context["get-ship"] = response.data()
-    response = await clients.registry.list_crew()
-    if not response.ok:
-        return response.outcome()
-    context["list-crew"] = response.data()
-    context["resolve-crew"] = rt.lookup(
-        context.get("list-crew"),
-        "crewId",
-        rt.first(context, ("get-ship", "assignedCrew")),
-        (
-            "fullName",
-            "role",
-        ),
-    )
+    with tracing.span("step get-ship"):
+        response = await clients.registry.get_ship(
+            imo_number=imo,
+        )
+        if not response.ok:
+            return response.outcome()
+        context["get-ship"] = response.data()
+    with tracing.span("step list-crew"):
+        response = await clients.registry.list_crew()
+        if not response.ok:
+            return response.outcome()
+        context["list-crew"] = response.data()
+    with tracing.span("step resolve-crew"):
+        context["resolve-crew"] = rt.lookup(
+            context.get("list-crew"),
+            "crewId",
+            rt.first(context, ("get-ship", "assignedCrew")),
+            (
+                "fullName",
+                "role",
+            ),
+        )
     return rt.Outcome(
         200,
         {
@@ -108,6 +115,7 @@ async def get_ship_with_crew_2(
     )
 
 
+@tracing.operation
 async def list_legacy_vessels_2(
     clients: Clients,
     *,
@@ -134,6 +142,7 @@ def shape_list_legacy_vessels_2(body: Any) -> Any:
     ]
 
 
+@tracing.operation
 async def create_voyage_2(
     clients: Clients,
     *,
@@ -177,86 +186,7 @@ def shape_create_voyage_2(body: Any) -> Any:
     }
 
 
-async def list_ships(
-    clients: Clients,
-    *,
-    status: str | None = None,
-) -> rt.Outcome:
-    """List ships in the shipyard, optionally filtered by status"""
-    response = await clients.registry.list_ships(
-        status=status,
-    )
-    return response.outcome(shape_list_ships)
-
-
-def shape_list_ships(body: Any) -> Any:
-    """The output of `list_ships`: its outputParameters applied to the upstream JSON."""
-    return [
-        {
-            "imo": rt.first(item, ("imo_number",)),
-            "name": rt.first(item, ("vessel_name",)),
-            "type": rt.first(item, ("vessel_type",)),
-            "flag": rt.first(item, ("flag_code",)),
-            "status": rt.first(item, ("operational_status",)),
-        }
-        for item in rt.items_of(body, ())
-    ]
-
-
-async def get_ship(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
-    """Retrieve a ship's details by IMO number"""
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
-    return response.outcome(shape_get_ship)
-
-
-def shape_get_ship(body: Any) -> Any:
-    """The output of `get_ship`: its outputParameters applied to the upstream JSON."""
-    return {
-        "imo": rt.first(body, ("imo_number",)),
-        "name": rt.first(body, ("vessel_name",)),
-        "type": rt.first(body, ("vessel_type",)),
-        "flag": rt.first(body, ("flag_code",)),
-        "status": rt.first(body, ("operational_status",)),
-        "specs": {
-            "yearBuilt": rt.first(body, ("year_built",)),
-            "tonnage": rt.first(body, ("gross_tonnage",)),
-            "length": rt.first(body, ("dimensions", "length_overall")),
-        },
-    }
-
-
-async def list_legacy_vessels(
-    clients: Clients,
-    *,
-    status: str | None = None,
-) -> rt.Outcome:
-    """List vessels from the legacy Dockyard, optionally filtered by status"""
-    response = await clients.legacy.list_vessels(
-        status=status,
-    )
-    return response.outcome(shape_list_legacy_vessels)
-
-
-def shape_list_legacy_vessels(body: Any) -> Any:
-    """The output of `list_legacy_vessels`: its outputParameters applied to the upstream JSON."""
-    return [
-        {
-            "vesselCode": rt.first(item, ("vesselCode",)),
-            "name": rt.first(item, ("vesselName",)),
-            "type": rt.first(item, ("category",)),
-            "flag": rt.first(item, ("flagState",)),
-            "status": rt.first(item, ("operationalStatus",)),
-        }
-        for item in rt.items_of(body, ("vessel",))
-    ]
-
-
+@tracing.operation
 async def create_voyage(
     clients: Clients,
     *,
@@ -298,45 +228,3 @@ def shape_create_voyage(body: Any) -> Any:
         "cargoIds": [item for item in rt.items_of(body, ("cargoIds",))],
         "status": rt.first(body, ("status",)),
     }
-
-
-async def get_ship_with_crew(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
-    """Get ship details with resolved crew names"""
-    context: dict[str, Any] = {}
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
-    if not response.ok:
-        return response.outcome()
-    context["get-ship"] = response.data()
-    response = await clients.registry.list_crew()
-    if not response.ok:
-        return response.outcome()
-    context["list-crew"] = response.data()
-    context["resolve-crew"] = rt.lookup(
-        context.get("list-crew"),
-        "crewId",
-        rt.first(context, ("get-ship", "assignedCrew")),
-        (
-            "fullName",
-            "role",
-        ),
-    )
-    return rt.Outcome(
-        200,
-        {
-            "imo": rt.first(context, ("get-ship", "imo_number")),
-            "name": rt.first(context, ("get-ship", "vessel_name")),
-            "type": rt.first(context, ("get-ship", "vessel_type")),
-            "flag": rt.first(context, ("get-ship", "flag_code")),
-            "status": rt.first(context, ("get-ship", "operational_status")),
-            "yearBuilt": rt.first(context, ("get-ship", "year_built")),
-            "tonnage": rt.first(context, ("get-ship", "gross_tonnage")),
-            "length": rt.first(context, ("get-ship", "dimensions", "length_overall")),
-            "crew": rt.first(context, ("resolve-crew",)),
-        },
-    )

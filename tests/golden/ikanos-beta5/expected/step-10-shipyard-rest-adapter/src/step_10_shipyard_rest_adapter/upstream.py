@@ -25,6 +25,8 @@ class RegistryClient(rt.UpstreamClient):
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             retries=settings.retries,
+            max_response_bytes=settings.max_response_bytes,
+            deadline=settings.upstream_deadline,
             transport=transport,
             headers={
                 "Authorization": rt.bearer(settings.registry_token),
@@ -122,6 +124,8 @@ class LegacyClient(rt.UpstreamClient):
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             retries=settings.retries,
+            max_response_bytes=settings.max_response_bytes,
+            deadline=settings.upstream_deadline,
             transport=transport,
             headers={
                 "X-Dock-Key": settings.dockyard_api_key,

@@ -26,16 +26,29 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
+    shipyard_api_max_request_bytes: int
+    shipyard_skills_host: str
+    shipyard_skills_port: int
     connect_timeout: float
     read_timeout: float
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
     bind_file_1 = env.bind_file(
         "shared/secrets.yaml",
         (
@@ -68,11 +81,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "Legacy Dockyard API credentials. (file shared/secrets.yaml)",
         bind_file_2.get("dockyard-api-key"),
     )
-    registry_base_url = env.text(
+    registry_base_url = env.url(
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
     )
-    legacy_base_url = env.text(
+    legacy_base_url = env.url(
         "LEGACY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-legacy-dockyard-api/1.0.0-alpha2",
     )
@@ -83,6 +96,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_tools_port = env.integer(
         "SHIPYARD_TOOLS_PORT",
         3001,
+        minimum=1,
+        maximum=65535,
     )
     shipyard_tools_allowed_hosts = env.items(
         "SHIPYARD_TOOLS_ALLOWED_HOSTS",
@@ -99,6 +114,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_api_port = env.integer(
         "SHIPYARD_API_PORT",
         3002,
+        minimum=1,
+        maximum=65535,
+    )
+    shipyard_api_max_request_bytes = env.integer(
+        "SHIPYARD_API_MAX_REQUEST_BYTES",
+        4194304,
+    )
+    shipyard_skills_host = env.text(
+        "SHIPYARD_SKILLS_HOST",
+        "0.0.0.0",
+    )
+    shipyard_skills_port = env.integer(
+        "SHIPYARD_SKILLS_PORT",
+        3003,
+        minimum=1,
+        maximum=65535,
     )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
@@ -111,14 +142,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -134,9 +190,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
+        shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
+        shipyard_skills_host=shipyard_skills_host,
+        shipyard_skills_port=shipyard_skills_port,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

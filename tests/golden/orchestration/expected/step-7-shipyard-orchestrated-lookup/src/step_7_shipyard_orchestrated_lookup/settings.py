@@ -26,6 +26,7 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
+    shipyard_api_max_request_bytes: int
     shipyard_skills_host: str
     shipyard_skills_port: int
     connect_timeout: float
@@ -116,6 +117,10 @@ def load_settings(
         minimum=1,
         maximum=65535,
     )
+    shipyard_api_max_request_bytes = env.integer(
+        "SHIPYARD_API_MAX_REQUEST_BYTES",
+        4194304,
+    )
     shipyard_skills_host = env.text(
         "SHIPYARD_SKILLS_HOST",
         "0.0.0.0",
@@ -123,6 +128,8 @@ def load_settings(
     shipyard_skills_port = env.integer(
         "SHIPYARD_SKILLS_PORT",
         3003,
+        minimum=1,
+        maximum=65535,
     )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
@@ -183,6 +190,7 @@ def load_settings(
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
+        shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
         shipyard_skills_host=shipyard_skills_host,
         shipyard_skills_port=shipyard_skills_port,
         connect_timeout=connect_timeout,

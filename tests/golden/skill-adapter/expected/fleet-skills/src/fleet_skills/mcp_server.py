@@ -7,6 +7,7 @@ here, since the low-level server does not (SEMANTICS.md §6).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from . import operations
 from . import skill as skills
 from .upstream import Clients
@@ -88,20 +91,25 @@ class Catalog:
         ]
         if problems:
             return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        deadline = clients.settings.request_deadline
         try:
-            outcome = await self.handlers[tool.name](clients, arguments)
+            async with asyncio.timeout(deadline):
+                outcome = await self.handlers[tool.name](clients, arguments)
+        except TimeoutError:
+            return failure(f"Timeout: the tool did not finish within {deadline:g}s")
         except rt.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
             return failure("internal error while running the tool")
         structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
+        if tool.output_schema is not None and outcome.ok:
+            # An empty answer still gives what the output schema requires (SEMANTICS.md §6).
+            structured = (
+                empty_output(tool.output_schema) if outcome.empty else outcome.body
+            )
+            if not isinstance(structured, dict):
+                structured = None
         content: list[types.ContentBlock] = []
         if not outcome.empty:
             content.append(types.TextContent(text=outcome.text()))
@@ -151,6 +159,15 @@ class Catalog:
         )
 
 
+def empty_output(schema: Mapping[str, Any]) -> Any:
+    """The output of an empty 2xx: every declared field null, every array empty."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        return {name: empty_output(field) for name, field in properties.items()}
+    return [] if kind == "array" else None
+
+
 def failure(message: str) -> types.CallToolResult:
     """A tool result that reports an error to the model."""
     return types.CallToolResult(
@@ -171,7 +188,8 @@ def build_server(
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        return await catalog.call(clients, params)
+        with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            return await catalog.call(clients, params)
 
     async def list_resources(
         ctx: Context, params: Paginated
@@ -242,7 +260,10 @@ def http_app(
     allowed_hosts: tuple[str, ...],
     allowed_origins: tuple[str, ...],
 ) -> Starlette:
-    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
+    """Streamable HTTP at `/` and `/mcp`: stateless, JSON responses, Host/Origin allowlist.
+
+    The Ikanos engine serves MCP at the adapter's root path, the SDK at `/mcp`: both answer.
+    """
     local = ["localhost", "127.0.0.1", "[::1]"]
     if host not in ("0.0.0.0", "::", *local):
         local.append(host)
@@ -250,12 +271,17 @@ def http_app(
         allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
         allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
     )
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         stateless_http=True,
         json_response=True,
         transport_security=security,
         host=host,
     )
+    endpoint = next(
+        r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/mcp"
+    )
+    app.router.routes.append(Route("/", endpoint=endpoint))
+    return app
 
 
 def skill_file(skill: skills.Skill, path: str) -> Reader:
@@ -348,7 +374,7 @@ def create_server(clients: Clients) -> Server[Any]:
 
 
 def create_http_app(clients: Clients) -> Starlette:
-    """The streamable HTTP app (`/mcp`) of adapter fleet-tools."""
+    """The streamable HTTP app (`/` and `/mcp`) of adapter fleet-tools."""
     settings = clients.settings
     app = http_app(
         create_server(clients),

@@ -7,9 +7,11 @@ The REST and MCP adapters only translate between their protocol and these functi
 from __future__ import annotations
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def get_ship(
     clients: Clients,
     *,
@@ -22,6 +24,7 @@ async def get_ship(
     return response.outcome()
 
 
+@tracing.operation
 async def list_ships(
     clients: Clients,
 ) -> rt.Outcome:

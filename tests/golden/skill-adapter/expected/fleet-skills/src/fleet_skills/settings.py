@@ -17,6 +17,7 @@ class Settings:
     registry_base_url: str
     fleet_api_host: str
     fleet_api_port: int
+    fleet_api_max_request_bytes: int
     fleet_tools_host: str
     fleet_tools_port: int
     fleet_tools_allowed_hosts: tuple[str, ...]
@@ -28,12 +29,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    registry_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    registry_base_url = env.url(
         "REGISTRY_BASE_URL",
         "https://registry.example.com/v1",
     )
@@ -44,6 +55,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     fleet_api_port = env.integer(
         "FLEET_API_PORT",
         8080,
+        minimum=1,
+        maximum=65535,
+    )
+    fleet_api_max_request_bytes = env.integer(
+        "FLEET_API_MAX_REQUEST_BYTES",
+        4194304,
     )
     fleet_tools_host = env.text(
         "FLEET_TOOLS_HOST",
@@ -52,6 +69,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     fleet_tools_port = env.integer(
         "FLEET_TOOLS_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     fleet_tools_allowed_hosts = env.items(
         "FLEET_TOOLS_ALLOWED_HOSTS",
@@ -68,6 +87,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     port = env.integer(
         "FLEET_SKILLS_PORT",
         9091,
+        minimum=1,
+        maximum=65535,
     )
     connect_timeout = env.number(
         "FLEET_SKILLS_CONNECT_TIMEOUT",
@@ -80,20 +101,46 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "FLEET_SKILLS_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "FLEET_SKILLS_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "FLEET_SKILLS_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "FLEET_SKILLS_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "FLEET_SKILLS_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "FLEET_SKILLS_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "FLEET_SKILLS_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "FLEET_SKILLS_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
         fleet_api_host=fleet_api_host,
         fleet_api_port=fleet_api_port,
+        fleet_api_max_request_bytes=fleet_api_max_request_bytes,
         fleet_tools_host=fleet_tools_host,
         fleet_tools_port=fleet_tools_port,
         fleet_tools_allowed_hosts=fleet_tools_allowed_hosts,
@@ -105,4 +152,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )
