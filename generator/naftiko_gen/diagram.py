@@ -67,12 +67,12 @@ class _Chart:
         self.lines.append(f"  {start} -->{text} {end}")
 
 
-def mermaid_flowchart(
-    capability: Capability, port: Callable[[RestAdapter | McpAdapter], object]
-) -> str:
-    """The flowchart source (without the code fence), one statement per line."""
-    chart = _Chart()
-    consumed: dict[tuple[str, str], str] = {}  # (upstream attr, method name) → node id
+_Consumed = dict[tuple[str, str], str]  # (upstream attr, method name) → node id
+
+
+def _upstream_nodes(chart: _Chart, capability: Capability) -> tuple[_Consumed, dict[str, str]]:
+    """Host and consumed-operation nodes; returns the consumed map and upstream attr → host node."""
+    consumed: _Consumed = {}
     hosts: dict[str, str] = {}  # upstream attr → host node id
     host_nodes: dict[str, str] = {}  # host → node id: APIs on one host share it
     for upstream in capability.upstreams:
@@ -84,28 +84,39 @@ def mermaid_flowchart(
             node = chart.node("c", f"{op.http_method} {op.key}", ("([", "])"))
             consumed[(upstream.attr, op.method_name)] = node
             chart.edge(node, host, _upstream_auth(upstream.auth))
+    return consumed, hosts
 
-    def wire(source: str, operation: Operation) -> None:
-        def target(call: Call) -> str:
-            return consumed[(call.upstream_attr, call.method_name)]
 
-        if operation.call is not None:
-            chart.edge(source, target(operation.call))
-        previous = source
-        for step in operation.steps:
-            node = chart.node("s", f"step {step.name}", ("{{", "}}"))
-            chart.edge(previous, node)
-            if step.call is not None:
-                chart.edge(node, target(step.call), "for each" if step.for_each else None)
-            previous = node
+def _wire(chart: _Chart, consumed: _Consumed, source: str, operation: Operation) -> None:
+    """Edges from a route or tool node to what it calls, through its orchestration steps."""
 
+    def target(call: Call) -> str:
+        return consumed[(call.upstream_attr, call.method_name)]
+
+    if operation.call is not None:
+        chart.edge(source, target(operation.call))
+    previous = source
+    for step in operation.steps:
+        node = chart.node("s", f"step {step.name}", ("{{", "}}"))
+        chart.edge(previous, node)
+        if step.call is not None:
+            chart.edge(node, target(step.call), "for each" if step.for_each else None)
+        previous = node
+
+
+def mermaid_flowchart(
+    capability: Capability, port: Callable[[RestAdapter | McpAdapter], object]
+) -> str:
+    """The flowchart source (without the code fence), one statement per line."""
+    chart = _Chart()
+    consumed, hosts = _upstream_nodes(chart, capability)
     for adapter in capability.rest:
         rest = chart.node("a", f"REST {adapter.namespace} :{port(adapter)}")
         auth = _exposed_auth(adapter.auth)
         for route in adapter.routes:
             node = chart.node("r", f"{route.method} {route.doc_path}")
             chart.edge(rest, node, auth)
-            wire(node, route.operation)
+            _wire(chart, consumed, node, route.operation)
         for forward in adapter.forwards:
             node = chart.node("r", f"{' '.join(forward.methods)} {forward.doc_path}")
             chart.edge(rest, node, auth)
@@ -119,5 +130,5 @@ def mermaid_flowchart(
         for label, operation in served:
             node = chart.node("t", label)
             chart.edge(server, node, auth)
-            wire(node, operation)
+            _wire(chart, consumed, node, operation)
     return "\n".join(chart.lines)

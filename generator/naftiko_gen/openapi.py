@@ -76,41 +76,47 @@ def _schema(item: Input) -> dict[str, Any]:
     return schema
 
 
+def _route_operation(route: Route, authenticated: bool) -> dict[str, Any]:
+    """The OpenAPI operation object of one route."""
+    inputs = route.operation.inputs
+    operation: dict[str, Any] = {"operationId": route.name, "summary": route.summary}
+    if route.tags:
+        operation["tags"] = list(route.tags)
+    if route.operation.description and route.operation.description != route.summary:
+        operation["description"] = route.operation.description
+    parameters = [
+        {
+            "name": item.py_name if item.location == "path" else item.name,
+            "in": item.location,
+            "required": item.required,
+            "schema": _schema(item),
+        }
+        for item in inputs
+        if item.location in ("path", "query", "header", "cookie")
+    ]
+    parameters += [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name, _ in route.repeated_path_params
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    body = _request_body(inputs)
+    responses = _responses(route)
+    if body:
+        operation["requestBody"] = body
+        responses = {**responses, "413": TOO_LARGE}
+    if authenticated:
+        operation["security"] = [{"adapter": []}]
+        responses = {**responses, "401": UNAUTHORIZED}
+    operation["responses"] = responses
+    return operation
+
+
 def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, Any]:
     """OpenAPI 3.1 for one adapter: its routes, health endpoints and error responses."""
     paths: dict[str, dict[str, Any]] = {}
     for route in adapter.routes:
-        inputs = route.operation.inputs
-        operation: dict[str, Any] = {"operationId": route.name, "summary": route.summary}
-        if route.tags:
-            operation["tags"] = list(route.tags)
-        if route.operation.description and route.operation.description != route.summary:
-            operation["description"] = route.operation.description
-        parameters = [
-            {
-                "name": item.py_name if item.location == "path" else item.name,
-                "in": item.location,
-                "required": item.required,
-                "schema": _schema(item),
-            }
-            for item in inputs
-            if item.location in ("path", "query", "header", "cookie")
-        ]
-        parameters += [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name, _ in route.repeated_path_params
-        ]
-        if parameters:
-            operation["parameters"] = parameters
-        body = _request_body(inputs)
-        responses = _responses(route)
-        if body:
-            operation["requestBody"] = body
-            responses = {**responses, "413": TOO_LARGE}
-        if adapter.auth is not None:
-            operation["security"] = [{"adapter": []}]
-            responses = {**responses, "401": UNAUTHORIZED}
-        operation["responses"] = responses
+        operation = _route_operation(route, adapter.auth is not None)
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     for forward in adapter.forwards:
         prefix = forward.path.removesuffix("{path:path}")

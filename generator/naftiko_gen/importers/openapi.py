@@ -236,32 +236,10 @@ class _Reader:
     ) -> Operation | None:
         node = self.deref(node) or {}
         where = f"{method.upper()} {path}"
-        params: dict[tuple[str, str], Param] = {}
-        body: tuple[Any, str, bool] | None = None  # schema, description, required
-        for raw in [*shared, *(node.get("parameters") or [])]:
-            param = self.deref(raw)
-            location = str(param.get("in"))
-            name = str(param.get("name"))
-            if location in ("cookie", "formData"):
-                self.left_out.append(f"{where}: {location} parameter '{name}'")
-                if location == "formData":
-                    self.skip(where, "form data body")
-                    return None
-                continue
-            if location == "body":  # Swagger 2.0
-                body = (
-                    param.get("schema"),
-                    _text(param.get("description")),
-                    bool(param.get("required")),
-                )
-                continue
-            if not _NAME.match(name):
-                if param.get("required") or location == "path":
-                    self.skip(where, f"parameter name '{name}' cannot be declared")
-                    return None
-                self.left_out.append(f"{where}: parameter '{name}' (name cannot be declared)")
-                continue
-            params[(location, name)] = self.param(param, location)
+        declared = self.declared_params(where, [*shared, *(node.get("parameters") or [])])
+        if declared is None:
+            return None
+        params, body = declared
         request_body = self.deref(node.get("requestBody"))
         if isinstance(request_body, dict):
             content = request_body.get("content") or {}
@@ -300,6 +278,39 @@ class _Reader:
             params=tuple(params.values()),
             output_format=output_format,
         )
+
+    def declared_params(
+        self, where: str, raws: list[Any]
+    ) -> tuple[dict[tuple[str, str], Param], tuple[Any, str, bool] | None] | None:
+        """The parameters by (location, name) and a Swagger 2.0 body (schema, description,
+        required); None when one of them makes the operation skipped."""
+        params: dict[tuple[str, str], Param] = {}
+        body: tuple[Any, str, bool] | None = None
+        for raw in raws:
+            param = self.deref(raw)
+            location = str(param.get("in"))
+            name = str(param.get("name"))
+            if location in ("cookie", "formData"):
+                self.left_out.append(f"{where}: {location} parameter '{name}'")
+                if location == "formData":
+                    self.skip(where, "form data body")
+                    return None
+                continue
+            if location == "body":  # Swagger 2.0
+                body = (
+                    param.get("schema"),
+                    _text(param.get("description")),
+                    bool(param.get("required")),
+                )
+                continue
+            if not _NAME.match(name):
+                if param.get("required") or location == "path":
+                    self.skip(where, f"parameter name '{name}' cannot be declared")
+                    return None
+                self.left_out.append(f"{where}: parameter '{name}' (name cannot be declared)")
+                continue
+            params[(location, name)] = self.param(param, location)
+        return params, body
 
     def output_format(self, node: dict[str, Any]) -> str | None:
         """`""` for JSON (or no content), the outputRawFormat of a text format, else None."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,9 +105,9 @@ class Binds:
         return self.add_env(ctx, var, var, "undeclared variable used by a template")
 
 
-def lower_binds(ctx: Context) -> Binds:
-    """Collect root and capability-level `binds` (the engine ignores the latter; we do not)."""
-    binds = Binds()
+def _bind_entries(ctx: Context) -> Iterator[tuple[Context, Pointer, Any]]:
+    """Root, then capability-level `binds` entries, each with the context and pointer it is read
+    at (an imported entry: its own document's)."""
     data = ctx.document.data
     capability = mapping(data.get("capability"))
     entries: list[tuple[Pointer, Any]] = [
@@ -116,12 +117,56 @@ def lower_binds(ctx: Context) -> Binds:
         (("capability", "binds", i), e) for i, e in enumerate(as_list(capability.get("binds")))
     ]
     for pointer, entry in entries:
-        entry_ctx = ctx
         if isinstance(entry, dict) and is_import(entry):
             imported = resolve_import(ctx, entry, pointer, "binds")
-            if imported is None:
-                continue
-            entry_ctx, pointer, entry = imported
+            if imported is not None:
+                yield imported
+            continue
+        yield ctx, pointer, entry
+
+
+def _bind_env_keys(
+    binds: Binds, ctx: Context, pointer: Pointer, keys: dict[Any, Any], description: str
+) -> None:
+    """Bind each of `keys` to the environment variable it names (itself when it names none)."""
+    for var, source in keys.items():
+        env = text(source) or str(var)
+        if valid_env(ctx, env, (*pointer, "keys", var)):
+            binds.add_env(ctx, str(var), env, description)
+
+
+def _bind_file(
+    binds: Binds,
+    ctx: Context,
+    entry_ctx: Context,
+    pointer: Pointer,
+    location: str,
+    keys: dict[Any, Any],
+    description: str,
+) -> None:
+    """Bind `keys` to keys of the file the `file://` URI `location` names (reported if not one);
+    `ctx` is the root document's context, `entry_ctx` the entry's (differs when imported)."""
+    path = file_uri_path(location)
+    if path is None:
+        entry_ctx.error(
+            "NG107",
+            f"bind location '{location}' is not a file:// URI; only files can be read",
+            (*pointer, "location"),
+        )
+        return
+    file_var = f"bind_file_{len(binds.files) + 1}"
+    binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
+    for var, source in keys.items():
+        if not valid_env(ctx, str(var), (*pointer, "keys", var)):
+            continue
+        fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
+        binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
+
+
+def lower_binds(ctx: Context) -> Binds:
+    """Collect root and capability-level `binds` (the engine ignores the latter; we do not)."""
+    binds = Binds()
+    for entry_ctx, pointer, entry in _bind_entries(ctx):
         if isinstance(entry, str):
             entry_ctx.warning(
                 "NG010",
@@ -143,24 +188,7 @@ def lower_binds(ctx: Context) -> Binds:
         description = text(entry.get("description")) or f"bound in '{namespace}'"
         location = text(entry.get("location"))
         if not location:
-            for var, source in keys.items():
-                env = text(source) or str(var)
-                if valid_env(entry_ctx, env, (*pointer, "keys", var)):
-                    binds.add_env(entry_ctx, str(var), env, description)
+            _bind_env_keys(binds, entry_ctx, pointer, keys, description)
             continue
-        path = file_uri_path(location)
-        if path is None:
-            entry_ctx.error(
-                "NG107",
-                f"bind location '{location}' is not a file:// URI; only files can be read",
-                (*pointer, "location"),
-            )
-            continue
-        file_var = f"bind_file_{len(binds.files) + 1}"
-        binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
-        for var, source in keys.items():
-            if not valid_env(ctx, str(var), (*pointer, "keys", var)):
-                continue
-            fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
-            binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
+        _bind_file(binds, ctx, entry_ctx, pointer, location, keys, description)
     return binds

@@ -464,6 +464,21 @@ class _OperationLowering:
                 return Code("self.settings." + implicit)
         return self.kwarg(name, required=False)
 
+    def _environment_param(self, name: str, pointer: Pointer) -> None:
+        """An `in: environment` parameter: bound to the environment variable of its name."""
+        if valid_env(self.ctx, name, (*pointer, "name")):
+            self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
+
+    def _param_value(self, name: str, param: dict[str, Any], where: str, pointer: Pointer) -> Code:
+        """A query, header or cookie parameter's value: its `value` template, else an argument."""
+        if "value" in param:
+            return template_code(
+                text(param.get("value")), functools.partial(self.resolve, pointer=pointer)
+            )
+        return self.kwarg(
+            name, required=param.get("required") is True, declared=param, location=where
+        )
+
     def run(self, method_name: str, client_free: list[dict[str, Any]]) -> UpstreamOperation:
         http_method = (text(self.op.get("method")) or "GET").upper()
         path = self._path()
@@ -491,10 +506,7 @@ class _OperationLowering:
                 body_params.append((name, param))
                 continue
             if where == "environment":
-                if valid_env(self.ctx, name, (*pointer, "name")):
-                    self.up.binds.add_env(
-                        self.ctx, name, name, "read by an `in: environment` param"
-                    )
+                self._environment_param(name, pointer)
                 continue
             if where == "header" and name.lower() == "authorization" and self.up.has_auth:
                 # The consumed `authentication` sets this header; a caller must not override it.
@@ -509,15 +521,7 @@ class _OperationLowering:
             if target is None:
                 self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
                 continue
-            if "value" in param:
-                value = template_code(
-                    text(param.get("value")), functools.partial(self.resolve, pointer=pointer)
-                )
-            else:
-                value = self.kwarg(
-                    name, required=param.get("required") is True, declared=param, location=where
-                )
-            target.append((name, value))
+            target.append((name, self._param_value(name, param, where, pointer)))
         body = self._body(body_params)
         fmt = self._output_format()
         if fmt != "binary":  # bytes are passed through, not converted

@@ -43,6 +43,26 @@ def adapter_settings(
     return host_attr, port_attr
 
 
+def _operation_entry(op: dict[str, Any], resource_params: list[Any]) -> dict[str, Any]:
+    """The operation's entry, the resource's inputParameters before its own."""
+    op_entry = dict(op)
+    if resource_params:
+        op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
+    return op_entry
+
+
+def _warn_unchecked_patterns(ctx: Context, inputs: tuple[Input, ...], pointer: Pointer) -> None:
+    """Warn about input patterns Python's `re` cannot compile: published, not checked."""
+    for item in inputs:
+        if item.pattern is not None and not checkable(item.pattern):
+            ctx.warning(
+                "NG107",
+                f"the pattern of input '{item.name}' is not a Python regular expression; "
+                "the REST adapter publishes it but does not check it",
+                pointer,
+            )
+
+
 def lower_rest(
     ctx: Context,
     binds: Binds,
@@ -96,9 +116,7 @@ def lower_rest(
                 continue
             op, alias = resolved
             name = text(op.get("name")) or snake(f"{method} {doc_path}")
-            op_entry = dict(op)
-            if resource_params:
-                op_entry["inputParameters"] = resource_params + as_list(op.get("inputParameters"))
+            op_entry = _operation_entry(op, resource_params)
             description = text(op.get("description")) or label(op)
             exposure = Exposure(
                 "rest",
@@ -114,14 +132,7 @@ def lower_rest(
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue
-            for item in operation.inputs:
-                if item.pattern is not None and not checkable(item.pattern):
-                    ctx.warning(
-                        "NG107",
-                        f"the pattern of input '{item.name}' is not a Python regular expression; "
-                        "the REST adapter publishes it but does not check it",
-                        o_pointer,
-                    )
+            _warn_unchecked_patterns(ctx, operation.inputs, o_pointer)
             route_path, repeats = _route_path(doc_path, operation.inputs)
             routes.append(
                 Route(

@@ -186,31 +186,10 @@ class OperationWiring:
                     (*pointer, "type"),
                 )
                 transforms = True
-            elif kind == "script":
-                self.ctx.error(
-                    "NG107",
-                    f"script step '{name}' is not generated: it would run a "
-                    f"{text(step.get('language')) or 'script'} file in-process, without the "
-                    "engine's sandbox (statement limit, timeout, allowed languages)",
-                    (*pointer, "type"),
-                    hint="do the work in an upstream API and `call` it, or use a lookup step",
-                )
-                return None
             else:
-                self.ctx.error(
-                    "NG107",
-                    f"'{kind or 'untyped'}' steps are not generated (supported: call, lookup)",
-                    (*pointer, "type"),
-                    hint="script steps would run document-supplied code; they are not executed",
-                )
+                self._unsupported_step(step, name, kind, pointer)
                 return None
-        result = self._mappings(as_list(self.entry.get("mappings")))
-        if result is None and transforms:
-            result = Code("context")
-        mapper = None
-        if result is None and last is not None and outputs:
-            shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
-            mapper = shaper.shape(outputs, (*self.pointer, "outputParameters")).mapper
+        result, mapper = self._orchestrated_result(outputs, last, transforms)
         return Operation(
             py_name=py_name,
             description=description,
@@ -223,6 +202,41 @@ class OperationWiring:
             steps=tuple(steps),
             result=result,
         )
+
+    def _unsupported_step(
+        self, step: dict[str, Any], name: str, kind: str, pointer: Pointer
+    ) -> None:
+        """Report a step of a kind that is not generated (script, or unknown)."""
+        if kind == "script":
+            self.ctx.error(
+                "NG107",
+                f"script step '{name}' is not generated: it would run a "
+                f"{text(step.get('language')) or 'script'} file in-process, without the "
+                "engine's sandbox (statement limit, timeout, allowed languages)",
+                (*pointer, "type"),
+                hint="do the work in an upstream API and `call` it, or use a lookup step",
+            )
+            return
+        self.ctx.error(
+            "NG107",
+            f"'{kind or 'untyped'}' steps are not generated (supported: call, lookup)",
+            (*pointer, "type"),
+            hint="script steps would run document-supplied code; they are not executed",
+        )
+
+    def _orchestrated_result(
+        self, outputs: list[Any], last: ConsumedOperation | None, transforms: bool
+    ) -> tuple[Code | None, Code | None]:
+        """The steps' answer and mapper: the `mappings`, else the whole context when a transform
+        step leaves work to the caller, else the last call's body shaped by outputParameters."""
+        result = self._mappings(as_list(self.entry.get("mappings")))
+        if result is None and transforms:
+            result = Code("context")
+        mapper = None
+        if result is None and last is not None and outputs:
+            shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
+            mapper = shaper.shape(outputs, (*self.pointer, "outputParameters")).mapper
+        return result, mapper
 
     def _step_operation(self, step: dict[str, Any], pointer: Pointer) -> ConsumedOperation | None:
         """The operation a call step names; None (reported, unless its import failed) if none.
