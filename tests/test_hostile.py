@@ -241,7 +241,8 @@ consumes:
         ("./shared/api.yaml", True),  # beside the spec
         ("./up.yaml", True),  # in a parent folder, inside the repository
         ("./outside.yaml", False),  # above the repository root
-        ("../repo/up.yaml", False),  # `..` is refused
+        ("../up.yaml", True),  # `..` inside the repository
+        ("../../outside.yaml", False),  # `..` leading out of it
         ("/etc/passwd", False),  # so are absolute paths
         ("./shared/link.yaml", False),  # a symlink leading out of the repository
     ],

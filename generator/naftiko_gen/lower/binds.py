@@ -137,7 +137,6 @@ def _bind_env_keys(
 
 def _bind_file(
     binds: Binds,
-    ctx: Context,
     entry_ctx: Context,
     pointer: Pointer,
     location: str,
@@ -145,7 +144,7 @@ def _bind_file(
     description: str,
 ) -> None:
     """Bind `keys` to keys of the file the `file://` URI `location` names (reported if not one);
-    `ctx` is the root document's context, `entry_ctx` the entry's (differs when imported)."""
+    `entry_ctx` is the context of the document the entry is written in (its own when imported)."""
     path = file_uri_path(location)
     if path is None:
         entry_ctx.error(
@@ -157,7 +156,7 @@ def _bind_file(
     file_var = f"bind_file_{len(binds.files) + 1}"
     binds.files.append(BindFile(file_var, path, tuple(str(var) for var in keys)))
     for var, source in keys.items():
-        if not valid_env(ctx, str(var), (*pointer, "keys", var)):
+        if not valid_env(entry_ctx, str(var), (*pointer, "keys", var)):
             continue
         fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
         binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
@@ -190,5 +189,5 @@ def lower_binds(ctx: Context) -> Binds:
         if not location:
             _bind_env_keys(binds, entry_ctx, pointer, keys, description)
             continue
-        _bind_file(binds, ctx, entry_ctx, pointer, location, keys, description)
+        _bind_file(binds, entry_ctx, pointer, location, keys, description)
     return binds

@@ -107,12 +107,11 @@ def resolve_import(
 def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
     """`folder/relative`, else the same path under up to `levels` parent folders.
 
-    Imports stay inside the spec's repository: `relative` may not be absolute or contain
-    `..`, and the file found (symlinks resolved) must lie under the nearest folder holding
-    `.git`, or, outside any repository, under the highest folder searched.
+    Imports stay inside the spec's repository: `relative` may not be absolute, and the file
+    found (`..` and symlinks resolved) must lie under the nearest folder holding `.git`, or,
+    outside any repository, under the highest folder searched.
     """
-    pure = PurePosixPath(relative)
-    if not relative or pure.is_absolute() or ".." in pure.parts or "\0" in relative:
+    if not relative or PurePosixPath(relative).is_absolute() or "\0" in relative:
         return None
     try:
         bases = [folder.resolve(), *list(folder.resolve().parents)[:levels]]
