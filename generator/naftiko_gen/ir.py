@@ -205,13 +205,28 @@ class ForwardRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuth2:
+    """An OAuth 2.1 resource server (exposed `oauth2`): tokens checked against the issuer."""
+
+    issuer: str  # `authorizationServerUri`: its metadata names the JWKS or introspection URI
+    resource: str  # this server's canonical URI (RFC 8707), served in RFC 9728 metadata
+    audience: str  # the `aud` a JWT must carry (`audience`, else `resource`)
+    scopes: tuple[str, ...]  # the scopes this resource server recognises
+    introspection: bool  # `tokenValidation: introspection` (RFC 7662) instead of JWKS
+    scopes_attr: str  # setting: scopes every request must carry
+    client_id_attr: str  # settings: this server's credentials at the introspection endpoint
+    client_secret_attr: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExposedAuth:
     """Credentials every request to an exposed HTTP adapter must carry (SEMANTICS.md §5)."""
 
-    check: Code  # a boolean expression over `headers`, `query` and `settings`
+    check: Code | None  # a boolean over `headers`, `query` and `settings`; None for oauth2
     challenge: str  # the WWW-Authenticate value of a 401
     scheme: Any  # the OpenAPI security scheme
     secrets: tuple[Code, ...] = ()  # the expected token, key value, or username and password
+    oauth2: OAuth2 | None = None  # set for `oauth2`: `check` is unused, tokens are verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +355,12 @@ class Capability:
         return bool({"yaml", "markdown"} & self.output_formats) or any(
             f.yaml for f in self.bind_files
         )
+
+    @property
+    def needs_oauth2(self) -> bool:
+        """Whether an adapter is an OAuth 2.1 resource server (`_auth.py`, PyJWT)."""
+        adapters: tuple[RestAdapter | McpAdapter, ...] = (*self.rest, *self.mcp)
+        return any(a.auth and a.auth.oauth2 for a in adapters)
 
     @property
     def needs_formats(self) -> bool:

@@ -34,6 +34,7 @@ TAKEN_MODULES = frozenset(
         "fastapi",
         "httpx2",
         "jsonschema",
+        "jwt",
         "mcp",
         "mcp_types",
         "pydantic",

@@ -192,9 +192,11 @@ def _rest_imports(capability: Capability) -> dict[str, bool]:
         item.body_path for a in adapters for r in a.routes for item in r.operation.inputs
     )
     auth = any(a.auth for a in adapters)
+    checked = any(a.auth and not a.auth.oauth2 for a in adapters)
     return {
         "middleware": auth,
-        "runtime": auth or body_paths or any(a.forwards for a in adapters),
+        "oauth2": any(a.auth and a.auth.oauth2 for a in adapters),
+        "runtime": checked or body_paths or any(a.forwards for a in adapters),
     }
 
 
@@ -207,6 +209,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return bool(capability.mcp)
     if name == "_formats.py.jinja":
         return capability.needs_formats
+    if name == "_auth.py.jinja":
+        return capability.needs_oauth2
     if name in ("control.py.jinja", "test_control.py.jinja"):
         return bool(capability.control)
     return True
