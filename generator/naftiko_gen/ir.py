@@ -242,6 +242,7 @@ class RestAdapter:
     routes: tuple[Route, ...]
     auth: ExposedAuth | None = None
     forwards: tuple[ForwardRoute, ...] = ()
+    read_only_attr: str | None = None  # setting: serve only GET routes
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,7 @@ class Tool:
     input_schema: Any
     hints: Hints
     operation: Operation
+    tags: tuple[str, ...] = ()  # matched by the tool filter settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +304,16 @@ class McpPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolFilter:
+    """The settings narrowing an MCP adapter's tools at run time."""
+
+    include_attr: str
+    exclude_attr: str
+    read_only_attr: str
+    scopes_attr: str | None = None  # oauth2 adapters: the scopes each tool needs
+
+
+@dataclass(frozen=True, slots=True)
 class McpAdapter:
     """An exposed `mcp` adapter: one low-level MCP server."""
 
@@ -317,6 +329,12 @@ class McpAdapter:
     auth: ExposedAuth | None = None
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
+    access: ToolFilter | None = None
+
+    @property
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """The tags of the tools that have some."""
+        return {tool.name: tool.tags for tool in self.tools if tool.tags}
 
 
 @dataclass(frozen=True, slots=True)

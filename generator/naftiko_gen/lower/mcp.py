@@ -8,6 +8,7 @@ from typing import Any
 from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgument, Setting, Tool
 from ..load import Pointer
 from ..naming import env_name, identifier
+from .access import tool_filter
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
@@ -136,6 +137,7 @@ def lower_mcp(
                 input_schema=input_schema(operation.inputs),
                 hints=_hints(tool.get("hints"), operation.http_method),
                 operation=operation,
+                tags=tuple(text(t) for t in as_list(tool.get("tags")) if text(t)),
             )
         )
     auth = None
@@ -149,6 +151,7 @@ def lower_mcp(
         auth = lower_exposed_auth(ctx, binds, entry, pointer)
     resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops)
     prompts = _prompts(ctx, entry, pointer)
+    access = tool_filter(ctx, binds, namespace, bool(auth and auth.oauth2))
     return McpAdapter(
         namespace=namespace,
         factory=factory,
@@ -162,6 +165,7 @@ def lower_mcp(
         auth=auth,
         resources=resources,
         prompts=prompts,
+        access=access,
     )
 
 

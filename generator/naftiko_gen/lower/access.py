@@ -1,0 +1,37 @@
+"""Run-time narrowing of an adapter's surface: tool filters, read-only mode, scopes per tool."""
+
+from __future__ import annotations
+
+from ..ir import Setting, ToolFilter
+from ..naming import env_name
+from .binds import Binds
+from .context import Context
+
+
+def read_only_setting(ctx: Context, binds: Binds, namespace: str, what: str) -> str:
+    """`<NS>_READ_ONLY`: serve only what cannot change anything upstream."""
+    env = f"{env_name(namespace)}_READ_ONLY"
+    attr = ctx.setting_attr(env)
+    binds.settings.append(Setting(env, attr, "bool", False, f"true: serve only {what}"))
+    return attr
+
+
+def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> ToolFilter:
+    """`<NS>_TOOLS_INCLUDE`, `<NS>_TOOLS_EXCLUDE`, `<NS>_READ_ONLY` and, for oauth2 adapters,
+    `<NS>_TOOL_SCOPES`."""
+    env = env_name(namespace)
+    lists = {
+        f"{env}_TOOLS_INCLUDE": "comma-separated tool names or tags to serve; default: all",
+        f"{env}_TOOLS_EXCLUDE": "comma-separated tool names or tags not to serve",
+    }
+    if oauth2:
+        lists[f"{env}_TOOL_SCOPES"] = (
+            "comma-separated `tool=scope` pairs: a tool is listed and callable only with "
+            "every scope paired with it"
+        )
+    attrs = []
+    for name, description in lists.items():
+        attrs.append(ctx.setting_attr(name))
+        binds.settings.append(Setting(name, attrs[-1], "tuple[str, ...]", None, description))
+    read_only = read_only_setting(ctx, binds, namespace, "tools with `readOnlyHint`")
+    return ToolFilter(attrs[0], attrs[1], read_only, attrs[2] if oauth2 else None)
