@@ -173,6 +173,18 @@ async def mcp_http(cap: Capability) -> AsyncIterator[httpx2.AsyncClient]:
             yield http
 
 
+@contextlib.asynccontextmanager
+async def mcp_session(http: httpx2.AsyncClient, token: str) -> AsyncIterator[mcp.ClientSession]:
+    """An initialized SDK client session over `http`, presenting `token`."""
+    http.headers.update(bearer(token))
+    async with (
+        streamable_http_client("http://localhost:9090/mcp", http_client=http) as streams,
+        mcp.ClientSession(*streams[:2]) as session,
+    ):
+        await session.initialize()
+        yield session
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -253,12 +265,7 @@ async def test_mcp_over_http_with_tokens(
             )
             assert refused.status_code == 401, what
             assert "resource_metadata=" in refused.headers["www-authenticate"], what
-        http.headers.update(bearer(token))
-        async with (
-            streamable_http_client("http://localhost:9090/mcp", http_client=http) as streams,
-            mcp.ClientSession(*streams[:2]) as session,
-        ):
-            await session.initialize()
+        async with mcp_session(http, token) as session:
             tools = await session.list_tools()
             result = await session.call_tool("list-things", {})
     assert metadata.status_code == 200
@@ -268,4 +275,22 @@ async def test_mcp_over_http_with_tokens(
     ]
     assert [tool.name for tool in tools.tools] == ["list-things"]
     assert not result.is_error, result
+    assert len(upstream.requests) == 1
+
+
+async def test_mcp_tool_scopes_hide_and_refuse_tools(
+    build: Builder, upstream: FakeUpstream, authorization_server: AuthorizationServer
+) -> None:
+    cap = build(
+        document(authorization_server.issuer),
+        env={"THINGS_MCP_TOOL_SCOPES": "list-things=things.write"},
+    )
+    listed: dict[str, list[str]] = {}
+    for scope in ("things.read", "things.read things.write"):
+        token = authorization_server.token(MCP_RESOURCE, scope)
+        async with mcp_http(cap) as http, mcp_session(http, token) as session:
+            listed[scope] = [tool.name for tool in (await session.list_tools()).tools]
+            result = await session.call_tool("list-things", {})
+            assert result.is_error is (scope == "things.read"), result
+    assert listed == {"things.read": [], "things.read things.write": ["list-things"]}
     assert len(upstream.requests) == 1

@@ -1,0 +1,97 @@
+"""Narrowing the served surface at run time: tool filters and read-only mode."""
+
+from __future__ import annotations
+
+import mcp
+import pytest
+
+from .conftest import Builder, FakeUpstream
+
+pytestmark = pytest.mark.anyio
+
+DOCUMENT = """
+naftiko: "1.0.0-alpha3"
+info:
+  label: Things
+  description: tool filters
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: "https://api.example.com/v1"
+      resources:
+        - name: things
+          path: /things
+          operations:
+            - name: list-things
+              method: GET
+            - name: delete-things
+              method: DELETE
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: things-rest
+      resources:
+        - path: /things
+          operations:
+            - method: GET
+              name: list-things
+              call: api.list-things
+            - method: DELETE
+              name: delete-things
+              call: api.delete-things
+    - type: mcp
+      port: 9090
+      namespace: things-mcp
+      tools:
+        - name: list-things
+          description: List things
+          tags: [reading]
+          call: api.list-things
+        - name: delete-things
+          description: Delete things
+          tags: [writing, danger]
+          call: api.delete-things
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "served"),
+    [
+        ({}, ["delete-things", "list-things"]),
+        ({"THINGS_MCP_TOOLS_EXCLUDE": "delete-things"}, ["list-things"]),
+        ({"THINGS_MCP_TOOLS_EXCLUDE": "danger"}, ["list-things"]),
+        ({"THINGS_MCP_TOOLS_INCLUDE": "writing"}, ["delete-things"]),
+        ({"THINGS_MCP_TOOLS_INCLUDE": "reading,delete-things"}, ["delete-things", "list-things"]),
+        ({"THINGS_MCP_TOOLS_INCLUDE": "reading", "THINGS_MCP_TOOLS_EXCLUDE": "reading"}, []),
+        ({"THINGS_MCP_READ_ONLY": "true"}, ["list-things"]),
+    ],
+)
+async def test_tool_filters(build: Builder, env: dict[str, str], served: list[str]) -> None:
+    cap = build(DOCUMENT, env=env)
+    assert sorted(await cap.tools()) == served
+
+
+async def test_a_filtered_out_tool_cannot_be_called(build: Builder, upstream: FakeUpstream) -> None:
+    cap = build(DOCUMENT, env={"THINGS_MCP_READ_ONLY": "1"})
+    # the in-memory client re-raises the server's JSON-RPC error from its task group
+    unknown = pytest.RaisesExc(mcp.MCPError, match="Unknown tool: delete-things")
+    with pytest.RaisesGroup(unknown, flatten_subgroups=True):
+        await cap.call_tool("delete-things", {})
+    assert not (await cap.call_tool("list-things", {})).is_error
+    assert [request.method for request in upstream.requests] == ["GET"]
+
+
+async def test_rest_read_only_serves_only_get_routes(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(DOCUMENT, env={"THINGS_REST_READ_ONLY": "true"})
+    async with cap.rest() as http:
+        deleted = await http.delete("/things")
+        listed = await http.get("/things")
+    assert deleted.status_code == 405
+    assert listed.status_code == 200
+    assert [request.method for request in upstream.requests] == ["GET"]
+    cap.connect({})
+    async with cap.rest() as http:
+        assert (await http.delete("/things")).status_code == 200
