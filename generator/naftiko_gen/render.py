@@ -99,6 +99,8 @@ def _setting_default(setting: Setting) -> str:
         return "from the bound variables"
     if setting.py_type.startswith("tuple"):
         return "see meaning"
+    if isinstance(setting.default, bool):
+        return "`true`" if setting.default else "`false`"
     return f"`{setting.default}`"
 
 

@@ -22,12 +22,12 @@ def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> Too
     env = env_name(namespace)
     lists = {
         f"{env}_TOOLS_INCLUDE": "comma-separated tool names or tags to serve; default: all",
-        f"{env}_TOOLS_EXCLUDE": "comma-separated tool names or tags not to serve",
+        f"{env}_TOOLS_EXCLUDE": "comma-separated tool names or tags not to serve; default: none",
     }
     if oauth2:
         lists[f"{env}_TOOL_SCOPES"] = (
             "comma-separated `tool=scope` pairs: a tool is listed and callable only with "
-            "every scope paired with it"
+            "every scope paired with it; default: none"
         )
     attrs = []
     for name, description in lists.items():
