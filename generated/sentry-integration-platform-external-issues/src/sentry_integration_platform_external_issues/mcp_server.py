@@ -157,6 +157,30 @@ def failure(message: str) -> types.CallToolResult:
     )
 
 
+def served(
+    tools: tuple[types.Tool, ...],
+    tags: Mapping[str, tuple[str, ...]],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    read_only: bool,
+) -> tuple[types.Tool, ...]:
+    """The tools the operator lets a server offer: those `include` names (by name or tag; empty:
+    all) but not `exclude`, and with `read_only` only those with `readOnlyHint`."""
+
+    def named(tool: types.Tool, names: tuple[str, ...]) -> bool:
+        return tool.name in names or not set(names).isdisjoint(tags.get(tool.name, ()))
+
+    return tuple(
+        tool
+        for tool in tools
+        if (not include or named(tool, include))
+        and not named(tool, exclude)
+        and (
+            not read_only or bool(tool.annotations and tool.annotations.read_only_hint)
+        )
+    )
+
+
 def build_server(
     name: str, instructions: str, catalog: Catalog, clients: Clients
 ) -> Server[Any]:
@@ -378,11 +402,18 @@ HANDLERS: dict[str, Handler] = {
 
 def create_server(clients: Clients) -> Server[Any]:
     """The MCP server of adapter sentry-integration-platform-external-issues-mcp."""
+    settings = clients.settings
     return build_server(
         "sentry-integration-platform-external-issues-mcp",
         "MCP adapter for Sentry Integration Platform API — External Issues. One tool per consumed operation, routed inline through this capability's consumes block.",
         Catalog(
-            TOOLS,
+            served(
+                TOOLS,
+                {},
+                settings.mcp_tools_include,
+                settings.mcp_tools_exclude,
+                settings.mcp_read_only,
+            ),
             HANDLERS,
             (),
             (),

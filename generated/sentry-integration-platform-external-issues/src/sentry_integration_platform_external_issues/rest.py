@@ -83,6 +83,8 @@ def create_app(clients: Clients) -> Starlette:
             name="deleteexternalissue",
         ),
     ]
+    if clients.settings.rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -88,6 +88,8 @@ def create_app(clients: Clients) -> Starlette:
             name="list-inbound-messages",
         ),
     ]
+    if clients.settings.rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -20,10 +20,14 @@ class Settings:
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
+    rest_read_only: bool
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
     mcp_allowed_origins: tuple[str, ...]
+    mcp_tools_include: tuple[str, ...]
+    mcp_tools_exclude: tuple[str, ...]
+    mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -58,6 +62,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SINCH_SMS_REST_MAX_REQUEST_BYTES",
         4194304,
     )
+    rest_read_only = env.flag(
+        "SINCH_SMS_REST_READ_ONLY",
+        False,
+    )
     mcp_host = env.text(
         "SINCH_SMS_MCP_HOST",
         "0.0.0.0",
@@ -73,6 +81,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mcp_allowed_origins = env.items(
         "SINCH_SMS_MCP_ALLOWED_ORIGINS",
         (),
+    )
+    mcp_tools_include = env.items(
+        "SINCH_SMS_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    mcp_tools_exclude = env.items(
+        "SINCH_SMS_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    mcp_read_only = env.flag(
+        "SINCH_SMS_MCP_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "SINCH_SMS_CONNECT_TIMEOUT",
@@ -102,10 +122,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
+        rest_read_only=rest_read_only,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
         mcp_allowed_origins=mcp_allowed_origins,
+        mcp_tools_include=mcp_tools_include,
+        mcp_tools_exclude=mcp_tools_exclude,
+        mcp_read_only=mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

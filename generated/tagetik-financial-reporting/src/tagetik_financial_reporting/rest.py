@@ -96,6 +96,8 @@ def create_app(clients: Clients) -> Starlette:
             name="get-odata-metadata",
         ),
     ]
+    if clients.settings.tagetik_reporting_api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

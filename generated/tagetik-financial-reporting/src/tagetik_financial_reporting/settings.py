@@ -20,10 +20,14 @@ class Settings:
     tagetik_reporting_api_host: str
     tagetik_reporting_api_port: int
     tagetik_reporting_api_max_request_bytes: int
+    tagetik_reporting_api_read_only: bool
     tagetik_reporting_mcp_host: str
     tagetik_reporting_mcp_port: int
     tagetik_reporting_mcp_allowed_hosts: tuple[str, ...]
     tagetik_reporting_mcp_allowed_origins: tuple[str, ...]
+    tagetik_reporting_mcp_tools_include: tuple[str, ...]
+    tagetik_reporting_mcp_tools_exclude: tuple[str, ...]
+    tagetik_reporting_mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -58,6 +62,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES",
         4194304,
     )
+    tagetik_reporting_api_read_only = env.flag(
+        "TAGETIK_REPORTING_API_READ_ONLY",
+        False,
+    )
     tagetik_reporting_mcp_host = env.text(
         "TAGETIK_REPORTING_MCP_HOST",
         "0.0.0.0",
@@ -73,6 +81,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_reporting_mcp_allowed_origins = env.items(
         "TAGETIK_REPORTING_MCP_ALLOWED_ORIGINS",
         (),
+    )
+    tagetik_reporting_mcp_tools_include = env.items(
+        "TAGETIK_REPORTING_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    tagetik_reporting_mcp_tools_exclude = env.items(
+        "TAGETIK_REPORTING_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    tagetik_reporting_mcp_read_only = env.flag(
+        "TAGETIK_REPORTING_MCP_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "TAGETIK_FINANCIAL_REPORTING_CONNECT_TIMEOUT",
@@ -102,10 +122,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_reporting_api_host=tagetik_reporting_api_host,
         tagetik_reporting_api_port=tagetik_reporting_api_port,
         tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,
+        tagetik_reporting_api_read_only=tagetik_reporting_api_read_only,
         tagetik_reporting_mcp_host=tagetik_reporting_mcp_host,
         tagetik_reporting_mcp_port=tagetik_reporting_mcp_port,
         tagetik_reporting_mcp_allowed_hosts=tagetik_reporting_mcp_allowed_hosts,
         tagetik_reporting_mcp_allowed_origins=tagetik_reporting_mcp_allowed_origins,
+        tagetik_reporting_mcp_tools_include=tagetik_reporting_mcp_tools_include,
+        tagetik_reporting_mcp_tools_exclude=tagetik_reporting_mcp_tools_exclude,
+        tagetik_reporting_mcp_read_only=tagetik_reporting_mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -402,6 +402,8 @@ def create_app(clients: Clients) -> Starlette:
             name="userupdatepassword",
         ),
     ]
+    if clients.settings.rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

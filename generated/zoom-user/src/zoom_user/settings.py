@@ -19,10 +19,14 @@ class Settings:
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
+    rest_read_only: bool
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
     mcp_allowed_origins: tuple[str, ...]
+    mcp_tools_include: tuple[str, ...]
+    mcp_tools_exclude: tuple[str, ...]
+    mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -53,6 +57,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "ZOOM_USER_REST_MAX_REQUEST_BYTES",
         4194304,
     )
+    rest_read_only = env.flag(
+        "ZOOM_USER_REST_READ_ONLY",
+        False,
+    )
     mcp_host = env.text(
         "ZOOM_USER_MCP_HOST",
         "0.0.0.0",
@@ -68,6 +76,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mcp_allowed_origins = env.items(
         "ZOOM_USER_MCP_ALLOWED_ORIGINS",
         (),
+    )
+    mcp_tools_include = env.items(
+        "ZOOM_USER_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    mcp_tools_exclude = env.items(
+        "ZOOM_USER_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    mcp_read_only = env.flag(
+        "ZOOM_USER_MCP_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "ZOOM_USER_CONNECT_TIMEOUT",
@@ -96,10 +116,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
+        rest_read_only=rest_read_only,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
         mcp_allowed_origins=mcp_allowed_origins,
+        mcp_tools_include=mcp_tools_include,
+        mcp_tools_exclude=mcp_tools_exclude,
+        mcp_read_only=mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -613,26 +613,26 @@ class Guard:
         if self.check(headers, query):
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Unauthorized",
-                "status": 401,
-                "detail": "missing or invalid credentials",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", self.challenge.encode()),
-                ],
-            }
+        await send_problem(
+            send, 401, "Unauthorized", "missing or invalid credentials", self.challenge
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(
+    send: Send, status: int, title: str, detail: str, challenge: str | None = None
+) -> None:
+    """Answer with an RFC 9457 problem, and a WWW-Authenticate `challenge` when given."""
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if challenge is not None:
+        headers.append((b"www-authenticate", challenge.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 # -- settings -------------------------------------------------------------------------------

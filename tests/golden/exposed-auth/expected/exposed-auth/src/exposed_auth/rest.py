@@ -39,6 +39,8 @@ def create_app(clients: Clients) -> Starlette:
             name="list-ships",
         ),
     ]
+    if clients.settings.api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -20,10 +20,14 @@ class Settings:
     api_host: str
     api_port: int
     api_max_request_bytes: int
+    api_read_only: bool
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
     tools_allowed_origins: tuple[str, ...]
+    tools_tools_include: tuple[str, ...]
+    tools_tools_exclude: tuple[str, ...]
+    tools_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -58,6 +62,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "API_MAX_REQUEST_BYTES",
         4194304,
     )
+    api_read_only = env.flag(
+        "API_READ_ONLY",
+        False,
+    )
     tools_host = env.text(
         "TOOLS_HOST",
         "0.0.0.0",
@@ -73,6 +81,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tools_allowed_origins = env.items(
         "TOOLS_ALLOWED_ORIGINS",
         (),
+    )
+    tools_tools_include = env.items(
+        "TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    tools_tools_exclude = env.items(
+        "TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    tools_read_only = env.flag(
+        "TOOLS_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "EXPOSED_AUTH_CONNECT_TIMEOUT",
@@ -102,10 +122,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_host=api_host,
         api_port=api_port,
         api_max_request_bytes=api_max_request_bytes,
+        api_read_only=api_read_only,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
         tools_allowed_origins=tools_allowed_origins,
+        tools_tools_include=tools_tools_include,
+        tools_tools_exclude=tools_tools_exclude,
+        tools_read_only=tools_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

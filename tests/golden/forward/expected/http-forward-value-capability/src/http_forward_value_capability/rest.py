@@ -51,6 +51,8 @@ def create_app(clients: Clients) -> Starlette:
             name="forward_external",
         ),
     ]
+    if clients.settings.sample_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -18,6 +18,7 @@ class Settings:
     sample_host: str
     sample_port: int
     sample_max_request_bytes: int
+    sample_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -43,6 +44,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     sample_max_request_bytes = env.integer(
         "SAMPLE_MAX_REQUEST_BYTES",
         4194304,
+    )
+    sample_read_only = env.flag(
+        "SAMPLE_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT",
@@ -70,6 +75,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sample_host=sample_host,
         sample_port=sample_port,
         sample_max_request_bytes=sample_max_request_bytes,
+        sample_read_only=sample_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

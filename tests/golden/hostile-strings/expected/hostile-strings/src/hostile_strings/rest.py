@@ -44,6 +44,8 @@ def create_app(clients: Clients) -> Starlette:
             name="get-thing",
         ),
     ]
+    if clients.settings.hostile_rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -19,10 +19,14 @@ class Settings:
     hostile_rest_host: str
     hostile_rest_port: int
     hostile_rest_max_request_bytes: int
+    hostile_rest_read_only: bool
     hostile_mcp_host: str
     hostile_mcp_port: int
     hostile_mcp_allowed_hosts: tuple[str, ...]
     hostile_mcp_allowed_origins: tuple[str, ...]
+    hostile_mcp_tools_include: tuple[str, ...]
+    hostile_mcp_tools_exclude: tuple[str, ...]
+    hostile_mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -53,6 +57,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HOSTILE_REST_MAX_REQUEST_BYTES",
         4194304,
     )
+    hostile_rest_read_only = env.flag(
+        "HOSTILE_REST_READ_ONLY",
+        False,
+    )
     hostile_mcp_host = env.text(
         "HOSTILE_MCP_HOST",
         "0.0.0.0",
@@ -68,6 +76,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     hostile_mcp_allowed_origins = env.items(
         "HOSTILE_MCP_ALLOWED_ORIGINS",
         (),
+    )
+    hostile_mcp_tools_include = env.items(
+        "HOSTILE_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    hostile_mcp_tools_exclude = env.items(
+        "HOSTILE_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    hostile_mcp_read_only = env.flag(
+        "HOSTILE_MCP_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "HOSTILE_STRINGS_CONNECT_TIMEOUT",
@@ -96,10 +116,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hostile_rest_host=hostile_rest_host,
         hostile_rest_port=hostile_rest_port,
         hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,
+        hostile_rest_read_only=hostile_rest_read_only,
         hostile_mcp_host=hostile_mcp_host,
         hostile_mcp_port=hostile_mcp_port,
         hostile_mcp_allowed_hosts=hostile_mcp_allowed_hosts,
         hostile_mcp_allowed_origins=hostile_mcp_allowed_origins,
+        hostile_mcp_tools_include=hostile_mcp_tools_include,
+        hostile_mcp_tools_exclude=hostile_mcp_tools_exclude,
+        hostile_mcp_read_only=hostile_mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

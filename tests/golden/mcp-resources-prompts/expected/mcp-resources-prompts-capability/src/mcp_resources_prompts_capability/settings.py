@@ -19,6 +19,9 @@ class Settings:
     test_mcp_resources_prompts_port: int
     test_mcp_resources_prompts_allowed_hosts: tuple[str, ...]
     test_mcp_resources_prompts_allowed_origins: tuple[str, ...]
+    test_mcp_resources_prompts_tools_include: tuple[str, ...]
+    test_mcp_resources_prompts_tools_exclude: tuple[str, ...]
+    test_mcp_resources_prompts_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -49,6 +52,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_ORIGINS",
         (),
     )
+    test_mcp_resources_prompts_tools_include = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_INCLUDE",
+        (),
+    )
+    test_mcp_resources_prompts_tools_exclude = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_EXCLUDE",
+        (),
+    )
+    test_mcp_resources_prompts_read_only = env.flag(
+        "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY",
+        False,
+    )
     connect_timeout = env.number(
         "MCP_RESOURCES_PROMPTS_CAPABILITY_CONNECT_TIMEOUT",
         3.0,
@@ -76,6 +91,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         test_mcp_resources_prompts_port=test_mcp_resources_prompts_port,
         test_mcp_resources_prompts_allowed_hosts=test_mcp_resources_prompts_allowed_hosts,
         test_mcp_resources_prompts_allowed_origins=test_mcp_resources_prompts_allowed_origins,
+        test_mcp_resources_prompts_tools_include=test_mcp_resources_prompts_tools_include,
+        test_mcp_resources_prompts_tools_exclude=test_mcp_resources_prompts_tools_exclude,
+        test_mcp_resources_prompts_read_only=test_mcp_resources_prompts_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

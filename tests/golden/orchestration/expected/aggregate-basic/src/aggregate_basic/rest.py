@@ -58,6 +58,8 @@ def create_app(clients: Clients) -> Starlette:
             name="get-forecast",
         ),
     ]
+    if clients.settings.forecast_rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -19,9 +19,13 @@ class Settings:
     forecast_mcp_port: int
     forecast_mcp_allowed_hosts: tuple[str, ...]
     forecast_mcp_allowed_origins: tuple[str, ...]
+    forecast_mcp_tools_include: tuple[str, ...]
+    forecast_mcp_tools_exclude: tuple[str, ...]
+    forecast_mcp_read_only: bool
     forecast_rest_host: str
     forecast_rest_port: int
     forecast_rest_max_request_bytes: int
+    forecast_rest_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -52,6 +56,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "FORECAST_MCP_ALLOWED_ORIGINS",
         (),
     )
+    forecast_mcp_tools_include = env.items(
+        "FORECAST_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    forecast_mcp_tools_exclude = env.items(
+        "FORECAST_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    forecast_mcp_read_only = env.flag(
+        "FORECAST_MCP_READ_ONLY",
+        False,
+    )
     forecast_rest_host = env.text(
         "FORECAST_REST_HOST",
         "localhost",
@@ -63,6 +79,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     forecast_rest_max_request_bytes = env.integer(
         "FORECAST_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    forecast_rest_read_only = env.flag(
+        "FORECAST_REST_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "AGGREGATE_BASIC_CONNECT_TIMEOUT",
@@ -91,9 +111,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         forecast_mcp_port=forecast_mcp_port,
         forecast_mcp_allowed_hosts=forecast_mcp_allowed_hosts,
         forecast_mcp_allowed_origins=forecast_mcp_allowed_origins,
+        forecast_mcp_tools_include=forecast_mcp_tools_include,
+        forecast_mcp_tools_exclude=forecast_mcp_tools_exclude,
+        forecast_mcp_read_only=forecast_mcp_read_only,
         forecast_rest_host=forecast_rest_host,
         forecast_rest_port=forecast_rest_port,
         forecast_rest_max_request_bytes=forecast_rest_max_request_bytes,
+        forecast_rest_read_only=forecast_rest_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -134,6 +134,8 @@ def create_app(clients: Clients) -> Starlette:
             name="get-ship-with-crew",
         ),
     ]
+    if clients.settings.shipyard_api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,

@@ -24,9 +24,13 @@ class Settings:
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
     shipyard_tools_allowed_origins: tuple[str, ...]
+    shipyard_tools_tools_include: tuple[str, ...]
+    shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_read_only: bool
     shipyard_api_host: str
     shipyard_api_port: int
     shipyard_api_max_request_bytes: int
+    shipyard_api_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -93,6 +97,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
         (),
     )
+    shipyard_tools_tools_include = env.items(
+        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    shipyard_tools_tools_exclude = env.items(
+        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    shipyard_tools_read_only = env.flag(
+        "SHIPYARD_TOOLS_READ_ONLY",
+        False,
+    )
     shipyard_api_host = env.text(
         "SHIPYARD_API_HOST",
         "0.0.0.0",
@@ -104,6 +120,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_api_max_request_bytes = env.integer(
         "SHIPYARD_API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    shipyard_api_read_only = env.flag(
+        "SHIPYARD_API_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
@@ -137,9 +157,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
+        shipyard_tools_tools_include=shipyard_tools_tools_include,
+        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_read_only=shipyard_tools_read_only,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
         shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
+        shipyard_api_read_only=shipyard_api_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

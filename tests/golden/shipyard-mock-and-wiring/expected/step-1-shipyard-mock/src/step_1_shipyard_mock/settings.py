@@ -18,6 +18,9 @@ class Settings:
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
     shipyard_tools_allowed_origins: tuple[str, ...]
+    shipyard_tools_tools_include: tuple[str, ...]
+    shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -43,6 +46,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_tools_allowed_origins = env.items(
         "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
         (),
+    )
+    shipyard_tools_tools_include = env.items(
+        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    shipyard_tools_tools_exclude = env.items(
+        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    shipyard_tools_read_only = env.flag(
+        "SHIPYARD_TOOLS_READ_ONLY",
+        False,
     )
     connect_timeout = env.number(
         "STEP_1_SHIPYARD_MOCK_CONNECT_TIMEOUT",
@@ -70,6 +85,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
+        shipyard_tools_tools_include=shipyard_tools_tools_include,
+        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_read_only=shipyard_tools_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

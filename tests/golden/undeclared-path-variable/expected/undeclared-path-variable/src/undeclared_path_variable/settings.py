@@ -19,6 +19,9 @@ class Settings:
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
     tools_allowed_origins: tuple[str, ...]
+    tools_tools_include: tuple[str, ...]
+    tools_tools_exclude: tuple[str, ...]
+    tools_read_only: bool
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -49,6 +52,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TOOLS_ALLOWED_ORIGINS",
         (),
     )
+    tools_tools_include = env.items(
+        "TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    tools_tools_exclude = env.items(
+        "TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    tools_read_only = env.flag(
+        "TOOLS_READ_ONLY",
+        False,
+    )
     connect_timeout = env.number(
         "UNDECLARED_PATH_VARIABLE_CONNECT_TIMEOUT",
         3.0,
@@ -76,6 +91,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
         tools_allowed_origins=tools_allowed_origins,
+        tools_tools_include=tools_tools_include,
+        tools_tools_exclude=tools_tools_exclude,
+        tools_read_only=tools_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
