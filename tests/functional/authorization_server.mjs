@@ -4,7 +4,8 @@
 //
 // Prints `READY <port>` once listening. Client `tests` / `secret` gets client-credentials
 // access tokens as JWTs whose `aud` is the requested `resource` (RFC 8707) and whose `scope`
-// is what it asked for among things.read and things.write. Introspection is enabled.
+// is what it asked for among things.read and things.write; a resource whose URI contains
+// "opaque" gets opaque tokens instead, for RFC 7662 introspection.
 import http from "node:http";
 import Provider from "oidc-provider";
 
@@ -36,7 +37,7 @@ server.listen(0, "127.0.0.1", () => {
         getResourceServerInfo: (_ctx, resource) => ({
           audience: resource,
           scope: SCOPES,
-          accessTokenFormat: "jwt",
+          accessTokenFormat: resource.includes("opaque") ? "opaque" : "jwt",
           accessTokenTTL: 300,
         }),
       },

@@ -294,3 +294,27 @@ async def test_mcp_tool_scopes_hide_and_refuse_tools(
             assert result.is_error is (scope == "things.read"), result
     assert listed == {"things.read": [], "things.read things.write": ["list-things"]}
     assert len(upstream.requests) == 1
+
+
+async def test_rest_opaque_tokens_by_introspection(
+    build: Builder, upstream: FakeUpstream, authorization_server: AuthorizationServer
+) -> None:
+    resource = "http://opaque.example"
+    text = document(authorization_server.issuer).replace(REST_RESOURCE + '"', resource + '"')
+    text = text.replace("scopes: [things.read, things.write]", "tokenValidation: introspection")
+    cap = build(
+        text,
+        env={"THINGS_REST_OAUTH2_CLIENT_ID": "tests", "THINGS_REST_OAUTH2_CLIENT_SECRET": "secret"},
+    )
+    token = authorization_server.token(resource)
+    assert token.count(".") == 0  # opaque: only introspection can tell
+    async with cap.rest() as http:
+        valid = await http.get("/things", headers=bearer(token))
+        unknown = await http.get("/things", headers=bearer(token[::-1]))
+        other = await http.get(
+            "/things", headers=bearer(authorization_server.token("http://opaque.elsewhere"))
+        )
+    assert valid.status_code == 200, valid.text
+    assert unknown.status_code == 401
+    assert other.status_code == 401
+    assert len(upstream.requests) == 1
