@@ -310,6 +310,7 @@ class ToolFilter:
     include_attr: str
     exclude_attr: str
     read_only_attr: str
+    confirm_attr: str  # destructive tools that run only once the user confirmed (elicitation)
     scopes_attr: str | None = None  # oauth2 adapters: the scopes each tool needs
 
 

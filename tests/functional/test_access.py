@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mcp
+import mcp_types
 import pytest
 
-from .conftest import Builder, FakeUpstream
+from .conftest import Builder, FakeUpstream, tool_text
 
 pytestmark = pytest.mark.anyio
 
@@ -95,3 +98,39 @@ async def test_rest_read_only_serves_only_get_routes(
     cap.connect({})
     async with cap.rest() as http:
         assert (await http.delete("/things")).status_code == 200
+
+
+@pytest.mark.parametrize("action", ["accept", "decline", "cancel"])
+@pytest.mark.parametrize("mode", ["auto", "legacy"])  # input_required flow, elicitation/create
+async def test_destructive_tool_asks_for_confirmation(
+    build: Builder, upstream: FakeUpstream, action: str, mode: str
+) -> None:
+    cap = build(DOCUMENT, env={"THINGS_MCP_CONFIRM_TOOLS": "*"})
+    asked: list[str] = []
+
+    async def elicit(context: Any, params: mcp_types.ElicitRequestParams) -> mcp_types.ElicitResult:
+        asked.append(params.message)
+        return mcp_types.ElicitResult(action=action)  # type: ignore[arg-type]
+
+    server = cap.modules["mcp_server"].create_server(cap.clients)
+    async with mcp.Client(server, elicitation_callback=elicit, mode=mode) as client:
+        deleted = await client.call_tool("delete-things", {})
+        listed = await client.call_tool("list-things", {})
+    assert asked == ["Run delete-things? It may change or delete data upstream."]
+    assert deleted.is_error is (action != "accept"), deleted
+    assert not listed.is_error
+    methods = [request.method for request in upstream.requests]
+    assert methods == (["DELETE", "GET"] if action == "accept" else ["GET"])
+
+
+async def test_a_client_that_cannot_confirm_gets_a_tool_error(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(DOCUMENT, env={"THINGS_MCP_CONFIRM_TOOLS": "danger"})
+    result = await cap.call_tool("delete-things", {})
+    assert result.is_error
+    assert "cannot ask (no elicitation support)" in tool_text(result)
+    assert upstream.requests == []
+    cap.connect({})
+    assert not (await cap.call_tool("delete-things", {})).is_error
+    assert [request.method for request in upstream.requests] == ["DELETE"]

@@ -17,12 +17,16 @@ def read_only_setting(ctx: Context, binds: Binds, namespace: str, what: str) -> 
 
 
 def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> ToolFilter:
-    """`<NS>_TOOLS_INCLUDE`, `<NS>_TOOLS_EXCLUDE`, `<NS>_READ_ONLY` and, for oauth2 adapters,
-    `<NS>_TOOL_SCOPES`."""
+    """`<NS>_TOOLS_INCLUDE`, `<NS>_TOOLS_EXCLUDE`, `<NS>_CONFIRM_TOOLS`, `<NS>_READ_ONLY` and,
+    for oauth2 adapters, `<NS>_TOOL_SCOPES`."""
     env = env_name(namespace)
     lists = {
         f"{env}_TOOLS_INCLUDE": "comma-separated tool names or tags to serve; default: all",
         f"{env}_TOOLS_EXCLUDE": "comma-separated tool names or tags not to serve; default: none",
+        f"{env}_CONFIRM_TOOLS": (
+            "comma-separated names or tags of tools with destructiveHint (`*`: all of them) that "
+            "run only once the user confirms through MCP elicitation; default: none"
+        ),
     }
     if oauth2:
         lists[f"{env}_TOOL_SCOPES"] = (
@@ -34,4 +38,4 @@ def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> Too
         attrs.append(ctx.setting_attr(name))
         binds.settings.append(Setting(name, attrs[-1], "tuple[str, ...]", None, description))
     read_only = read_only_setting(ctx, binds, namespace, "tools with `readOnlyHint`")
-    return ToolFilter(attrs[0], attrs[1], read_only, attrs[2] if oauth2 else None)
+    return ToolFilter(attrs[0], attrs[1], read_only, attrs[2], attrs[3] if oauth2 else None)
