@@ -27,6 +27,7 @@ class Settings:
     tagetik_reporting_mcp_allowed_origins: tuple[str, ...]
     tagetik_reporting_mcp_tools_include: tuple[str, ...]
     tagetik_reporting_mcp_tools_exclude: tuple[str, ...]
+    tagetik_reporting_mcp_confirm_tools: tuple[str, ...]
     tagetik_reporting_mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -90,6 +91,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TAGETIK_REPORTING_MCP_TOOLS_EXCLUDE",
         (),
     )
+    tagetik_reporting_mcp_confirm_tools = env.items(
+        "TAGETIK_REPORTING_MCP_CONFIRM_TOOLS",
+        (),
+    )
     tagetik_reporting_mcp_read_only = env.flag(
         "TAGETIK_REPORTING_MCP_READ_ONLY",
         False,
@@ -129,6 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_reporting_mcp_allowed_origins=tagetik_reporting_mcp_allowed_origins,
         tagetik_reporting_mcp_tools_include=tagetik_reporting_mcp_tools_include,
         tagetik_reporting_mcp_tools_exclude=tagetik_reporting_mcp_tools_exclude,
+        tagetik_reporting_mcp_confirm_tools=tagetik_reporting_mcp_confirm_tools,
         tagetik_reporting_mcp_read_only=tagetik_reporting_mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

@@ -29,6 +29,7 @@ class Settings:
     things_mcp_required_scopes: tuple[str, ...]
     things_mcp_tools_include: tuple[str, ...]
     things_mcp_tools_exclude: tuple[str, ...]
+    things_mcp_confirm_tools: tuple[str, ...]
     things_mcp_tool_scopes: tuple[str, ...]
     things_mcp_read_only: bool
     connect_timeout: float
@@ -101,6 +102,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "THINGS_MCP_TOOLS_EXCLUDE",
         (),
     )
+    things_mcp_confirm_tools = env.items(
+        "THINGS_MCP_CONFIRM_TOOLS",
+        (),
+    )
     things_mcp_tool_scopes = env.items(
         "THINGS_MCP_TOOL_SCOPES",
         (),
@@ -146,6 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         things_mcp_required_scopes=things_mcp_required_scopes,
         things_mcp_tools_include=things_mcp_tools_include,
         things_mcp_tools_exclude=things_mcp_tools_exclude,
+        things_mcp_confirm_tools=things_mcp_confirm_tools,
         things_mcp_tool_scopes=things_mcp_tool_scopes,
         things_mcp_read_only=things_mcp_read_only,
         connect_timeout=connect_timeout,

@@ -26,6 +26,7 @@ class Settings:
     hostile_mcp_allowed_origins: tuple[str, ...]
     hostile_mcp_tools_include: tuple[str, ...]
     hostile_mcp_tools_exclude: tuple[str, ...]
+    hostile_mcp_confirm_tools: tuple[str, ...]
     hostile_mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -85,6 +86,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HOSTILE_MCP_TOOLS_EXCLUDE",
         (),
     )
+    hostile_mcp_confirm_tools = env.items(
+        "HOSTILE_MCP_CONFIRM_TOOLS",
+        (),
+    )
     hostile_mcp_read_only = env.flag(
         "HOSTILE_MCP_READ_ONLY",
         False,
@@ -123,6 +128,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hostile_mcp_allowed_origins=hostile_mcp_allowed_origins,
         hostile_mcp_tools_include=hostile_mcp_tools_include,
         hostile_mcp_tools_exclude=hostile_mcp_tools_exclude,
+        hostile_mcp_confirm_tools=hostile_mcp_confirm_tools,
         hostile_mcp_read_only=hostile_mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

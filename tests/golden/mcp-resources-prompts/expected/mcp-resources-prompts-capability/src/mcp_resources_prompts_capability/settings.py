@@ -21,6 +21,7 @@ class Settings:
     test_mcp_resources_prompts_allowed_origins: tuple[str, ...]
     test_mcp_resources_prompts_tools_include: tuple[str, ...]
     test_mcp_resources_prompts_tools_exclude: tuple[str, ...]
+    test_mcp_resources_prompts_confirm_tools: tuple[str, ...]
     test_mcp_resources_prompts_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -60,6 +61,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TEST_MCP_RESOURCES_PROMPTS_TOOLS_EXCLUDE",
         (),
     )
+    test_mcp_resources_prompts_confirm_tools = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_CONFIRM_TOOLS",
+        (),
+    )
     test_mcp_resources_prompts_read_only = env.flag(
         "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY",
         False,
@@ -93,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         test_mcp_resources_prompts_allowed_origins=test_mcp_resources_prompts_allowed_origins,
         test_mcp_resources_prompts_tools_include=test_mcp_resources_prompts_tools_include,
         test_mcp_resources_prompts_tools_exclude=test_mcp_resources_prompts_tools_exclude,
+        test_mcp_resources_prompts_confirm_tools=test_mcp_resources_prompts_confirm_tools,
         test_mcp_resources_prompts_read_only=test_mcp_resources_prompts_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

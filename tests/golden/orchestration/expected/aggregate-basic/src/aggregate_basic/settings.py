@@ -21,6 +21,7 @@ class Settings:
     forecast_mcp_allowed_origins: tuple[str, ...]
     forecast_mcp_tools_include: tuple[str, ...]
     forecast_mcp_tools_exclude: tuple[str, ...]
+    forecast_mcp_confirm_tools: tuple[str, ...]
     forecast_mcp_read_only: bool
     forecast_rest_host: str
     forecast_rest_port: int
@@ -62,6 +63,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     forecast_mcp_tools_exclude = env.items(
         "FORECAST_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    forecast_mcp_confirm_tools = env.items(
+        "FORECAST_MCP_CONFIRM_TOOLS",
         (),
     )
     forecast_mcp_read_only = env.flag(
@@ -113,6 +118,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         forecast_mcp_allowed_origins=forecast_mcp_allowed_origins,
         forecast_mcp_tools_include=forecast_mcp_tools_include,
         forecast_mcp_tools_exclude=forecast_mcp_tools_exclude,
+        forecast_mcp_confirm_tools=forecast_mcp_confirm_tools,
         forecast_mcp_read_only=forecast_mcp_read_only,
         forecast_rest_host=forecast_rest_host,
         forecast_rest_port=forecast_rest_port,

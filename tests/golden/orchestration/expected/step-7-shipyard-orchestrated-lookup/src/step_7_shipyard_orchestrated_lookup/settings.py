@@ -26,6 +26,7 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_tools_tools_include: tuple[str, ...]
     shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_confirm_tools: tuple[str, ...]
     shipyard_tools_read_only: bool
     shipyard_api_host: str
     shipyard_api_port: int
@@ -105,6 +106,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
         (),
     )
+    shipyard_tools_confirm_tools = env.items(
+        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
     shipyard_tools_read_only = env.flag(
         "SHIPYARD_TOOLS_READ_ONLY",
         False,
@@ -159,6 +164,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_tools_tools_include=shipyard_tools_tools_include,
         shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
         shipyard_tools_read_only=shipyard_tools_read_only,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,

@@ -26,6 +26,7 @@ class Settings:
     mcp_allowed_origins: tuple[str, ...]
     mcp_tools_include: tuple[str, ...]
     mcp_tools_exclude: tuple[str, ...]
+    mcp_confirm_tools: tuple[str, ...]
     mcp_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -85,6 +86,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_TOOLS_EXCLUDE",
         (),
     )
+    mcp_confirm_tools = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_CONFIRM_TOOLS",
+        (),
+    )
     mcp_read_only = env.flag(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_READ_ONLY",
         False,
@@ -123,6 +128,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mcp_allowed_origins=mcp_allowed_origins,
         mcp_tools_include=mcp_tools_include,
         mcp_tools_exclude=mcp_tools_exclude,
+        mcp_confirm_tools=mcp_confirm_tools,
         mcp_read_only=mcp_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

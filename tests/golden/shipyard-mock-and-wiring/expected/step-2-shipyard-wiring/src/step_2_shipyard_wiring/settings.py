@@ -21,6 +21,7 @@ class Settings:
     shipyard_tools_allowed_origins: tuple[str, ...]
     shipyard_tools_tools_include: tuple[str, ...]
     shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_confirm_tools: tuple[str, ...]
     shipyard_tools_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -60,6 +61,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
         (),
     )
+    shipyard_tools_confirm_tools = env.items(
+        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
     shipyard_tools_read_only = env.flag(
         "SHIPYARD_TOOLS_READ_ONLY",
         False,
@@ -93,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
         shipyard_tools_tools_include=shipyard_tools_tools_include,
         shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
         shipyard_tools_read_only=shipyard_tools_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

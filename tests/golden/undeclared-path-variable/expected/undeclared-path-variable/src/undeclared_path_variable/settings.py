@@ -21,6 +21,7 @@ class Settings:
     tools_allowed_origins: tuple[str, ...]
     tools_tools_include: tuple[str, ...]
     tools_tools_exclude: tuple[str, ...]
+    tools_confirm_tools: tuple[str, ...]
     tools_read_only: bool
     connect_timeout: float
     read_timeout: float
@@ -60,6 +61,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TOOLS_TOOLS_EXCLUDE",
         (),
     )
+    tools_confirm_tools = env.items(
+        "TOOLS_CONFIRM_TOOLS",
+        (),
+    )
     tools_read_only = env.flag(
         "TOOLS_READ_ONLY",
         False,
@@ -93,6 +98,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tools_allowed_origins=tools_allowed_origins,
         tools_tools_include=tools_tools_include,
         tools_tools_exclude=tools_tools_exclude,
+        tools_confirm_tools=tools_confirm_tools,
         tools_read_only=tools_read_only,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
