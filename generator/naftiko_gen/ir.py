@@ -115,6 +115,7 @@ class Upstream:
     headers: tuple[tuple[str, Code], ...]
     query: tuple[tuple[str, Code], ...]
     operations: tuple[UpstreamOperation, ...]
+    tls_attrs: tuple[str, str, str] = ("", "", "")  # settings: CA bundle, client cert and key
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,3 +39,19 @@ def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> Too
         binds.settings.append(Setting(name, attrs[-1], "tuple[str, ...]", None, description))
     read_only = read_only_setting(ctx, binds, namespace, "tools with `readOnlyHint`")
     return ToolFilter(attrs[0], attrs[1], read_only, attrs[2], attrs[3] if oauth2 else None)
+
+
+def upstream_tls(ctx: Context, binds: Binds, env: str, namespace: str) -> tuple[str, str, str]:
+    """`<API>_CA_BUNDLE`, `<API>_CLIENT_CERT` and `<API>_CLIENT_KEY`: TLS to a consumed API."""
+    meanings = {
+        f"{env}_CA_BUNDLE": f"PEM file of the CAs trusted for the '{namespace}' API; "
+        "default: the system's",
+        f"{env}_CLIENT_CERT": f"PEM client certificate (mTLS) presented to the '{namespace}' API; "
+        "default: none",
+        f"{env}_CLIENT_KEY": "PEM private key of that certificate, unless the certificate file "
+        "holds it",
+    }
+    attrs = tuple(ctx.setting_attr(name) for name in meanings)
+    for (name, meaning), attr in zip(meanings.items(), attrs, strict=True):
+        binds.settings.append(Setting(name, attr, "str", "", meaning))
+    return attrs[0], attrs[1], attrs[2]

@@ -13,6 +13,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer, load_document
 from ..naming import class_name, env_name, identifier, normalized
+from .access import upstream_tls
 from .binds import Binds
 from .context import Context, as_list, mapping, text
 from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, template_code
@@ -299,6 +300,7 @@ class _UpstreamLowering:
                 headers=tuple(static_headers),
                 query=tuple(static_query),
                 operations=tuple(operations),
+                tls_attrs=upstream_tls(self.ctx, self.binds, self.env, self.namespace),
             )
         )
 
