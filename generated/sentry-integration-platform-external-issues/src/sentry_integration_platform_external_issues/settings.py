@@ -16,6 +16,9 @@ class Settings:
 
     sentry_system_api_key: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
@@ -45,6 +48,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     base_url = env.text(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_BASE_URL",
         "https://sentry.io/api/0",
+    )
+    ca_bundle = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CLIENT_KEY",
+        "",
     )
     rest_host = env.text(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_HOST",
@@ -118,6 +133,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         sentry_system_api_key=sentry_system_api_key,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,

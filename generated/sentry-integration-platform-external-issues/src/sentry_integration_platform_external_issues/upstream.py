@@ -25,6 +25,11 @@ class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.sentry_system_api_key),
             },

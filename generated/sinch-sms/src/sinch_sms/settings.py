@@ -17,6 +17,9 @@ class Settings:
     sinch_service_plan_id: str = field(repr=False)
     sinch_api_token: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
@@ -50,6 +53,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     base_url = env.text(
         "SINCH_SMS_BASE_URL",
         "https://us.sms.api.sinch.com",
+    )
+    ca_bundle = env.text(
+        "SINCH_SMS_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "SINCH_SMS_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "SINCH_SMS_CLIENT_KEY",
+        "",
     )
     rest_host = env.text(
         "SINCH_SMS_REST_HOST",
@@ -124,6 +139,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sinch_service_plan_id=sinch_service_plan_id,
         sinch_api_token=sinch_api_token,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,

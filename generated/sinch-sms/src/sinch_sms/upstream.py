@@ -23,6 +23,11 @@ class SinchSmsClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.sinch_api_token),
             },

@@ -17,6 +17,9 @@ class Settings:
     tagetik_access_token: str = field(repr=False)
     tagetik_base_url: str = field(repr=False)
     tagetik_odata_base_url: str
+    tagetik_odata_ca_bundle: str
+    tagetik_odata_client_cert: str
+    tagetik_odata_client_key: str
     tagetik_reporting_api_host: str
     tagetik_reporting_api_port: int
     tagetik_reporting_api_max_request_bytes: int
@@ -50,6 +53,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_odata_base_url = env.text(
         "TAGETIK_ODATA_BASE_URL",
         tagetik_base_url,
+    )
+    tagetik_odata_ca_bundle = env.text(
+        "TAGETIK_ODATA_CA_BUNDLE",
+        "",
+    )
+    tagetik_odata_client_cert = env.text(
+        "TAGETIK_ODATA_CLIENT_CERT",
+        "",
+    )
+    tagetik_odata_client_key = env.text(
+        "TAGETIK_ODATA_CLIENT_KEY",
+        "",
     )
     tagetik_reporting_api_host = env.text(
         "TAGETIK_REPORTING_API_HOST",
@@ -124,6 +139,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_access_token=tagetik_access_token,
         tagetik_base_url=tagetik_base_url,
         tagetik_odata_base_url=tagetik_odata_base_url,
+        tagetik_odata_ca_bundle=tagetik_odata_ca_bundle,
+        tagetik_odata_client_cert=tagetik_odata_client_cert,
+        tagetik_odata_client_key=tagetik_odata_client_key,
         tagetik_reporting_api_host=tagetik_reporting_api_host,
         tagetik_reporting_api_port=tagetik_reporting_api_port,
         tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,

@@ -24,6 +24,11 @@ class TagetikOdataClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.tagetik_odata_ca_bundle,
+                settings.tagetik_odata_client_cert,
+                settings.tagetik_odata_client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.tagetik_access_token),
             },

@@ -16,6 +16,9 @@ class Settings:
 
     zoom_api_key: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
@@ -45,6 +48,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     base_url = env.text(
         "ZOOM_USER_BASE_URL",
         "https://api.zoom.us/v1",
+    )
+    ca_bundle = env.text(
+        "ZOOM_USER_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "ZOOM_USER_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "ZOOM_USER_CLIENT_KEY",
+        "",
     )
     rest_host = env.text(
         "ZOOM_USER_REST_HOST",
@@ -118,6 +133,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         zoom_api_key=zoom_api_key,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,

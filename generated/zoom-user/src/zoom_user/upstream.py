@@ -25,6 +25,11 @@ class ZoomUserClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             params=[
                 (
                     "api_key",

@@ -17,6 +17,9 @@ class Settings:
     api_token: str = field(repr=False)
     rest_key: str = field(repr=False)
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     api_host: str
     api_port: int
     api_max_request_bytes: int
@@ -50,6 +53,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     registry_base_url = env.text(
         "REGISTRY_BASE_URL",
         "https://registry.example.test",
+    )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
     )
     api_host = env.text(
         "API_HOST",
@@ -124,6 +139,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_token=api_token,
         rest_key=rest_key,
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         api_host=api_host,
         api_port=api_port,
         api_max_request_bytes=api_max_request_bytes,

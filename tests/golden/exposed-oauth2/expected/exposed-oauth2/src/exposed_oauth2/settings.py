@@ -15,6 +15,9 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     api_base_url: str
+    api_ca_bundle: str
+    api_client_cert: str
+    api_client_key: str
     things_rest_host: str
     things_rest_port: int
     things_rest_max_request_bytes: int
@@ -45,6 +48,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     api_base_url = env.text(
         "API_BASE_URL",
         "https://api.example.com/v1",
+    )
+    api_ca_bundle = env.text(
+        "API_CA_BUNDLE",
+        "",
+    )
+    api_client_cert = env.text(
+        "API_CLIENT_CERT",
+        "",
+    )
+    api_client_key = env.text(
+        "API_CLIENT_KEY",
+        "",
     )
     things_rest_host = env.text(
         "THINGS_REST_HOST",
@@ -137,6 +152,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env.finish()
     return Settings(
         api_base_url=api_base_url,
+        api_ca_bundle=api_ca_bundle,
+        api_client_cert=api_client_cert,
+        api_client_key=api_client_key,
         things_rest_host=things_rest_host,
         things_rest_port=things_rest_port,
         things_rest_max_request_bytes=things_rest_max_request_bytes,

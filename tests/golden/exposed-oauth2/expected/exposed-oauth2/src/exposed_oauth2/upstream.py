@@ -23,6 +23,11 @@ class ApiClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.api_ca_bundle,
+                settings.api_client_cert,
+                settings.api_client_key,
+            ),
         )
         self.settings = settings
 

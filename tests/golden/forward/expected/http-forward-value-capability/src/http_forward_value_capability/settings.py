@@ -15,6 +15,9 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     external_base_url: str
+    external_ca_bundle: str
+    external_client_cert: str
+    external_client_key: str
     sample_host: str
     sample_port: int
     sample_max_request_bytes: int
@@ -32,6 +35,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     external_base_url = env.text(
         "EXTERNAL_BASE_URL",
         "https://api.example.com/v1",
+    )
+    external_ca_bundle = env.text(
+        "EXTERNAL_CA_BUNDLE",
+        "",
+    )
+    external_client_cert = env.text(
+        "EXTERNAL_CLIENT_CERT",
+        "",
+    )
+    external_client_key = env.text(
+        "EXTERNAL_CLIENT_KEY",
+        "",
     )
     sample_host = env.text(
         "SAMPLE_HOST",
@@ -72,6 +87,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env.finish()
     return Settings(
         external_base_url=external_base_url,
+        external_ca_bundle=external_ca_bundle,
+        external_client_cert=external_client_cert,
+        external_client_key=external_client_key,
         sample_host=sample_host,
         sample_port=sample_port,
         sample_max_request_bytes=sample_max_request_bytes,

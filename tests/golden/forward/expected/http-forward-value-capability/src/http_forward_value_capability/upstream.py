@@ -23,6 +23,11 @@ class ExternalClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.external_ca_bundle,
+                settings.external_client_cert,
+                settings.external_client_key,
+            ),
             headers={
                 "X-API-Version": "2026-03-03",
                 "X-API-Key": "secret-key-123",

@@ -16,6 +16,9 @@ class Settings:
 
     hostile_token: str = field(repr=False)
     hostile_base_url: str
+    hostile_ca_bundle: str
+    hostile_client_cert: str
+    hostile_client_key: str
     hostile_rest_host: str
     hostile_rest_port: int
     hostile_rest_max_request_bytes: int
@@ -45,6 +48,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     hostile_base_url = env.text(
         "HOSTILE_BASE_URL",
         "https://example.test/api\"+__import__('os').getcwd()+\"",
+    )
+    hostile_ca_bundle = env.text(
+        "HOSTILE_CA_BUNDLE",
+        "",
+    )
+    hostile_client_cert = env.text(
+        "HOSTILE_CLIENT_CERT",
+        "",
+    )
+    hostile_client_key = env.text(
+        "HOSTILE_CLIENT_KEY",
+        "",
     )
     hostile_rest_host = env.text(
         "HOSTILE_REST_HOST",
@@ -118,6 +133,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         hostile_token=hostile_token,
         hostile_base_url=hostile_base_url,
+        hostile_ca_bundle=hostile_ca_bundle,
+        hostile_client_cert=hostile_client_cert,
+        hostile_client_key=hostile_client_key,
         hostile_rest_host=hostile_rest_host,
         hostile_rest_port=hostile_rest_port,
         hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,

@@ -23,6 +23,11 @@ class HostileClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.hostile_ca_bundle,
+                settings.hostile_client_cert,
+                settings.hostile_client_key,
+            ),
             headers={
                 'X-Key"); import os; (': rt.join_text(
                     "pre-",

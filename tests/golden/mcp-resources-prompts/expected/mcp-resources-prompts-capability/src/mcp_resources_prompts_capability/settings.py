@@ -15,6 +15,9 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     mock_api_base_url: str
+    mock_api_ca_bundle: str
+    mock_api_client_cert: str
+    mock_api_client_key: str
     test_mcp_resources_prompts_host: str
     test_mcp_resources_prompts_port: int
     test_mcp_resources_prompts_allowed_hosts: tuple[str, ...]
@@ -36,6 +39,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mock_api_base_url = env.text(
         "MOCK_API_BASE_URL",
         "http://localhost:8080/v1",
+    )
+    mock_api_ca_bundle = env.text(
+        "MOCK_API_CA_BUNDLE",
+        "",
+    )
+    mock_api_client_cert = env.text(
+        "MOCK_API_CLIENT_CERT",
+        "",
+    )
+    mock_api_client_key = env.text(
+        "MOCK_API_CLIENT_KEY",
+        "",
     )
     test_mcp_resources_prompts_host = env.text(
         "TEST_MCP_RESOURCES_PROMPTS_HOST",
@@ -92,6 +107,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env.finish()
     return Settings(
         mock_api_base_url=mock_api_base_url,
+        mock_api_ca_bundle=mock_api_ca_bundle,
+        mock_api_client_cert=mock_api_client_cert,
+        mock_api_client_key=mock_api_client_key,
         test_mcp_resources_prompts_host=test_mcp_resources_prompts_host,
         test_mcp_resources_prompts_port=test_mcp_resources_prompts_port,
         test_mcp_resources_prompts_allowed_hosts=test_mcp_resources_prompts_allowed_hosts,

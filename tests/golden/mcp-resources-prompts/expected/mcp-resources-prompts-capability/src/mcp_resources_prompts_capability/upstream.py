@@ -23,6 +23,11 @@ class MockApiClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.mock_api_ca_bundle,
+                settings.mock_api_client_cert,
+                settings.mock_api_client_key,
+            ),
             headers={
                 "Content-Type": "application/json",
             },

@@ -15,6 +15,9 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     weather_api_base_url: str
+    weather_api_ca_bundle: str
+    weather_api_client_cert: str
+    weather_api_client_key: str
     forecast_mcp_host: str
     forecast_mcp_port: int
     forecast_mcp_allowed_hosts: tuple[str, ...]
@@ -40,6 +43,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     weather_api_base_url = env.text(
         "WEATHER_API_BASE_URL",
         "http://localhost:8080/v1",
+    )
+    weather_api_ca_bundle = env.text(
+        "WEATHER_API_CA_BUNDLE",
+        "",
+    )
+    weather_api_client_cert = env.text(
+        "WEATHER_API_CLIENT_CERT",
+        "",
+    )
+    weather_api_client_key = env.text(
+        "WEATHER_API_CLIENT_KEY",
+        "",
     )
     forecast_mcp_host = env.text(
         "FORECAST_MCP_HOST",
@@ -112,6 +127,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env.finish()
     return Settings(
         weather_api_base_url=weather_api_base_url,
+        weather_api_ca_bundle=weather_api_ca_bundle,
+        weather_api_client_cert=weather_api_client_cert,
+        weather_api_client_key=weather_api_client_key,
         forecast_mcp_host=forecast_mcp_host,
         forecast_mcp_port=forecast_mcp_port,
         forecast_mcp_allowed_hosts=forecast_mcp_allowed_hosts,

@@ -23,6 +23,11 @@ class WeatherApiClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.weather_api_ca_bundle,
+                settings.weather_api_client_cert,
+                settings.weather_api_client_key,
+            ),
         )
         self.settings = settings
 

@@ -19,7 +19,13 @@ class Settings:
     mcp_server_token: str = field(repr=False)
     dockyard_api_key: str = field(repr=False)
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     legacy_base_url: str
+    legacy_ca_bundle: str
+    legacy_client_cert: str
+    legacy_client_key: str
     shipyard_tools_host: str
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
@@ -78,9 +84,33 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     legacy_base_url = env.text(
         "LEGACY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-legacy-dockyard-api/1.0.0-alpha2",
+    )
+    legacy_ca_bundle = env.text(
+        "LEGACY_CA_BUNDLE",
+        "",
+    )
+    legacy_client_cert = env.text(
+        "LEGACY_CLIENT_CERT",
+        "",
+    )
+    legacy_client_key = env.text(
+        "LEGACY_CLIENT_KEY",
+        "",
     )
     shipyard_tools_host = env.text(
         "SHIPYARD_TOOLS_HOST",
@@ -157,7 +187,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mcp_server_token=mcp_server_token,
         dockyard_api_key=dockyard_api_key,
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         legacy_base_url=legacy_base_url,
+        legacy_ca_bundle=legacy_ca_bundle,
+        legacy_client_cert=legacy_client_cert,
+        legacy_client_key=legacy_client_key,
         shipyard_tools_host=shipyard_tools_host,
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,

@@ -24,6 +24,11 @@ class RegistryClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.registry_ca_bundle,
+                settings.registry_client_cert,
+                settings.registry_client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.registry_token),
                 "Registry-Version": settings.registry_version,
@@ -121,6 +126,11 @@ class LegacyClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.legacy_ca_bundle,
+                settings.legacy_client_cert,
+                settings.legacy_client_key,
+            ),
             headers={
                 "X-Dock-Key": settings.dockyard_api_key,
             },

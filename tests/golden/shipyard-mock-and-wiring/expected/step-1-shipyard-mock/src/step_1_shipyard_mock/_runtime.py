@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -395,6 +396,18 @@ def _retry_delay(response: httpx2.Response, attempt: int) -> float:
     return 0.25 * 2.0**attempt
 
 
+def tls_context(
+    ca_bundle: str, client_cert: str, client_key: str
+) -> ssl.SSLContext | bool:
+    """TLS to an upstream: the system's CAs or `ca_bundle`, and a client certificate if set."""
+    if not (ca_bundle or client_cert):
+        return True
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    if client_cert:
+        context.load_cert_chain(client_cert, client_key or None)
+    return context
+
+
 class UpstreamClient:
     """One pooled HTTP client for one consumed namespace, with timeouts and bounded retries."""
 
@@ -409,9 +422,11 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         params: Sequence[tuple[str, Any]] = (),
         auth: httpx2.Auth | None = None,
+        tls: ssl.SSLContext | bool = True,
     ) -> None:
         if transport is None:
             transport = httpx2.AsyncHTTPTransport(
+                verify=tls,
                 retries=retries,
                 limits=httpx2.Limits(max_connections=100, max_keepalive_connections=50),
             )
@@ -499,7 +514,10 @@ class UpstreamClient:
                 raise UpstreamTimeout(
                     f"{method} {request.url.path} timed out"
                 ) from None
-            except httpx2.HTTPError as exc:
+            except (
+                httpx2.HTTPError,
+                ssl.SSLError,
+            ) as exc:  # TLS 1.3 refusals come on read
                 reason = type(exc).__name__
                 raise UpstreamUnavailable(
                     f"{method} {request.url.path} failed: {reason}"
@@ -517,7 +535,8 @@ class UpstreamClient:
 
 
 class ClientCredentials(httpx2.Auth):
-    """OAuth2 client-credentials grant; the token is cached until shortly before it expires."""
+    """OAuth2 client-credentials grant; the token is cached until shortly before it expires,
+    and renewed once when the upstream answers 401 to it."""
 
     def __init__(
         self,
@@ -542,20 +561,28 @@ class ClientCredentials(httpx2.Auth):
         return self._flow(request)
 
     async def _flow(self, request: httpx2.Request) -> Any:
-        if self.token is None or time.monotonic() >= self.expires:
-            token_request = httpx2.Request("POST", self.token_url, data=self.form)
-            token_request = next(self.credentials.sync_auth_flow(token_request))
-            response = yield token_request
-            await response.aread()
-            if response.status_code != 200:
-                raise UpstreamUnavailable(
-                    f"token endpoint answered {response.status_code}"
+        renewed = False
+        while True:
+            if self.token is None or time.monotonic() >= self.expires:
+                token_request = httpx2.Request("POST", self.token_url, data=self.form)
+                token_request = next(self.credentials.sync_auth_flow(token_request))
+                response = yield token_request
+                await response.aread()
+                if response.status_code != 200:
+                    raise UpstreamUnavailable(
+                        f"token endpoint answered {response.status_code}"
+                    )
+                payload = response.json()
+                self.token = str(payload["access_token"])
+                self.expires = (
+                    time.monotonic() + float(payload.get("expires_in", 300)) - 30
                 )
-            payload = response.json()
-            self.token = str(payload["access_token"])
-            self.expires = time.monotonic() + float(payload.get("expires_in", 300)) - 30
-        request.headers["Authorization"] = bearer(self.token)
-        yield request
+                renewed = True
+            request.headers["Authorization"] = bearer(self.token)
+            response = yield request
+            if response.status_code != 401 or renewed:
+                return
+            self.token = None  # revoked or rotated before its expiry: renew it, once
 
 
 # -- exposed authentication ----------------------------------------------------------------

@@ -15,6 +15,9 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     shipyard_tools_host: str
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
@@ -36,6 +39,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     registry_base_url = env.text(
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
+    )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
     )
     shipyard_tools_host = env.text(
         "SHIPYARD_TOOLS_HOST",
@@ -92,6 +107,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         shipyard_tools_host=shipyard_tools_host,
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,

@@ -23,6 +23,11 @@ class RegistryClient(rt.UpstreamClient):
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             transport=transport,
+            tls=rt.tls_context(
+                settings.registry_ca_bundle,
+                settings.registry_client_cert,
+                settings.registry_client_key,
+            ),
         )
         self.settings = settings
 
