@@ -244,6 +244,7 @@ class RestAdapter:
     auth: ExposedAuth | None = None
     forwards: tuple[ForwardRoute, ...] = ()
     read_only_attr: str | None = None  # setting: serve only GET routes
+    pass_headers_attr: str | None = None  # setting: caller headers passed upstream
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +333,7 @@ class McpAdapter:
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
     access: ToolFilter | None = None
+    pass_headers_attr: str | None = None  # HTTP transport: caller headers passed upstream
 
     @property
     def tags(self) -> dict[str, tuple[str, ...]]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx2
 import mcp
 import mcp_types
 import pytest
+from mcp.client.streamable_http import streamable_http_client
 
 from .conftest import Builder, FakeUpstream, tool_text
 
@@ -134,3 +136,42 @@ async def test_a_client_that_cannot_confirm_gets_a_tool_error(
     cap.connect({})
     assert not (await cap.call_tool("delete-things", {})).is_error
     assert [request.method for request in upstream.requests] == ["DELETE"]
+
+
+async def test_listed_caller_headers_reach_the_upstream(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(DOCUMENT, env={"THINGS_REST_PASS_HEADERS": "X-Tenant, Authorization"})
+    caller = {"X-Tenant": "acme", "X-Other": "no", "Authorization": "Bearer caller"}
+    async with cap.rest() as http:
+        assert (await http.get("/things", headers=caller)).status_code == 200
+    cap.connect({})
+    async with cap.rest() as http:
+        assert (await http.get("/things", headers=caller)).status_code == 200
+    listed, default = upstream.requests
+    assert listed.headers["x-tenant"] == "acme"
+    assert listed.headers["authorization"] == "Bearer caller"
+    assert "x-other" not in listed.headers
+    assert not {"x-tenant", "authorization", "x-other"} & set(default.headers)
+
+
+async def test_mcp_over_http_passes_listed_caller_headers(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(DOCUMENT, env={"THINGS_MCP_PASS_HEADERS": "x-tenant"})
+    app = cap.modules["mcp_server"].create_http_app(cap.clients)
+    headers = {"X-Tenant": "acme", "Authorization": "Bearer caller"}
+    async with app.router.lifespan_context(app):
+        transport = httpx2.ASGITransport(app=app)
+        async with (
+            httpx2.AsyncClient(
+                transport=transport, base_url="http://localhost:9090", headers=headers
+            ) as http,
+            streamable_http_client("http://localhost:9090/mcp", http_client=http) as streams,
+            mcp.ClientSession(*streams[:2]) as session,
+        ):
+            await session.initialize()
+            assert not (await session.call_tool("list-things", {})).is_error
+    (request,) = upstream.requests
+    assert request.headers["x-tenant"] == "acme"
+    assert "authorization" not in request.headers

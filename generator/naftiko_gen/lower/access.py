@@ -16,6 +16,18 @@ def read_only_setting(ctx: Context, binds: Binds, namespace: str, what: str) -> 
     return attr
 
 
+def pass_headers_setting(ctx: Context, binds: Binds, namespace: str) -> str:
+    """`<NS>_PASS_HEADERS`: the caller's request headers passed on to the upstream calls."""
+    env = f"{env_name(namespace)}_PASS_HEADERS"
+    attr = ctx.setting_attr(env)
+    meaning = (
+        "comma-separated request headers of the caller passed on to the upstream calls "
+        "(Authorization only when listed); default: none"
+    )
+    binds.settings.append(Setting(env, attr, "tuple[str, ...]", None, meaning))
+    return attr
+
+
 def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> ToolFilter:
     """`<NS>_TOOLS_INCLUDE`, `<NS>_TOOLS_EXCLUDE`, `<NS>_CONFIRM_TOOLS`, `<NS>_READ_ONLY` and,
     for oauth2 adapters, `<NS>_TOOL_SCOPES`."""

@@ -8,7 +8,7 @@ from typing import Any
 from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgument, Setting, Tool
 from ..load import Pointer
 from ..naming import env_name, identifier
-from .access import tool_filter
+from .access import pass_headers_setting, tool_filter
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
@@ -166,6 +166,7 @@ def lower_mcp(
         resources=resources,
         prompts=prompts,
         access=access,
+        pass_headers_attr=None if stdio else pass_headers_setting(ctx, binds, namespace),
     )
 
 

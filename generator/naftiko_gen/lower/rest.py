@@ -7,7 +7,7 @@ from typing import Any
 from ..ir import ForwardRoute, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
-from .access import read_only_setting
+from .access import pass_headers_setting, read_only_setting
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
 from .consumes import Consumes
@@ -150,6 +150,7 @@ def lower_rest(
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
         forwards=tuple(forwards),
         read_only_attr=read_only_setting(ctx, binds, namespace, "GET routes"),
+        pass_headers_attr=pass_headers_setting(ctx, binds, namespace),
     )
 
 
