@@ -541,4 +541,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.mcp_allowed_hosts,
         settings.mcp_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.mcp_pass_headers)
     return app

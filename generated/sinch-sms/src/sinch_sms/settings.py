@@ -24,6 +24,7 @@ class Settings:
     rest_port: int
     rest_max_request_bytes: int
     rest_read_only: bool
+    rest_pass_headers: tuple[str, ...]
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
@@ -32,6 +33,7 @@ class Settings:
     mcp_tools_exclude: tuple[str, ...]
     mcp_confirm_tools: tuple[str, ...]
     mcp_read_only: bool
+    mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -82,6 +84,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SINCH_SMS_REST_READ_ONLY",
         False,
     )
+    rest_pass_headers = env.items(
+        "SINCH_SMS_REST_PASS_HEADERS",
+        (),
+    )
     mcp_host = env.text(
         "SINCH_SMS_MCP_HOST",
         "0.0.0.0",
@@ -113,6 +119,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     mcp_read_only = env.flag(
         "SINCH_SMS_MCP_READ_ONLY",
         False,
+    )
+    mcp_pass_headers = env.items(
+        "SINCH_SMS_MCP_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "SINCH_SMS_CONNECT_TIMEOUT",
@@ -146,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
         rest_read_only=rest_read_only,
+        rest_pass_headers=rest_pass_headers,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
@@ -154,6 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mcp_tools_exclude=mcp_tools_exclude,
         mcp_confirm_tools=mcp_confirm_tools,
         mcp_read_only=mcp_read_only,
+        mcp_pass_headers=mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -541,4 +541,7 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tagetik_reporting_mcp_allowed_hosts,
         settings.tagetik_reporting_mcp_allowed_origins,
     )
+    app.add_middleware(
+        rt.CallerHeaders, names=settings.tagetik_reporting_mcp_pass_headers
+    )
     return app

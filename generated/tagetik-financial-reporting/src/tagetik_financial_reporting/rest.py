@@ -103,4 +103,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.tagetik_reporting_api_max_request_bytes,
+        caller_headers=clients.settings.tagetik_reporting_api_pass_headers,
     )

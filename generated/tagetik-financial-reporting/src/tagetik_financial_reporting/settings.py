@@ -24,6 +24,7 @@ class Settings:
     tagetik_reporting_api_port: int
     tagetik_reporting_api_max_request_bytes: int
     tagetik_reporting_api_read_only: bool
+    tagetik_reporting_api_pass_headers: tuple[str, ...]
     tagetik_reporting_mcp_host: str
     tagetik_reporting_mcp_port: int
     tagetik_reporting_mcp_allowed_hosts: tuple[str, ...]
@@ -32,6 +33,7 @@ class Settings:
     tagetik_reporting_mcp_tools_exclude: tuple[str, ...]
     tagetik_reporting_mcp_confirm_tools: tuple[str, ...]
     tagetik_reporting_mcp_read_only: bool
+    tagetik_reporting_mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -82,6 +84,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TAGETIK_REPORTING_API_READ_ONLY",
         False,
     )
+    tagetik_reporting_api_pass_headers = env.items(
+        "TAGETIK_REPORTING_API_PASS_HEADERS",
+        (),
+    )
     tagetik_reporting_mcp_host = env.text(
         "TAGETIK_REPORTING_MCP_HOST",
         "0.0.0.0",
@@ -113,6 +119,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tagetik_reporting_mcp_read_only = env.flag(
         "TAGETIK_REPORTING_MCP_READ_ONLY",
         False,
+    )
+    tagetik_reporting_mcp_pass_headers = env.items(
+        "TAGETIK_REPORTING_MCP_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "TAGETIK_FINANCIAL_REPORTING_CONNECT_TIMEOUT",
@@ -146,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_reporting_api_port=tagetik_reporting_api_port,
         tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,
         tagetik_reporting_api_read_only=tagetik_reporting_api_read_only,
+        tagetik_reporting_api_pass_headers=tagetik_reporting_api_pass_headers,
         tagetik_reporting_mcp_host=tagetik_reporting_mcp_host,
         tagetik_reporting_mcp_port=tagetik_reporting_mcp_port,
         tagetik_reporting_mcp_allowed_hosts=tagetik_reporting_mcp_allowed_hosts,
@@ -154,6 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tagetik_reporting_mcp_tools_exclude=tagetik_reporting_mcp_tools_exclude,
         tagetik_reporting_mcp_confirm_tools=tagetik_reporting_mcp_confirm_tools,
         tagetik_reporting_mcp_read_only=tagetik_reporting_mcp_read_only,
+        tagetik_reporting_mcp_pass_headers=tagetik_reporting_mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -409,4 +409,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.rest_max_request_bytes,
+        caller_headers=clients.settings.rest_pass_headers,
     )

@@ -23,6 +23,7 @@ class Settings:
     rest_port: int
     rest_max_request_bytes: int
     rest_read_only: bool
+    rest_pass_headers: tuple[str, ...]
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
@@ -31,6 +32,7 @@ class Settings:
     mcp_tools_exclude: tuple[str, ...]
     mcp_confirm_tools: tuple[str, ...]
     mcp_read_only: bool
+    mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -77,6 +79,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "ZOOM_USER_REST_READ_ONLY",
         False,
     )
+    rest_pass_headers = env.items(
+        "ZOOM_USER_REST_PASS_HEADERS",
+        (),
+    )
     mcp_host = env.text(
         "ZOOM_USER_MCP_HOST",
         "0.0.0.0",
@@ -109,6 +115,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "ZOOM_USER_MCP_READ_ONLY",
         False,
     )
+    mcp_pass_headers = env.items(
+        "ZOOM_USER_MCP_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "ZOOM_USER_CONNECT_TIMEOUT",
         3.0,
@@ -140,6 +150,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
         rest_read_only=rest_read_only,
+        rest_pass_headers=rest_pass_headers,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
@@ -148,6 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mcp_tools_exclude=mcp_tools_exclude,
         mcp_confirm_tools=mcp_confirm_tools,
         mcp_read_only=mcp_read_only,
+        mcp_pass_headers=mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -55,4 +55,5 @@ def create_app(clients: Clients) -> Starlette:
                 challenge="ApiKey",
             )
         ],
+        caller_headers=clients.settings.api_pass_headers,
     )

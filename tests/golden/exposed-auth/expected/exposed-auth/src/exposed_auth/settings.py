@@ -24,6 +24,7 @@ class Settings:
     api_port: int
     api_max_request_bytes: int
     api_read_only: bool
+    api_pass_headers: tuple[str, ...]
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
@@ -32,6 +33,7 @@ class Settings:
     tools_tools_exclude: tuple[str, ...]
     tools_confirm_tools: tuple[str, ...]
     tools_read_only: bool
+    tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -82,6 +84,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "API_READ_ONLY",
         False,
     )
+    api_pass_headers = env.items(
+        "API_PASS_HEADERS",
+        (),
+    )
     tools_host = env.text(
         "TOOLS_HOST",
         "0.0.0.0",
@@ -113,6 +119,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     tools_read_only = env.flag(
         "TOOLS_READ_ONLY",
         False,
+    )
+    tools_pass_headers = env.items(
+        "TOOLS_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "EXPOSED_AUTH_CONNECT_TIMEOUT",
@@ -146,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_port=api_port,
         api_max_request_bytes=api_max_request_bytes,
         api_read_only=api_read_only,
+        api_pass_headers=api_pass_headers,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
@@ -154,6 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tools_tools_exclude=tools_tools_exclude,
         tools_confirm_tools=tools_confirm_tools,
         tools_read_only=tools_read_only,
+        tools_pass_headers=tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

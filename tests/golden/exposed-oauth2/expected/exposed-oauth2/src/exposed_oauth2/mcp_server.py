@@ -506,4 +506,5 @@ def create_http_app(clients: Clients) -> Starlette:
             settings.things_mcp_required_scopes,
         ),
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.things_mcp_pass_headers)
     return app

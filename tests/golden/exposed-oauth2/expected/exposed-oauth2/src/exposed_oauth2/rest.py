@@ -60,4 +60,5 @@ def create_app(clients: Clients) -> Starlette:
                 required=settings.things_rest_required_scopes,
             )
         ],
+        caller_headers=clients.settings.things_rest_pass_headers,
     )

@@ -25,6 +25,7 @@ class Settings:
     things_rest_oauth2_client_id: str
     things_rest_oauth2_client_secret: str = field(repr=False)
     things_rest_read_only: bool
+    things_rest_pass_headers: tuple[str, ...]
     things_mcp_host: str
     things_mcp_port: int
     things_mcp_allowed_hosts: tuple[str, ...]
@@ -35,6 +36,7 @@ class Settings:
     things_mcp_confirm_tools: tuple[str, ...]
     things_mcp_tool_scopes: tuple[str, ...]
     things_mcp_read_only: bool
+    things_mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -89,6 +91,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "THINGS_REST_READ_ONLY",
         False,
     )
+    things_rest_pass_headers = env.items(
+        "THINGS_REST_PASS_HEADERS",
+        (),
+    )
     things_mcp_host = env.text(
         "THINGS_MCP_HOST",
         "0.0.0.0",
@@ -129,6 +135,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "THINGS_MCP_READ_ONLY",
         False,
     )
+    things_mcp_pass_headers = env.items(
+        "THINGS_MCP_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "EXPOSED_OAUTH2_CONNECT_TIMEOUT",
         3.0,
@@ -162,6 +172,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         things_rest_oauth2_client_id=things_rest_oauth2_client_id,
         things_rest_oauth2_client_secret=things_rest_oauth2_client_secret,
         things_rest_read_only=things_rest_read_only,
+        things_rest_pass_headers=things_rest_pass_headers,
         things_mcp_host=things_mcp_host,
         things_mcp_port=things_mcp_port,
         things_mcp_allowed_hosts=things_mcp_allowed_hosts,
@@ -172,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         things_mcp_confirm_tools=things_mcp_confirm_tools,
         things_mcp_tool_scopes=things_mcp_tool_scopes,
         things_mcp_read_only=things_mcp_read_only,
+        things_mcp_pass_headers=things_mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

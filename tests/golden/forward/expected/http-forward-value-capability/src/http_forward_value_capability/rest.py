@@ -58,4 +58,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.sample_max_request_bytes,
+        caller_headers=clients.settings.sample_pass_headers,
     )

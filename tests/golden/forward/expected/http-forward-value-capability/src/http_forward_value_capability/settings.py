@@ -22,6 +22,7 @@ class Settings:
     sample_port: int
     sample_max_request_bytes: int
     sample_read_only: bool
+    sample_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -64,6 +65,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SAMPLE_READ_ONLY",
         False,
     )
+    sample_pass_headers = env.items(
+        "SAMPLE_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT",
         3.0,
@@ -94,6 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sample_port=sample_port,
         sample_max_request_bytes=sample_max_request_bytes,
         sample_read_only=sample_read_only,
+        sample_pass_headers=sample_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

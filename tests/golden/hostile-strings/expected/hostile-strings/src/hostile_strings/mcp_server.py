@@ -426,4 +426,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.hostile_mcp_allowed_hosts,
         settings.hostile_mcp_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.hostile_mcp_pass_headers)
     return app

@@ -51,4 +51,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.hostile_rest_max_request_bytes,
+        caller_headers=clients.settings.hostile_rest_pass_headers,
     )

@@ -23,6 +23,7 @@ class Settings:
     hostile_rest_port: int
     hostile_rest_max_request_bytes: int
     hostile_rest_read_only: bool
+    hostile_rest_pass_headers: tuple[str, ...]
     hostile_mcp_host: str
     hostile_mcp_port: int
     hostile_mcp_allowed_hosts: tuple[str, ...]
@@ -31,6 +32,7 @@ class Settings:
     hostile_mcp_tools_exclude: tuple[str, ...]
     hostile_mcp_confirm_tools: tuple[str, ...]
     hostile_mcp_read_only: bool
+    hostile_mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -77,6 +79,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HOSTILE_REST_READ_ONLY",
         False,
     )
+    hostile_rest_pass_headers = env.items(
+        "HOSTILE_REST_PASS_HEADERS",
+        (),
+    )
     hostile_mcp_host = env.text(
         "HOSTILE_MCP_HOST",
         "0.0.0.0",
@@ -109,6 +115,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "HOSTILE_MCP_READ_ONLY",
         False,
     )
+    hostile_mcp_pass_headers = env.items(
+        "HOSTILE_MCP_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "HOSTILE_STRINGS_CONNECT_TIMEOUT",
         3.0,
@@ -140,6 +150,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hostile_rest_port=hostile_rest_port,
         hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,
         hostile_rest_read_only=hostile_rest_read_only,
+        hostile_rest_pass_headers=hostile_rest_pass_headers,
         hostile_mcp_host=hostile_mcp_host,
         hostile_mcp_port=hostile_mcp_port,
         hostile_mcp_allowed_hosts=hostile_mcp_allowed_hosts,
@@ -148,6 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hostile_mcp_tools_exclude=hostile_mcp_tools_exclude,
         hostile_mcp_confirm_tools=hostile_mcp_confirm_tools,
         hostile_mcp_read_only=hostile_mcp_read_only,
+        hostile_mcp_pass_headers=hostile_mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

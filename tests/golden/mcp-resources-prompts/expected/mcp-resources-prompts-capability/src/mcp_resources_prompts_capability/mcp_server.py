@@ -521,4 +521,7 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.test_mcp_resources_prompts_allowed_hosts,
         settings.test_mcp_resources_prompts_allowed_origins,
     )
+    app.add_middleware(
+        rt.CallerHeaders, names=settings.test_mcp_resources_prompts_pass_headers
+    )
     return app

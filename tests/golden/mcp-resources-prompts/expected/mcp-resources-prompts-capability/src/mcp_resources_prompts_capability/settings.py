@@ -26,6 +26,7 @@ class Settings:
     test_mcp_resources_prompts_tools_exclude: tuple[str, ...]
     test_mcp_resources_prompts_confirm_tools: tuple[str, ...]
     test_mcp_resources_prompts_read_only: bool
+    test_mcp_resources_prompts_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -84,6 +85,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY",
         False,
     )
+    test_mcp_resources_prompts_pass_headers = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "MCP_RESOURCES_PROMPTS_CAPABILITY_CONNECT_TIMEOUT",
         3.0,
@@ -118,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         test_mcp_resources_prompts_tools_exclude=test_mcp_resources_prompts_tools_exclude,
         test_mcp_resources_prompts_confirm_tools=test_mcp_resources_prompts_confirm_tools,
         test_mcp_resources_prompts_read_only=test_mcp_resources_prompts_read_only,
+        test_mcp_resources_prompts_pass_headers=test_mcp_resources_prompts_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

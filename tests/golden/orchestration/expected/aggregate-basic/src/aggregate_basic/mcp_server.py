@@ -454,4 +454,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.forecast_mcp_allowed_hosts,
         settings.forecast_mcp_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.forecast_mcp_pass_headers)
     return app

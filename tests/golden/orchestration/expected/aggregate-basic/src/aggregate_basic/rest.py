@@ -65,4 +65,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.forecast_rest_max_request_bytes,
+        caller_headers=clients.settings.forecast_rest_pass_headers,
     )

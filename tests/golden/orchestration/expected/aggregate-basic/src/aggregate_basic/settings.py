@@ -26,10 +26,12 @@ class Settings:
     forecast_mcp_tools_exclude: tuple[str, ...]
     forecast_mcp_confirm_tools: tuple[str, ...]
     forecast_mcp_read_only: bool
+    forecast_mcp_pass_headers: tuple[str, ...]
     forecast_rest_host: str
     forecast_rest_port: int
     forecast_rest_max_request_bytes: int
     forecast_rest_read_only: bool
+    forecast_rest_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -88,6 +90,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "FORECAST_MCP_READ_ONLY",
         False,
     )
+    forecast_mcp_pass_headers = env.items(
+        "FORECAST_MCP_PASS_HEADERS",
+        (),
+    )
     forecast_rest_host = env.text(
         "FORECAST_REST_HOST",
         "localhost",
@@ -103,6 +109,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     forecast_rest_read_only = env.flag(
         "FORECAST_REST_READ_ONLY",
         False,
+    )
+    forecast_rest_pass_headers = env.items(
+        "FORECAST_REST_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "AGGREGATE_BASIC_CONNECT_TIMEOUT",
@@ -138,10 +148,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         forecast_mcp_tools_exclude=forecast_mcp_tools_exclude,
         forecast_mcp_confirm_tools=forecast_mcp_confirm_tools,
         forecast_mcp_read_only=forecast_mcp_read_only,
+        forecast_mcp_pass_headers=forecast_mcp_pass_headers,
         forecast_rest_host=forecast_rest_host,
         forecast_rest_port=forecast_rest_port,
         forecast_rest_max_request_bytes=forecast_rest_max_request_bytes,
         forecast_rest_read_only=forecast_rest_read_only,
+        forecast_rest_pass_headers=forecast_rest_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -141,4 +141,5 @@ def create_app(clients: Clients) -> Starlette:
         clients,
         "openapi.json",
         clients.settings.shipyard_api_max_request_bytes,
+        caller_headers=clients.settings.shipyard_api_pass_headers,
     )

@@ -34,10 +34,12 @@ class Settings:
     shipyard_tools_tools_exclude: tuple[str, ...]
     shipyard_tools_confirm_tools: tuple[str, ...]
     shipyard_tools_read_only: bool
+    shipyard_tools_pass_headers: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
     shipyard_api_max_request_bytes: int
     shipyard_api_read_only: bool
+    shipyard_api_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -144,6 +146,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_TOOLS_READ_ONLY",
         False,
     )
+    shipyard_tools_pass_headers = env.items(
+        "SHIPYARD_TOOLS_PASS_HEADERS",
+        (),
+    )
     shipyard_api_host = env.text(
         "SHIPYARD_API_HOST",
         "0.0.0.0",
@@ -159,6 +165,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     shipyard_api_read_only = env.flag(
         "SHIPYARD_API_READ_ONLY",
         False,
+    )
+    shipyard_api_pass_headers = env.items(
+        "SHIPYARD_API_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
@@ -202,10 +212,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
         shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
         shipyard_tools_read_only=shipyard_tools_read_only,
+        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
         shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
         shipyard_api_read_only=shipyard_api_read_only,
+        shipyard_api_pass_headers=shipyard_api_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -20,6 +20,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -479,6 +480,8 @@ class UpstreamClient:
             data=dict(_pairs(form.items())) if form is not None else None,
             files=list(files) or None,
         )
+        for name, value in CALLER_HEADERS.get():
+            request.headers.setdefault(name, value)
         return await self.dispatch(request, decode)
 
     async def forward(
@@ -586,6 +589,36 @@ class ClientCredentials(httpx2.Auth):
 
 
 # -- exposed authentication ----------------------------------------------------------------
+
+
+# The caller's headers an adapter passes on (`<NS>_PASS_HEADERS`), for the request being served.
+CALLER_HEADERS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar(
+    "caller_headers", default=()
+)
+
+
+class CallerHeaders:
+    """ASGI middleware: the request headers in `names` go along with the upstream calls it causes
+    (never replacing a header the capability itself sets)."""
+
+    def __init__(self, app: ASGIApp, names: Sequence[str]) -> None:
+        self.app = app
+        self.names = {name.strip().lower().encode("latin-1") for name in names}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.names:
+            await self.app(scope, receive, send)
+            return
+        passed = tuple(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in scope["headers"]
+            if name.lower() in self.names
+        )
+        token = CALLER_HEADERS.set(passed)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CALLER_HEADERS.reset(token)
 
 
 def secret_ok(given: str | None, expected: str) -> bool:

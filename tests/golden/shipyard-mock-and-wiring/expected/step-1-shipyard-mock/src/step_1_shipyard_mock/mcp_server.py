@@ -421,4 +421,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.shipyard_tools_allowed_hosts,
         settings.shipyard_tools_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.shipyard_tools_pass_headers)
     return app

@@ -22,6 +22,7 @@ class Settings:
     shipyard_tools_tools_exclude: tuple[str, ...]
     shipyard_tools_confirm_tools: tuple[str, ...]
     shipyard_tools_read_only: bool
+    shipyard_tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -64,6 +65,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "SHIPYARD_TOOLS_READ_ONLY",
         False,
     )
+    shipyard_tools_pass_headers = env.items(
+        "SHIPYARD_TOOLS_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "STEP_1_SHIPYARD_MOCK_CONNECT_TIMEOUT",
         3.0,
@@ -94,6 +99,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
         shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
         shipyard_tools_read_only=shipyard_tools_read_only,
+        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -426,4 +426,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tools_allowed_hosts,
         settings.tools_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.tools_pass_headers)
     return app

@@ -26,6 +26,7 @@ class Settings:
     tools_tools_exclude: tuple[str, ...]
     tools_confirm_tools: tuple[str, ...]
     tools_read_only: bool
+    tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -84,6 +85,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "TOOLS_READ_ONLY",
         False,
     )
+    tools_pass_headers = env.items(
+        "TOOLS_PASS_HEADERS",
+        (),
+    )
     connect_timeout = env.number(
         "UNDECLARED_PATH_VARIABLE_CONNECT_TIMEOUT",
         3.0,
@@ -118,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tools_tools_exclude=tools_tools_exclude,
         tools_confirm_tools=tools_confirm_tools,
         tools_read_only=tools_read_only,
+        tools_pass_headers=tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
