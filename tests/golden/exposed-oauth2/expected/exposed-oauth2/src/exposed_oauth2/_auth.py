@@ -104,9 +104,8 @@ class ResourceServer:
         self.introspection = introspection
         self._credentials = (client_id, client_secret)
         self._metadata: dict[str, Any] | None = None
-        self._keys: dict[
-            str, tuple[jwt.PyJWK, str | None]
-        ] = {}  # kid → key, its stated alg
+        # kid → the key and the algorithm its JWK states, if any
+        self._keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
         self._keys_fetched = -KEYS_REFETCH
 
     def metadata(self) -> dict[str, Any]:
