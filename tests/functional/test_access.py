@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx2
 import mcp
 import mcp_types
 import pytest
-from mcp.client.streamable_http import streamable_http_client
 
 from .conftest import Builder, FakeUpstream, tool_text
+from .test_exposed_oauth2 import mcp_http, mcp_session
 
 pytestmark = pytest.mark.anyio
 
@@ -159,19 +158,9 @@ async def test_mcp_over_http_passes_listed_caller_headers(
     build: Builder, upstream: FakeUpstream
 ) -> None:
     cap = build(DOCUMENT, env={"THINGS_MCP_PASS_HEADERS": "x-tenant"})
-    app = cap.modules["mcp_server"].create_http_app(cap.clients)
     headers = {"X-Tenant": "acme", "Authorization": "Bearer caller"}
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with (
-            httpx2.AsyncClient(
-                transport=transport, base_url="http://localhost:9090", headers=headers
-            ) as http,
-            streamable_http_client("http://localhost:9090/mcp", http_client=http) as streams,
-            mcp.ClientSession(*streams[:2]) as session,
-        ):
-            await session.initialize()
-            assert not (await session.call_tool("list-things", {})).is_error
+    async with mcp_http(cap) as http, mcp_session(http, headers) as session:
+        assert not (await session.call_tool("list-things", {})).is_error
     (request,) = upstream.requests
     assert request.headers["x-tenant"] == "acme"
     assert "authorization" not in request.headers

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +174,11 @@ async def mcp_http(cap: Capability) -> AsyncIterator[httpx2.AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def mcp_session(http: httpx2.AsyncClient, token: str) -> AsyncIterator[mcp.ClientSession]:
-    """An initialized SDK client session over `http`, presenting `token`."""
-    http.headers.update(bearer(token))
+async def mcp_session(
+    http: httpx2.AsyncClient, headers: Mapping[str, str]
+) -> AsyncIterator[mcp.ClientSession]:
+    """An initialized SDK client session over `http`, sending `headers` with every request."""
+    http.headers.update(headers)
     async with (
         streamable_http_client("http://localhost:9090/mcp", http_client=http) as streams,
         mcp.ClientSession(*streams[:2]) as session,
@@ -265,7 +267,7 @@ async def test_mcp_over_http_with_tokens(
             )
             assert refused.status_code == 401, what
             assert "resource_metadata=" in refused.headers["www-authenticate"], what
-        async with mcp_session(http, token) as session:
+        async with mcp_session(http, bearer(token)) as session:
             tools = await session.list_tools()
             result = await session.call_tool("list-things", {})
     assert metadata.status_code == 200
@@ -288,7 +290,7 @@ async def test_mcp_tool_scopes_hide_and_refuse_tools(
     listed: dict[str, list[str]] = {}
     for scope in ("things.read", "things.read things.write"):
         token = authorization_server.token(MCP_RESOURCE, scope)
-        async with mcp_http(cap) as http, mcp_session(http, token) as session:
+        async with mcp_http(cap) as http, mcp_session(http, bearer(token)) as session:
             listed[scope] = [tool.name for tool in (await session.list_tools()).tools]
             result = await session.call_tool("list-things", {})
             assert result.is_error is (scope == "things.read"), result
