@@ -215,6 +215,7 @@ class OAuth2:
     scopes: tuple[str, ...]  # the scopes this resource server recognises
     introspection: bool  # `tokenValidation: introspection` (RFC 7662) instead of JWKS
     scopes_attr: str  # setting: scopes every request must carry
+    operation_scopes_attr: str  # setting (REST): `operation=scope` pairs
     client_id_attr: str  # settings: this server's credentials at the introspection endpoint
     client_secret_attr: str
 

@@ -320,3 +320,23 @@ async def test_rest_opaque_tokens_by_introspection(
     assert unknown.status_code == 401
     assert other.status_code == 401
     assert len(upstream.requests) == 1
+
+
+async def test_rest_operation_scopes_setting(
+    build: Builder, upstream: FakeUpstream, authorization_server: AuthorizationServer
+) -> None:
+    cap = build(
+        document(authorization_server.issuer),
+        env={"THINGS_REST_OPERATION_SCOPES": "list-things=things.write"},
+    )
+    async with cap.rest() as http:
+        reader = authorization_server.token(REST_RESOURCE, "things.read")
+        refused = await http.get("/things", headers=bearer(reader))
+        metadata = await http.get("/openapi.json", headers=bearer(reader))
+        writer = authorization_server.token(REST_RESOURCE, "things.write")
+        allowed = await http.get("/things", headers=bearer(writer))
+    assert refused.status_code == 403
+    assert 'scope="things.write"' in refused.headers["www-authenticate"]
+    assert metadata.status_code == 200  # other routes need only a valid token
+    assert allowed.status_code == 200
+    assert len(upstream.requests) == 1

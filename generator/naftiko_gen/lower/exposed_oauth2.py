@@ -50,6 +50,19 @@ def lower_oauth2(
             "insufficient_scope otherwise); default: none",
         )
     )
+    operation_scopes_attr = ""
+    if text(entry.get("type")) == "rest":
+        operation_scopes_attr = ctx.setting_attr(f"{env}_OPERATION_SCOPES")
+        binds.settings.append(
+            Setting(
+                f"{env}_OPERATION_SCOPES",
+                operation_scopes_attr,
+                "tuple[str, ...]",
+                None,
+                "comma-separated `operation=scope` pairs: an operation needs every scope paired "
+                "with it (403 insufficient_scope otherwise); default: none",
+            )
+        )
     introspection = text(auth.get("tokenValidation")) == "introspection"
     if introspection:
         purpose = "this server presents to the token introspection endpoint"
@@ -76,6 +89,7 @@ def lower_oauth2(
             scopes=scopes,
             introspection=introspection,
             scopes_attr=scopes_attr,
+            operation_scopes_attr=operation_scopes_attr,
             client_id_attr=client_id_attr if introspection else "",
             client_secret_attr=client_secret_attr if introspection else "",
         ),
