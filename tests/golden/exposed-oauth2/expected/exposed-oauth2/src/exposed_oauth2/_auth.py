@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx2
 import jwt
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import _runtime as rt
@@ -68,6 +69,15 @@ def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization: Bearer …` header."""
     scheme, _, token = (authorization or "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def scope_map(pairs: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """`name=scope` pairs (a name may be paired several times) → the scopes each name needs."""
+    needed: dict[str, set[str]] = {}
+    for pair in pairs:
+        name, _, scope = pair.partition("=")
+        needed.setdefault(name.strip(), set()).add(scope.strip())
+    return {name: frozenset(scopes) for name, scopes in needed.items()}
 
 
 def _caller(claims: Mapping[str, Any]) -> Caller:
@@ -229,13 +239,29 @@ class Protect:
     """
 
     def __init__(
-        self, app: ASGIApp, server: ResourceServer, required: tuple[str, ...]
+        self,
+        app: ASGIApp,
+        server: ResourceServer,
+        required: tuple[str, ...],
+        routes: Sequence[Route] = (),
+        route_scopes: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.app = app
         self.server = server
         self.required = required
+        self.routes = (
+            routes  # matched to find the operation's own scopes, by route name
+        )
+        self.route_scopes = route_scopes or {}
         self.metadata_url = metadata_url(server.resource)
         self.metadata_path = urlsplit(self.metadata_url).path
+
+    def operation_scopes(self, scope: Scope) -> frozenset[str]:
+        """The scopes `<NS>_OPERATION_SCOPES` pairs with the operation the request is for."""
+        for route in self.routes:
+            if route.matches(scope)[0] is Match.FULL:
+                return self.route_scopes.get(route.name, frozenset())
+        return frozenset()
 
     def challenge(self, *params: str) -> str:
         """The WWW-Authenticate value of a refusal (RFC 6750 §3, RFC 9728 §5.1)."""
@@ -272,9 +298,10 @@ class Protect:
                 send, 401, "Unauthorized", detail, self.challenge(*params)
             )
             return
-        missing = [s for s in self.required if s not in caller.scopes]
+        required = sorted({*self.required, *self.operation_scopes(scope)})
+        missing = [s for s in required if s not in caller.scopes]
         if missing:
-            scopes = " ".join(self.required)
+            scopes = " ".join(required)
             challenge = self.challenge(
                 'error="insufficient_scope"', f'scope="{scopes}"'
             )

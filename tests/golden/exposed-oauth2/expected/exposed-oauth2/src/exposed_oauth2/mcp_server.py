@@ -257,15 +257,6 @@ async def confirm(
     return None
 
 
-def tool_scopes(pairs: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """`tool=scope` pairs (a tool may be paired several times) → the scopes each tool needs."""
-    needed: dict[str, set[str]] = {}
-    for pair in pairs:
-        tool, _, scope = pair.partition("=")
-        needed.setdefault(tool.strip(), set()).add(scope.strip())
-    return {tool: frozenset(scopes) for tool, scopes in needed.items()}
-
-
 def build_server(
     name: str, instructions: str, catalog: Catalog, clients: Clients
 ) -> Server[Any]:
@@ -482,7 +473,7 @@ def create_server(clients: Clients) -> Server[Any]:
                 },
                 settings.things_mcp_confirm_tools,
             ),
-            tool_scopes(settings.things_mcp_tool_scopes),
+            _auth.scope_map(settings.things_mcp_tool_scopes),
         ),
         clients,
     )

@@ -58,6 +58,8 @@ def create_app(clients: Clients) -> Starlette:
                     client_secret=settings.things_rest_oauth2_client_secret,
                 ),
                 required=settings.things_rest_required_scopes,
+                routes=routes,
+                route_scopes=_auth.scope_map(settings.things_rest_operation_scopes),
             )
         ],
         caller_headers=clients.settings.things_rest_pass_headers,

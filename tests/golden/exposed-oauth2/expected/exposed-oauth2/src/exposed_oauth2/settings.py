@@ -22,6 +22,7 @@ class Settings:
     things_rest_port: int
     things_rest_max_request_bytes: int
     things_rest_required_scopes: tuple[str, ...]
+    things_rest_operation_scopes: tuple[str, ...]
     things_rest_oauth2_client_id: str
     things_rest_oauth2_client_secret: str = field(repr=False)
     things_rest_read_only: bool
@@ -77,6 +78,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     things_rest_required_scopes = env.items(
         "THINGS_REST_REQUIRED_SCOPES",
+        (),
+    )
+    things_rest_operation_scopes = env.items(
+        "THINGS_REST_OPERATION_SCOPES",
         (),
     )
     things_rest_oauth2_client_id = env.text(
@@ -169,6 +174,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         things_rest_port=things_rest_port,
         things_rest_max_request_bytes=things_rest_max_request_bytes,
         things_rest_required_scopes=things_rest_required_scopes,
+        things_rest_operation_scopes=things_rest_operation_scopes,
         things_rest_oauth2_client_id=things_rest_oauth2_client_id,
         things_rest_oauth2_client_secret=things_rest_oauth2_client_secret,
         things_rest_read_only=things_rest_read_only,
