@@ -176,7 +176,8 @@ def entered_together(contexts: Sequence[AbstractContextManager[T]]) -> Iterator[
 def ensure_node_modules() -> None:
     """Run `npm ci` in the repository root unless the pinned Node tools are already installed."""
     node_sdk = NODE_MODULES / "@modelcontextprotocol" / "sdk"
-    if PRISM.exists() and INSPECTOR.exists() and node_sdk.is_dir():
+    oidc_provider = NODE_MODULES / "oidc-provider"  # the authorization server of the oauth2 tests
+    if PRISM.exists() and INSPECTOR.exists() and node_sdk.is_dir() and oidc_provider.is_dir():
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"],

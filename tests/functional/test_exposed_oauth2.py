@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -25,12 +24,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.e2e.harness import REPO_ROOT, ensure_node_modules
+
 from .conftest import Builder, Capability, FakeUpstream
 
 pytestmark = pytest.mark.anyio
 
 HERE = Path(__file__).parent
-REPO = HERE.parent.parent
 REST_RESOURCE = "http://things.example"
 MCP_RESOURCE = "http://things.example/mcp"
 INITIALIZE = {
@@ -91,19 +91,17 @@ class AuthorizationServer:
 
 @pytest.fixture(scope="module")
 def authorization_server() -> Iterator[AuthorizationServer]:
-    node = shutil.which("node")
-    if node is None or not (REPO / "node_modules" / "oidc-provider").is_dir():
-        pytest.skip("needs node and `npm ci` (oidc-provider)")
+    ensure_node_modules()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key))
     jwk |= {"kid": "k1", "alg": "RS256", "use": "sig"}
     process = subprocess.Popen(
-        [node, str(HERE / "authorization_server.mjs")],
+        ["node", str(HERE / "authorization_server.mjs")],
         env={**os.environ, "SIGNING_JWK": json.dumps(jwk)},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        cwd=REPO,
+        cwd=REPO_ROOT,
     )
     try:
         assert process.stdout is not None
