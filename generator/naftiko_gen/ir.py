@@ -191,6 +191,12 @@ class Route:
         """Path variables: routes with fewer are registered first, so `/a/b` beats `/a/{x}`."""
         return self.path.count("{")
 
+    @property
+    def order(self) -> tuple[int, bool]:
+        """Registration order: by `variable_count`, and a HEAD operation before the GET of
+        the same path, which Starlette also answers HEAD with."""
+        return (self.variable_count, self.method != "HEAD")
+
 
 @dataclass(frozen=True, slots=True)
 class ForwardRoute:

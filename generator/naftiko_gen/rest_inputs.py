@@ -53,15 +53,20 @@ def _field(item: Input) -> str:
     return f"{where}.{_wire_name(item)}"
 
 
+def checkable(pattern: str) -> bool:
+    """Whether Python's `re` compiles a pattern (else the handler cannot check it)."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
 def _pattern(item: Input) -> str | None:
-    """The input's pattern, if it applies (strings only) and Python's `re` can compile it."""
+    """The input's pattern, if it applies (strings only) and can be checked."""
     if item.pattern is None or item.json_type not in (None, "string"):
         return None
-    try:
-        re.compile(item.pattern)
-    except re.error:
-        return None  # the published schema keeps it; the handler cannot check it
-    return item.pattern
+    return item.pattern if checkable(item.pattern) else None
 
 
 def rest_read(item: Input) -> Code:

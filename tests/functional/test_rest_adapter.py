@@ -287,3 +287,78 @@ print("mcp" in sys.modules)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+async def test_an_unexpected_failure_is_a_500_problem_without_its_text(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(TYPED)
+    upstream.fail = lambda request: RuntimeError("internal secret")
+    app = cap.modules["rest"].create_app(cap.clients)
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:
+        response = await http.put("/things/7", json={"count": 1})
+    assert response.status_code == 500
+    assert content_type(response) == PROBLEM_JSON
+    assert "secret" not in response.text
+
+
+async def test_a_head_operation_is_not_taken_by_the_get_of_the_same_path(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        """
+naftiko: "1.0.0-alpha3"
+info:
+  label: Head and get
+  description: GET and HEAD of one resource
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: https://api.example.com
+      resources:
+        - name: item
+          path: /items/{{id}}
+          operations:
+            - name: get
+              method: GET
+            - name: exists
+              method: HEAD
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: items-rest
+      resources:
+        - path: /items/{id}
+          operations:
+            - method: GET
+              name: get
+              call: api.get
+            - method: HEAD
+              name: exists
+              call: api.exists
+"""
+    )
+    upstream.respond(200)
+    async with cap.rest() as http:
+        head = await http.head("/items/1")
+        get = await http.get("/items/1")
+    assert (head.status_code, get.status_code) == (200, 200)
+    assert [r.method for r in upstream.requests] == ["HEAD", "GET"]
+
+
+async def test_a_pattern_python_cannot_compile_is_reported_and_not_checked(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(
+        TYPED.replace(
+            "                  required: false\n              with:",
+            '                  required: false\n                  pattern: "^\\\\p{L}+$"\n'
+            "              with:",
+        )
+    )
+    assert any("pattern of input 'note'" in w for w in cap.warnings("NG107")), cap.warnings()
+    async with cap.rest() as http:
+        response = await http.put("/things/7", json={"count": 1, "note": "1"})
+    assert response.status_code == 200, response.text

@@ -7,6 +7,7 @@ from typing import Any
 from ..ir import ForwardRoute, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
+from ..rest_inputs import checkable
 from .access import pass_headers_setting, read_only_setting
 from .aggregates import Aggregates, resolve_ref
 from .binds import Binds
@@ -127,6 +128,14 @@ def lower_rest(
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue
+            for item in operation.inputs:
+                if item.pattern is not None and not checkable(item.pattern):
+                    ctx.warning(
+                        "NG107",
+                        f"the pattern of input '{item.name}' is not a Python regular expression; "
+                        "the REST adapter publishes it but does not check it",
+                        o_pointer,
+                    )
             route_path, repeats = _route_path(doc_path, operation.inputs)
             routes.append(
                 Route(
