@@ -11,7 +11,9 @@ import base64
 import contextlib
 import json
 import os
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -21,10 +23,11 @@ import httpx2
 import jwt
 import mcp
 import pytest
+import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.e2e.harness import REPO_ROOT, ensure_node_modules
+from tests.e2e.harness import REPO_ROOT, ensure_node_modules, run_node_client
 
 from .conftest import Builder, Capability, FakeUpstream
 
@@ -328,4 +331,40 @@ async def test_rest_opaque_tokens_by_introspection(
     assert valid.status_code == 200, valid.text
     assert unknown.status_code == 401
     assert other.status_code == 401
+    assert len(upstream.requests) == 1
+
+
+@contextlib.contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve an ASGI app (lifespan on) with uvicorn on a loopback port in a thread."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
+
+
+def test_node_mcp_client_with_a_bearer_token(
+    build: Builder, upstream: FakeUpstream, authorization_server: AuthorizationServer
+) -> None:
+    cap = build(document(authorization_server.issuer))
+    token = authorization_server.token(MCP_RESOURCE)
+    with served(cap.modules["mcp_server"].create_http_app(cap.clients)) as base_url:
+        output = run_node_client(
+            f"{base_url}/mcp", "list-things", {}, headers={"Authorization": f"Bearer {token}"}
+        )
+        with pytest.raises(RuntimeError, match="node MCP client failed"):
+            run_node_client(f"{base_url}/mcp", headers={"Authorization": "Bearer forged"})
+    assert [tool["name"] for tool in output["tools"]] == ["list-things"]
+    assert not output["result"].get("isError"), output
     assert len(upstream.requests) == 1
