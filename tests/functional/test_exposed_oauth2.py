@@ -334,6 +334,24 @@ async def test_rest_opaque_tokens_by_introspection(
     assert len(upstream.requests) == 1
 
 
+async def test_mcp_required_scopes_setting(
+    build: Builder, upstream: FakeUpstream, authorization_server: AuthorizationServer
+) -> None:
+    cap = build(
+        document(authorization_server.issuer), env={"THINGS_MCP_REQUIRED_SCOPES": "things.write"}
+    )
+    accept = {"accept": "application/json, text/event-stream"}
+    async with mcp_http(cap) as http:
+        reader = authorization_server.token(MCP_RESOURCE, "things.read")
+        refused = await http.post("/mcp", json=INITIALIZE, headers={**bearer(reader), **accept})
+        writer = authorization_server.token(MCP_RESOURCE, "things.write")
+        allowed = await http.post("/mcp", json=INITIALIZE, headers={**bearer(writer), **accept})
+    assert refused.status_code == 403
+    assert refused.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+    assert "resource_metadata=" in refused.headers["www-authenticate"]
+    assert allowed.status_code == 200, allowed.text
+
+
 @contextlib.contextmanager
 def served(app: Any) -> Iterator[str]:
     """Serve an ASGI app (lifespan on) with uvicorn on a loopback port in a thread."""
