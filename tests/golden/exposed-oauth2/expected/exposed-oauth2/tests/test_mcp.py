@@ -79,6 +79,19 @@ async def test_upstream_error_is_a_tool_error(
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
 
 
+async def test_upstream_redirect_is_a_tool_error(
+    clients: Clients, upstream: FakeUpstream
+) -> None:
+    upstream.status, upstream.body = 302, None
+    async with Client(mcp_server.create_server(clients)) as client:
+        result = await client.call_tool(
+            "list-things",
+            {},
+        )
+    assert result.is_error
+    assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]
+
+
 async def test_invalid_arguments_are_a_tool_error(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool("list-things", {"unexpected": object.__name__})

@@ -22,6 +22,8 @@ def test_settings_load_from_environment() -> None:
     assert settings.things_mcp_port == 9090
     assert settings.retries == 2
     assert settings.workers == 1
+    assert settings.max_response_bytes == 10485760
+    assert settings.keep_alive_timeout == 5
 
 
 def test_missing_settings_are_all_listed() -> None:
@@ -29,3 +31,27 @@ def test_missing_settings_are_all_listed() -> None:
         load_settings({})
     message = str(failure.value)
     assert "THINGS_REST_OAUTH2_CLIENT_ID" in message
+
+
+def test_invalid_settings_are_all_listed() -> None:
+    invalid = {
+        "THINGS_REST_PORT": "-1",
+        "THINGS_REST_READ_ONLY": "maybe",
+        "THINGS_MCP_PORT": "-1",
+        "THINGS_MCP_READ_ONLY": "maybe",
+        "EXPOSED_OAUTH2_CONNECT_TIMEOUT": "-1",
+        "EXPOSED_OAUTH2_READ_TIMEOUT": "-1",
+        "EXPOSED_OAUTH2_RETRIES": "-1",
+        "EXPOSED_OAUTH2_WORKERS": "-1",
+        "EXPOSED_OAUTH2_ACCESS_LOG": "maybe",
+        "EXPOSED_OAUTH2_MAX_RESPONSE_BYTES": "-1",
+        "EXPOSED_OAUTH2_UPSTREAM_DEADLINE": "-1",
+        "EXPOSED_OAUTH2_REQUEST_DEADLINE": "-1",
+        "EXPOSED_OAUTH2_HEADER_TIMEOUT": "-1",
+        "EXPOSED_OAUTH2_KEEP_ALIVE_TIMEOUT": "-1",
+    }
+    with pytest.raises(SettingsError) as failure:
+        load_settings({**ENVIRON, **invalid})
+    message = str(failure.value)
+    for name in invalid:
+        assert name in message

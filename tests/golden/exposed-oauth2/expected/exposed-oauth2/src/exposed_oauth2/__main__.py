@@ -4,12 +4,20 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from . import _runtime as rt
-from .serving import mock_transport, run, serve_http, serve_stdio, serve_workers
+from . import _tracing as tracing
+from .serving import (
+    ListenError,
+    configure_logging,
+    mock_transport,
+    run,
+    serve_http,
+    serve_stdio,
+    serve_workers,
+)
 from .settings import load_settings
 
 
@@ -31,19 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--mock", action="store_true", help="answer without any upstream"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # httpx2 logs every upstream request at INFO: a cost on each call, and a URL may carry
-    # a query-string credential.
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    configure_logging()
     try:
-        settings = load_settings()
+        settings = load_settings(mock=args.mock)
     except rt.SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    tracing.configure()
     transport = mock_transport() if args.mock else None
     try:
         if args.stdio:
@@ -52,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_workers(settings, args.mock)
         else:
             run(serve_http(settings, transport))
+    except ListenError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

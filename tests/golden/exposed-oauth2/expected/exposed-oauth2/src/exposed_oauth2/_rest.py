@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 T = TypeVar("T")
@@ -341,4 +342,5 @@ def create(
     )
     app.state.clients = clients
     app.state.max_request_bytes = max_request_bytes
+    tracing.instrument(app)
     return app

@@ -15,19 +15,22 @@ import hmac
 import importlib
 import json
 import logging
+import math
 import os
 import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx2
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import _tracing as tracing
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,16 @@ RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_RETRY_AFTER: Final = 10.0
 EXCERPT: Final = 200
+FLAG_VALUES: Final = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -71,6 +84,20 @@ class UpstreamTimeout(CapabilityError):
 
     status = 504
     title = "Upstream timeout"
+
+
+class UpstreamRedirect(CapabilityError):
+    """The upstream answered 3xx: redirects are never followed (SEMANTICS.md §3)."""
+
+    status = 502
+    title = "Redirect not followed"
+
+
+class UpstreamTooLarge(CapabilityError):
+    """The upstream body (decompressed) exceeds the response size limit."""
+
+    status = 502
+    title = "Upstream response too large"
 
 
 class UpstreamBodyError(CapabilityError):
@@ -125,9 +152,11 @@ def form_value(value: Any) -> str:
 
 
 def segment(value: Any) -> str:
-    """A value as exactly one URL path segment: it can never add `/` or be `.` or `..`."""
+    """A value as exactly one URL path segment: it can never add `/`; `.` and `..` are refused."""
     encoded = quote(text(value), safe="")
-    return {".": "%2E", "..": "%2E%2E"}.get(encoded, encoded)
+    if encoded in (".", ".."):
+        raise InputError(f"{encoded!r} is not accepted as a path value")
+    return encoded
 
 
 def bearer(token: Any) -> str:
@@ -268,6 +297,7 @@ class Outcome:
     body: Any = None
     raw: bytes | None = None
     media_type: str | None = None
+    binary: bool = False  # `raw` is the upstream's bytes (images, audio, documents)
 
     @property
     def ok(self) -> bool:
@@ -303,6 +333,7 @@ class UpstreamResponse:
     content: bytes
     media_type: str | None
     decode: Callable[[bytes], Any]
+    binary: bool = False  # answered as bytes, not decoded
 
     @property
     def ok(self) -> bool:
@@ -341,6 +372,11 @@ class UpstreamResponse:
                 return Outcome(
                     self.status, raw=self.content, media_type=self.media_type
                 )
+        if self.binary:
+            media_type = self.media_type or "application/octet-stream"
+            return Outcome(
+                self.status, raw=self.content, media_type=media_type, binary=True
+            )
         try:
             data = self.decode(self.content)
         except (ValueError, RecursionError) as exc:
@@ -419,6 +455,8 @@ class UpstreamClient:
         connect_timeout: float,
         read_timeout: float,
         retries: int,
+        max_response_bytes: int,
+        deadline: float,
         transport: httpx2.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
         params: Sequence[tuple[str, Any]] = (),
@@ -431,7 +469,10 @@ class UpstreamClient:
                 retries=retries,
                 limits=httpx2.Limits(max_connections=100, max_keepalive_connections=50),
             )
+        transport = tracing.transport(transport)
         self.retries = retries
+        self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
         self.http = httpx2.AsyncClient(
             base_url=base_url,
             transport=transport,
@@ -460,17 +501,24 @@ class UpstreamClient:
         form: Mapping[str, Any] | None = None,
         files: Sequence[tuple[str, tuple[str | None, str, str | None]]] = (),
         decode: Callable[[bytes], Any] = decode_json,
+        max_bytes: int | None = None,
+        answer_type: str | None = None,
     ) -> UpstreamResponse:
-        """Send one request; errors become UpstreamUnavailable or UpstreamTimeout."""
+        """Send one request (see `build` and `dispatch` for its errors).
+
+        With `max_bytes` (`maxBinarySize`), the answer is binary: its bytes, read up to that size
+        instead of the response size limit, typed `answer_type` when the document states one.
+        """
         header_pairs = _pairs(headers)
         cookie_pairs = _pairs(cookies)
+        _check_fields("cookie", cookie_pairs)
         if cookie_pairs:
             header_pairs.append(
                 ("Cookie", "; ".join(f"{k}={v}" for k, v in cookie_pairs))
             )
         if media_type is not None:
             header_pairs.append(("Content-Type", media_type))
-        request = self.http.build_request(
+        request = self.build(
             method,
             path,
             params=httpx2.QueryParams(tuple(_pairs(query))) if query else None,
@@ -482,7 +530,12 @@ class UpstreamClient:
         )
         for name, value in CALLER_HEADERS.get():
             request.headers.setdefault(name, value)
-        return await self.dispatch(request, decode)
+        response = await self.dispatch(request, decode, max_bytes)
+        if max_bytes is None:
+            return response
+        return replace(
+            response, media_type=answer_type or response.media_type, binary=True
+        )
 
     async def forward(
         self,
@@ -494,7 +547,7 @@ class UpstreamClient:
         content: bytes,
     ) -> UpstreamResponse:
         """Proxy a request as received (a `forward` resource); the body is passed through."""
-        request = self.http.build_request(
+        request = self.build(
             method,
             path,
             params=httpx2.QueryParams(query) if query else None,
@@ -503,38 +556,106 @@ class UpstreamClient:
         )
         return await self.dispatch(request, decode_json)
 
+    def build(
+        self, method: str, path: str, headers: list[tuple[str, str]], **parts: Any
+    ) -> httpx2.Request:
+        """The request to send, or an InputError when the caller's values cannot make one.
+
+        A header value with a line break or non-ASCII text, or a URL too long, is the
+        caller's mistake (422 / `isError`), not the upstream's: nothing is sent.
+        """
+        _check_fields("header", headers)
+        try:
+            return self.http.build_request(method, path, headers=headers, **parts)
+        except httpx2.InvalidURL as exc:
+            raise InputError(f"the upstream URL cannot be built: {exc}") from None
+
     async def dispatch(
-        self, request: httpx2.Request, decode: Callable[[bytes], Any]
+        self,
+        request: httpx2.Request,
+        decode: Callable[[bytes], Any],
+        max_bytes: int | None = None,
     ) -> UpstreamResponse:
-        """Send a built request with retries; errors become UpstreamUnavailable/Timeout."""
-        method = request.method
-        attempts = 1 + (self.retries if method in IDEMPOTENT_METHODS else 0)
+        """Send a built request with retries, within the call deadline and the size limit.
+
+        Errors become UpstreamUnavailable, UpstreamTimeout, UpstreamRedirect (a 3xx other
+        than 304) or UpstreamTooLarge.
+        """
+        where = f"{request.method} {request.url.path}"
+        try:
+            async with asyncio.timeout(self.deadline):
+                response, body = await self._attempts(
+                    request, where, max_bytes or self.max_response_bytes
+                )
+        except TimeoutError:
+            raise UpstreamTimeout(
+                f"{where} took longer than {self.deadline:g}s"
+            ) from None
+        media = response.headers.get("content-type")
+        return UpstreamResponse(response.status_code, body, media, decode)
+
+    async def _attempts(
+        self, request: httpx2.Request, where: str, limit: int
+    ) -> tuple[httpx2.Response, bytes]:
+        """The final response and its body; 429/502/503/504 retried for idempotent methods."""
+        attempts = 1 + (self.retries if request.method in IDEMPOTENT_METHODS else 0)
         for attempt in range(attempts):
             try:
-                response = await self.http.send(request)
-                body = await response.aread()
+                response = await self.http.send(request, stream=True)
+                try:
+                    status = response.status_code
+                    retry = status in RETRY_STATUSES and attempt + 1 < attempts
+                    if 300 <= status < 400 and status != 304:
+                        raise UpstreamRedirect(
+                            f"{where} answered {status}; redirects are not followed"
+                        )
+                    body = b"" if retry else await read_limited(response, where, limit)
+                finally:
+                    await response.aclose()
             except httpx2.TimeoutException:
-                raise UpstreamTimeout(
-                    f"{method} {request.url.path} timed out"
-                ) from None
+                raise UpstreamTimeout(f"{where} timed out") from None
             except (
                 httpx2.HTTPError,
                 ssl.SSLError,
             ) as exc:  # TLS 1.3 refusals come on read
-                reason = type(exc).__name__
                 raise UpstreamUnavailable(
-                    f"{method} {request.url.path} failed: {reason}"
+                    f"{where} failed: {type(exc).__name__}"
                 ) from None
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
-                delay = _retry_delay(response, attempt)
-                logger.info(
-                    "upstream %s; retrying in %.2fs", response.status_code, delay
-                )
-                await asyncio.sleep(delay)
-                continue
-            break
-        media = response.headers.get("content-type")
-        return UpstreamResponse(response.status_code, body, media, decode)
+            if not retry:
+                break
+            delay = _retry_delay(response, attempt)
+            logger.info("upstream %s; retrying in %.2fs", status, delay)
+            await asyncio.sleep(delay)
+        return response, body
+
+
+async def read_limited(response: httpx2.Response, where: str, limit: int) -> bytes:
+    """The decoded body, read in bounded chunks; past `limit` bytes nothing more is read (nor
+    anything at all when the declared Content-Length is already over it)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise UpstreamTooLarge(
+            f"{where}: the response declares more than {limit} bytes"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise UpstreamTooLarge(
+                f"{where}: the response is larger than {limit} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_fields(kind: str, pairs: Sequence[tuple[str, str]]) -> None:
+    """Refuse header or cookie values an HTTP request cannot carry (never echoing the value)."""
+    for name, value in pairs:
+        if not value.isascii() or not value.isprintable():
+            raise InputError(
+                f"{kind} {name!r}: the value must be printable ASCII on one line"
+            )
 
 
 class ClientCredentials(httpx2.Auth):
@@ -695,21 +816,66 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+class Deadline:
+    """ASGI middleware: an HTTP request may take `seconds` in all, reading its body included.
+
+    Past it, the request is cancelled: a 504 problem when no response has started, else the
+    connection is closed. Idle streams (`GET /mcp`) end the same way.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        timeout = asyncio.timeout(self.seconds)
+        try:
+            async with timeout:
+                await self.app(scope, receive, sending)
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            logger.warning("a request exceeded the %gs deadline", self.seconds)
+            if not started:
+                detail = f"the request did not complete within {self.seconds:g}s"
+                await send_problem(send, 504, "Request timeout", detail)
+
+
 # -- settings -------------------------------------------------------------------------------
 
 
 class EnvReader:
-    """Reads settings from the environment, collecting every problem before failing once."""
+    """Reads settings from the environment, collecting every problem before failing once.
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    With `mock`, required values may be missing (nothing upstream is called): `--mock`
+    starts without secrets.
+    """
+
+    def __init__(self, environ: Mapping[str, str], *, mock: bool = False) -> None:
         self.environ = environ
+        self.mock = mock
         self.problems: list[str] = []
+
+    def missing(self, problem: str) -> None:
+        """Record a missing required value, unless mocking."""
+        if not self.mock:
+            self.problems.append(problem)
 
     def secret(self, name: str, purpose: str, fallback: str | None = None) -> str:
         """A required value (a bound variable); `fallback` comes from a bind file."""
         value = self.environ.get(name, fallback)
         if value is None or value == "":
-            self.problems.append(f"{name} is not set ({purpose})")
+            self.missing(f"{name} is not set ({purpose})")
             return ""
         return value
 
@@ -717,38 +883,74 @@ class EnvReader:
         """A text setting; a `None` default makes it required."""
         value = self.environ.get(name) or default
         if value is None:
-            self.problems.append(f"{name} is not set and has no default")
+            self.missing(f"{name} is not set and has no default")
             return ""
         return value
 
-    def integer(self, name: str, default: int) -> int:
-        """An integer setting."""
-        raw = self.environ.get(name)
+    def url(self, name: str, default: str | None) -> str:
+        """An http(s) URL setting (an upstream's base URL); a `None` default makes it required."""
+        value = self.text(name, default)
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            self.problems.append(
+                f"{name} is not an http:// or https:// URL with a host"
+            )
+        return value
+
+    def integer(
+        self,
+        name: str,
+        default: int,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        """An integer setting within [minimum, maximum]."""
+        raw = self.environ.get(name, "").strip()
         if not raw:
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
-            self.problems.append(f"{name}={raw!r} is not an integer")
+            self.problems.append(f"{name}={raw[:EXCERPT]!r} is not an integer")
             return default
+        if (minimum is not None and value < minimum) or (
+            maximum is not None and value > maximum
+        ):
+            bounds = (
+                f"at least {minimum}"
+                if maximum is None
+                else f"from {minimum} to {maximum}"
+            )
+            self.problems.append(f"{name}={value} is out of range ({bounds})")
+        return value
 
     def number(self, name: str, default: float) -> float:
-        """A number setting."""
-        raw = self.environ.get(name)
+        """A duration in seconds: a finite number above 0."""
+        raw = self.environ.get(name, "").strip()
         if not raw:
             return default
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            self.problems.append(f"{name}={raw!r} is not a number")
+            self.problems.append(f"{name}={raw[:EXCERPT]!r} is not a number")
             return default
+        if not 0 < value < math.inf:
+            self.problems.append(
+                f"{name}={raw[:EXCERPT]!r} is not a number of seconds above 0"
+            )
+        return value
 
     def flag(self, name: str, default: bool) -> bool:
-        """A yes/no setting: 1, true, yes or on (any case) mean yes."""
-        raw = self.environ.get(name)
+        """A yes/no setting: 1, true, yes, on or 0, false, no, off (any case)."""
+        raw = self.environ.get(name, "").strip().lower()
         if not raw:
             return default
-        return raw.strip().lower() in ("1", "true", "yes", "on")
+        if raw not in FLAG_VALUES:
+            self.problems.append(
+                f"{name}={raw[:EXCERPT]!r} is not one of {', '.join(FLAG_VALUES)}"
+            )
+            return default
+        return FLAG_VALUES[raw]
 
     def items(self, name: str, default: Sequence[str]) -> tuple[str, ...]:
         """A comma-separated list setting."""
@@ -767,12 +969,28 @@ class EnvReader:
         try:
             raw = Path(path).read_text(encoding="utf-8")
             if path.endswith((".yaml", ".yml")):
-                data = importlib.import_module("yaml").safe_load(raw)
+                yaml = importlib.import_module("yaml")
+                try:
+                    data = yaml.safe_load(raw)
+                except yaml.YAMLError:
+                    raise ValueError("invalid YAML") from None
             else:
                 data = json.loads(raw)
-        except (OSError, ValueError, ImportError) as exc:
+        except OSError as exc:
+            if not self.mock:
+                self.problems.append(
+                    f"bind file {os.path.abspath(path)} cannot be read: {exc.strerror}"
+                )
+            return {}
+        except (ValueError, ImportError) as exc:
+            # Never the parser's message: it may quote the file's content, a secret.
+            reason = (
+                "PyYAML is not installed"
+                if isinstance(exc, ImportError)
+                else "invalid syntax"
+            )
             self.problems.append(
-                f"bind file {os.path.abspath(path)} cannot be read: {exc}"
+                f"bind file {os.path.abspath(path)} is not valid: {reason}"
             )
             return {}
         if not isinstance(data, dict):

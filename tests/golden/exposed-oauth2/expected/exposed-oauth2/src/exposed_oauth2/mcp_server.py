@@ -7,6 +7,7 @@ here, since the low-level server does not (SEMANTICS.md §6).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import is_version_at_least
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from . import _auth, operations
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
@@ -99,20 +102,25 @@ class Catalog:
         ]
         if problems:
             return failure("invalid arguments: " + "; ".join(sorted(problems)))
+        deadline = clients.settings.request_deadline
         try:
-            outcome = await self.handlers[tool.name](clients, arguments)
+            async with asyncio.timeout(deadline):
+                outcome = await self.handlers[tool.name](clients, arguments)
+        except TimeoutError:
+            return failure(f"Timeout: the tool did not finish within {deadline:g}s")
         except rt.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
             return failure("internal error while running the tool")
         structured = None
-        if (
-            tool.output_schema is not None
-            and outcome.ok
-            and isinstance(outcome.body, dict)
-        ):
-            structured = outcome.body
+        if tool.output_schema is not None and outcome.ok:
+            # An empty answer still gives what the output schema requires (SEMANTICS.md §6).
+            structured = (
+                empty_output(tool.output_schema) if outcome.empty else outcome.body
+            )
+            if not isinstance(structured, dict):
+                structured = None
         content: list[types.ContentBlock] = []
         if not outcome.empty:
             content.append(types.TextContent(text=outcome.text()))
@@ -168,6 +176,15 @@ class Catalog:
         return types.GetPromptResult(
             description=prompt.definition.description, messages=messages
         )
+
+
+def empty_output(schema: Mapping[str, Any]) -> Any:
+    """The output of an empty 2xx: every declared field null, every array empty."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        return {name: empty_output(field) for name, field in properties.items()}
+    return [] if kind == "array" else None
 
 
 def failure(message: str) -> types.CallToolResult:
@@ -271,11 +288,12 @@ def build_server(
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        if params.name in catalog.confirm:
-            refusal = await confirm(ctx, params)
-            if refusal is not None:
-                return refusal
-        return await catalog.call(clients, params)
+        with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            if params.name in catalog.confirm:
+                refusal = await confirm(ctx, params)
+                if refusal is not None:
+                    return refusal
+            return await catalog.call(clients, params)
 
     async def list_resources(
         ctx: Context, params: Paginated
@@ -373,7 +391,10 @@ def http_app(
     allowed_origins: tuple[str, ...],
     verifier: Verifier | None = None,
 ) -> Starlette:
-    """Streamable HTTP at `/mcp`: stateless, JSON responses, Host/Origin allowlist."""
+    """Streamable HTTP at `/` and `/mcp`: stateless, JSON responses, Host/Origin allowlist.
+
+    The Ikanos engine serves MCP at the adapter's root path, the SDK at `/mcp`: both answer.
+    """
     local = ["localhost", "127.0.0.1", "[::1]"]
     if host not in ("0.0.0.0", "::", *local):
         local.append(host)
@@ -381,7 +402,7 @@ def http_app(
         allowed_hosts=list(allowed_hosts) or [f"{name}:*" for name in local],
         allowed_origins=list(allowed_origins) or [f"http://{name}:*" for name in local],
     )
-    return server.streamable_http_app(
+    app = server.streamable_http_app(
         stateless_http=True,
         json_response=True,
         transport_security=security,
@@ -389,6 +410,11 @@ def http_app(
         auth=None if verifier is None else verifier.settings,
         token_verifier=verifier,
     )
+    endpoint = next(
+        r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/mcp"
+    )
+    app.router.routes.append(Route("/", endpoint=endpoint))
+    return app
 
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -412,6 +438,11 @@ TOOLS: tuple[types.Tool, ...] = (
             "type": "object",
             "properties": {},
         },
+        _meta={
+            "tags": [
+                "writing",
+            ]
+        },
         annotations=types.ToolAnnotations(
             read_only_hint=False,
             destructive_hint=True,
@@ -426,7 +457,7 @@ async def call_list_things_2(
     arguments: Mapping[str, Any],
 ) -> rt.Outcome:
     """Tool list-things."""
-    return await operations.list_things_2(
+    return await operations.list_things(
         clients,
     )
 
@@ -480,7 +511,7 @@ def create_server(clients: Clients) -> Server[Any]:
 
 
 def create_http_app(clients: Clients) -> Starlette:
-    """The streamable HTTP app (`/mcp`) of adapter things-mcp."""
+    """The streamable HTTP app (`/` and `/mcp`) of adapter things-mcp."""
     settings = clients.settings
     app = http_app(
         create_server(clients),

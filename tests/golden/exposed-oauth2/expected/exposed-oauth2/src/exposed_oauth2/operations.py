@@ -7,9 +7,11 @@ The REST and MCP adapters only translate between their protocol and these functi
 from __future__ import annotations
 
 from . import _runtime as rt
+from . import _tracing as tracing
 from .upstream import Clients
 
 
+@tracing.operation
 async def list_things(
     clients: Clients,
 ) -> rt.Outcome:
@@ -18,14 +20,7 @@ async def list_things(
     return response.outcome()
 
 
-async def list_things_2(
-    clients: Clients,
-) -> rt.Outcome:
-    """List things"""
-    response = await clients.api.list_things()
-    return response.outcome()
-
-
+@tracing.operation
 async def delete_things(
     clients: Clients,
 ) -> rt.Outcome:

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import multiprocessing
 import signal
 import socket
+import sys
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import httpx2
 from starlette.types import ASGIApp
 
+from . import _runtime as rt
 from .settings import Settings
 from .upstream import Clients
+
+logger = logging.getLogger(__name__)
 
 
 def mock_transport() -> httpx2.MockTransport:
@@ -32,7 +37,16 @@ def addresses(settings: Settings) -> list[tuple[str, int]]:
 
 
 def http_apps(clients: Clients) -> Iterator[ASGIApp]:
-    """The ASGI app of each HTTP adapter, in `addresses` order, built one at a time.
+    """The ASGI app of each HTTP adapter, in `addresses` order, each within the request deadline.
+
+    The HTTP deadline is a second longer than a tool's, so a slow tool still answers `isError`.
+    """
+    seconds = clients.settings.request_deadline + 1.0
+    return (rt.Deadline(app, seconds) for app in adapter_apps(clients))
+
+
+def adapter_apps(clients: Clients) -> Iterator[ASGIApp]:
+    """The ASGI app of each HTTP adapter, built one at a time.
 
     An adapter's framework is imported only when its app is reached, and only if it is used.
     """
@@ -57,6 +71,10 @@ async def serve_http(
     """
     import uvicorn
 
+    if sockets is None:
+        sockets = [
+            listen(host, port, reuse_port=False) for host, port in addresses(settings)
+        ]
     clients = Clients(settings, transport)
     apps = http_apps(clients)
     servers: list[asyncio.Task[None]] = []
@@ -67,11 +85,16 @@ async def serve_http(
                 app,
                 host=host,
                 port=port,
+                log_config=None,
                 log_level="info",
                 access_log=settings.access_log,
+                timeout_keep_alive=settings.keep_alive_timeout,
+                http=head_timeout_protocol(settings.header_timeout),
             )
-            listening = [sockets[index]] if sockets else None
-            servers.append(asyncio.create_task(uvicorn.Server(config).serve(listening)))
+            servers.append(
+                asyncio.create_task(uvicorn.Server(config).serve([sockets[index]]))
+            )
+            logger.info("listening on %s:%d", host, port)
         # What start-up built lives as long as the process: frozen, it is no longer walked by
         # every full collection, which would otherwise stall requests for tens of milliseconds.
         gc.collect()
@@ -93,8 +116,71 @@ def run(main: Coroutine[Any, Any, None]) -> None:
         runner.run(main)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A worker's own listening socket on a port every worker binds (SO_REUSEPORT).
+def head_timeout_protocol(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, closing a connection whose request head takes over `seconds`.
+
+    uvicorn itself only times out idle keep-alive connections: a client that connects and
+    sends nothing, or sends its headers slowly, would hold the connection forever.
+    """
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class HeadTimeout(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+        head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            self.watch()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self.watch()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.head_timer is not None:
+                self.head_timer.cancel()
+            super().connection_lost(exc)
+
+        def watch(self) -> None:
+            """Run the clock while a request head is awaited; stop it once one is complete."""
+            waiting = self.cycle is None or self.cycle.response_complete
+            if waiting and self.head_timer is None:
+                self.head_timer = self.loop.call_later(seconds, self.transport.close)
+            elif not waiting and self.head_timer is not None:
+                self.head_timer.cancel()
+                self.head_timer = None
+
+    return HeadTimeout
+
+
+def configure_logging() -> None:
+    """Logs go to stderr, one line each; nothing per request but the optional access log."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # httpx2 logs every upstream request at INFO: a cost on each call, and a URL may carry
+    # a query-string credential.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    # The SDK logs "Terminating session: None" at INFO on every stateless request.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").addFilter(redact_query)
+
+
+def redact_query(record: logging.LogRecord) -> bool:
+    """Access-log filter: the request path without its query string (it may carry a key)."""
+    if isinstance(record.args, tuple) and len(record.args) == 5:
+        client, method, path, version, status = record.args
+        record.args = (client, method, str(path).partition("?")[0], version, status)
+    return True
+
+
+class ListenError(Exception):
+    """An address cannot be listened on (e.g. the port is taken)."""
+
+
+def listen(host: str, port: int, *, reuse_port: bool = True) -> socket.socket:
+    """A listening socket; workers each bind their own on the same port (SO_REUSEPORT).
 
     The kernel then spreads new connections over the workers evenly; with one shared socket,
     the first worker to wake up takes most of a burst of connections.
@@ -102,10 +188,15 @@ def listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Accepted connections inherit it: without it, small responses wait for delayed ACKs.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.listen(2048)
     sock.setblocking(False)
     return sock
@@ -113,6 +204,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve_worker(settings: Settings, mock: bool) -> None:
     """One worker process: every HTTP adapter on its own SO_REUSEPORT sockets."""
+    configure_logging()
     sockets = [listen(host, port) for host, port in addresses(settings)]
     run(serve_http(settings, mock_transport() if mock else None, sockets))
 
@@ -122,6 +214,10 @@ def serve_workers(settings: Settings, mock: bool) -> None:
 
     Workers are spawned, not forked: each starts a clean interpreter and event loop.
     """
+    for host, port in addresses(settings):
+        listen(
+            host, port
+        ).close()  # a taken port is reported once, here, not by each worker
     context = multiprocessing.get_context("spawn")
     workers = [
         context.Process(target=serve_worker, args=(settings, mock))

@@ -43,12 +43,22 @@ class Settings:
     retries: int
     workers: int
     access_log: bool
+    max_response_bytes: int
+    upstream_deadline: float
+    request_deadline: float
+    header_timeout: float
+    keep_alive_timeout: int
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable."""
-    env = rt.EnvReader(os.environ if environ is None else environ)
-    api_base_url = env.text(
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, mock: bool = False
+) -> Settings:
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing.
+    """
+    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    api_base_url = env.url(
         "API_BASE_URL",
         "https://api.example.com/v1",
     )
@@ -71,6 +81,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     things_rest_port = env.integer(
         "THINGS_REST_PORT",
         8080,
+        minimum=1,
+        maximum=65535,
     )
     things_rest_max_request_bytes = env.integer(
         "THINGS_REST_MAX_REQUEST_BYTES",
@@ -107,6 +119,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     things_mcp_port = env.integer(
         "THINGS_MCP_PORT",
         9090,
+        minimum=1,
+        maximum=65535,
     )
     things_mcp_allowed_hosts = env.items(
         "THINGS_MCP_ALLOWED_HOSTS",
@@ -155,14 +169,39 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     retries = env.integer(
         "EXPOSED_OAUTH2_RETRIES",
         2,
+        minimum=0,
+        maximum=10,
     )
     workers = env.integer(
         "EXPOSED_OAUTH2_WORKERS",
         1,
+        minimum=1,
     )
     access_log = env.flag(
         "EXPOSED_OAUTH2_ACCESS_LOG",
         False,
+    )
+    max_response_bytes = env.integer(
+        "EXPOSED_OAUTH2_MAX_RESPONSE_BYTES",
+        10485760,
+        minimum=1,
+    )
+    upstream_deadline = env.number(
+        "EXPOSED_OAUTH2_UPSTREAM_DEADLINE",
+        60.0,
+    )
+    request_deadline = env.number(
+        "EXPOSED_OAUTH2_REQUEST_DEADLINE",
+        120.0,
+    )
+    header_timeout = env.number(
+        "EXPOSED_OAUTH2_HEADER_TIMEOUT",
+        10.0,
+    )
+    keep_alive_timeout = env.integer(
+        "EXPOSED_OAUTH2_KEEP_ALIVE_TIMEOUT",
+        5,
+        minimum=1,
     )
     env.finish()
     return Settings(
@@ -195,4 +234,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         workers=workers,
         access_log=access_log,
+        max_response_bytes=max_response_bytes,
+        upstream_deadline=upstream_deadline,
+        request_deadline=request_deadline,
+        header_timeout=header_timeout,
+        keep_alive_timeout=keep_alive_timeout,
     )

@@ -22,6 +22,8 @@ class ApiClient(rt.UpstreamClient):
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             retries=settings.retries,
+            max_response_bytes=settings.max_response_bytes,
+            deadline=settings.upstream_deadline,
             transport=transport,
             tls=rt.tls_context(
                 settings.api_ca_bundle,
