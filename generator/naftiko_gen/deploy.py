@@ -25,7 +25,7 @@ class Port:
     name: str  # the container port's name (≤ 15 characters)
     number: int
     env: str  # the variable that moves it
-    kind: str  # rest | mcp | control
+    kind: str  # rest | mcp | skill | control
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,7 @@ class Deployment:
         for kind, adapters in (
             ("rest", capability.rest),
             ("mcp", [a for a in capability.mcp if not a.stdio]),
+            ("skill", capability.skills),
             ("control", capability.control),
         ):
             for adapter in adapters:
@@ -151,7 +152,12 @@ class Deployment:
 
 def listens(capability: Capability) -> bool:
     """Whether the package serves over the network (else it has nothing to deploy)."""
-    return bool(capability.rest or capability.control or any(not a.stdio for a in capability.mcp))
+    return bool(
+        capability.rest
+        or capability.control
+        or capability.skills
+        or any(not a.stdio for a in capability.mcp)
+    )
 
 
 def k8s_name(text: str) -> str:

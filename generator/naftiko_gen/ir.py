@@ -477,7 +477,11 @@ class Capability:
     @property
     def needs_oauth2(self) -> bool:
         """Whether an adapter is an OAuth 2.1 resource server (`_auth.py`, PyJWT)."""
-        adapters: tuple[RestAdapter | McpAdapter, ...] = (*self.rest, *self.mcp)
+        adapters: tuple[RestAdapter | McpAdapter | SkillAdapter, ...] = (
+            *self.rest,
+            *self.mcp,
+            *self.skills,
+        )
         return any(a.auth and a.auth.oauth2 for a in adapters)
 
     @property

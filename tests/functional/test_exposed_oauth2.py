@@ -386,3 +386,47 @@ def test_node_mcp_client_with_a_bearer_token(
     assert [tool["name"] for tool in output["tools"]] == ["list-things"]
     assert not output["result"].get("isError"), output
     assert len(upstream.requests) == 1
+
+
+SKILL_RESOURCE = "http://things.example/skills"
+SKILL_ADAPTER = f"""
+    - type: skill
+      port: 9191
+      namespace: things-skills
+      authentication:
+        type: oauth2
+        authorizationServerUri: "{{issuer}}"
+        resource: "{SKILL_RESOURCE}"
+      skills:
+        - name: things-ops
+          description: Operate things
+          tools:
+            - name: list-things
+              description: List things
+              from:
+                sourceNamespace: things-mcp
+                action: list-things
+"""
+
+
+async def test_skill_catalog_is_a_resource_server_too(
+    build: Builder, authorization_server: AuthorizationServer
+) -> None:
+    issuer = authorization_server.issuer
+    cap = build(document(issuer) + SKILL_ADAPTER.format(issuer=issuer))
+    app = cap.modules["skill"].create_skill_app(cap.settings)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:
+        missing = await http.get("/skills")
+        valid = await http.get(
+            "/skills", headers=bearer(authorization_server.token(SKILL_RESOURCE))
+        )
+        other = await http.get("/skills", headers=bearer(authorization_server.token(MCP_RESOURCE)))
+        metadata = await http.get("/.well-known/oauth-protected-resource/skills")
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == (
+        'Bearer resource_metadata="http://things.example/.well-known/oauth-protected-resource/skills"'
+    )
+    assert valid.status_code == 200 and valid.json()["count"] == 1
+    assert other.status_code == 401  # a token for another resource (audience) is refused
+    assert metadata.json()["resource"] == SKILL_RESOURCE
