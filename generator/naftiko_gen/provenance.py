@@ -19,10 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__
-from .code import name_text
+from .code import json_text, name_text
 from .diagnostics import Diagnostic, Diagnostics, Severity, SourceLoc
 from .emit import MANIFEST
 from .emit import _read as read_regular_file
+from .emit import _sha256 as sha256
 from .render import templates_dir
 
 # Libraries whose version can change the bytes written (or the warnings given).
@@ -30,11 +31,6 @@ SHAPING_DISTRIBUTIONS = ("jinja2", "jsonschema", "pyyaml", "ruff")
 SOURCE_SUFFIXES = (".py", ".json")  # the generator's modules and schemas (not its README files)
 
 Recorded = tuple[dict[str, bytes], list[Diagnostic]]
-
-
-def sha256(data: bytes) -> str:
-    """The hex SHA-256 of `data`."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def _tree(root: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -117,9 +113,12 @@ def _replayed(stored: list[dict[str, Any]], display: str) -> list[Diagnostic]:
 
 
 def _inputs_match(manifest: dict[str, Any], spec: Path, package: str) -> bool:
-    """Whether the generator, the spec, the package name and every imported file are unchanged."""
+    """Whether the generator, the spec, the package name and every imported file are unchanged
+    (and the manifest itself is as written)."""
+    unsealed = {key: value for key, value in manifest.items() if key != "manifest_sha256"}
     if (
-        manifest.get("version") != __version__
+        manifest.get("manifest_sha256") != sha256(json_text(unsealed).encode("utf-8"))
+        or manifest.get("version") != __version__
         or manifest.get("fingerprint") != fingerprint()
         or manifest.get("package") != package
         or manifest.get("spec") != name_text(spec.name)
