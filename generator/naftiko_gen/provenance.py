@@ -15,12 +15,12 @@ import hashlib
 import json
 import os
 from importlib import metadata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .code import json_text, name_text
-from .diagnostics import Diagnostic, Diagnostics, Severity, SourceLoc
+from .diagnostics import Diagnostic, Diagnostics, Severity, SourceLoc, display_path
 from .emit import MANIFEST
 from .emit import _read as read_regular_file
 from .emit import _sha256 as sha256
@@ -70,14 +70,15 @@ def record(
 
     `inputs` maps every file the document's imports read (True) or looked for first and did not
     find (False) to whether it was there; paths are kept relative to the spec's folder and
-    warnings relative to the spec's shown path, so the manifest is the same from any folder.
+    warnings relative to the spec's shown path, so the manifest is the same from any folder. (A
+    name that is not UTF-8 is kept printable; it then never matches, and `--check` plans again.)
     """
     folder = spec.parent.resolve()
     return {
         "fingerprint": fingerprint(),
         "package": package,
         "inputs": {
-            PurePosixPath(os.path.relpath(path, folder)).as_posix(): (
+            display_path(Path(os.path.relpath(path, folder))): (
                 sha256(path.read_bytes()) if present else None
             )
             for path, present in sorted(inputs.items())
