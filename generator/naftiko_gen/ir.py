@@ -120,6 +120,7 @@ class Upstream:
     headers: tuple[tuple[str, Code], ...]
     query: tuple[tuple[str, Code], ...]
     operations: tuple[UpstreamOperation, ...]
+    tls_attrs: tuple[str, str, str] = ("", "", "")  # settings: CA bundle, client cert and key
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,13 +221,29 @@ class ForwardRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuth2:
+    """An OAuth 2.1 resource server (exposed `oauth2`): tokens checked against the issuer."""
+
+    issuer: str  # `authorizationServerUri`: its metadata names the JWKS or introspection URI
+    resource: str  # this server's canonical URI (RFC 8707), served in RFC 9728 metadata
+    audience: str  # the `aud` a JWT must carry (`audience`, else `resource`)
+    scopes: tuple[str, ...]  # the scopes this resource server recognises
+    introspection: bool  # `tokenValidation: introspection` (RFC 7662) instead of JWKS
+    scopes_attr: str  # setting: scopes every request must carry
+    operation_scopes_attr: str  # setting (REST): `operation=scope` pairs
+    client_id_attr: str  # settings: this server's credentials at the introspection endpoint
+    client_secret_attr: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExposedAuth:
     """Credentials every request to an exposed HTTP adapter must carry (SEMANTICS.md §5)."""
 
-    check: Code  # a boolean expression over `headers`, `query` and `settings`
+    check: Code | None  # a boolean over `headers`, `query` and `settings`; None for oauth2
     challenge: str  # the WWW-Authenticate value of a 401
     scheme: Any  # the OpenAPI security scheme
     secrets: tuple[Code, ...] = ()  # the expected token, key value, or username and password
+    oauth2: OAuth2 | None = None  # set for `oauth2`: `check` is unused, tokens are verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +259,8 @@ class RestAdapter:
     routes: tuple[Route, ...]
     auth: ExposedAuth | None = None
     forwards: tuple[ForwardRoute, ...] = ()
+    read_only_attr: str | None = None  # setting: serve only GET routes
+    pass_headers_attr: str | None = None  # setting: caller headers passed upstream
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +284,7 @@ class Tool:
     input_schema: Any
     hints: Hints
     operation: Operation
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # matched by the tool filter settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +322,17 @@ class McpPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolFilter:
+    """The settings narrowing an MCP adapter's tools at run time."""
+
+    include_attr: str
+    exclude_attr: str
+    read_only_attr: str
+    confirm_attr: str  # destructive tools that run only once the user confirmed (elicitation)
+    scopes_attr: str | None = None  # oauth2 adapters: the scopes each tool needs
+
+
+@dataclass(frozen=True, slots=True)
 class McpAdapter:
     """An exposed `mcp` adapter: one low-level MCP server."""
 
@@ -319,6 +349,13 @@ class McpAdapter:
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
     cache: tuple[int, str] | None = None  # `ttlMs`, `cacheScope`: hints on list/read results
+    access: ToolFilter | None = None
+    pass_headers_attr: str | None = None  # HTTP transport: caller headers passed upstream
+
+    @property
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """The tags of the tools that have some."""
+        return {tool.name: tool.tags for tool in self.tools if tool.tags}
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +473,12 @@ class Capability:
         return bool({"yaml", "markdown"} & self.output_formats) or any(
             f.yaml for f in self.bind_files
         )
+
+    @property
+    def needs_oauth2(self) -> bool:
+        """Whether an adapter is an OAuth 2.1 resource server (`_auth.py`, PyJWT)."""
+        adapters: tuple[RestAdapter | McpAdapter, ...] = (*self.rest, *self.mcp)
+        return any(a.auth and a.auth.oauth2 for a in adapters)
 
     @property
     def needs_formats(self) -> bool:

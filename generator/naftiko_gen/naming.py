@@ -35,6 +35,7 @@ TAKEN_MODULES = frozenset(
         "fastapi",
         "httpx2",
         "jsonschema",
+        "jwt",
         "mcp",
         "mcp_types",
         "pydantic",

@@ -122,8 +122,10 @@ def _setting_default(setting: Setting) -> str:
         return "required"
     if setting.default_code is not None:
         return "from the bound variables"
-    if setting.py_type.startswith("tuple"):
+    if setting.py_type.startswith("tuple") or setting.default == "":
         return "see meaning"
+    if isinstance(setting.default, bool):
+        return "`true`" if setting.default else "`false`"
     return f"`{setting.default}`"
 
 
@@ -236,9 +238,11 @@ def _rest_imports(capability: Capability) -> dict[str, bool]:
         item.body_path for a in adapters for r in a.routes for item in r.operation.inputs
     )
     auth = any(a.auth for a in adapters)
+    checked = any(a.auth and not a.auth.oauth2 for a in adapters)
     return {
         "middleware": auth,
-        "runtime": auth or body_paths or any(a.forwards for a in adapters),
+        "oauth2": any(a.auth and a.auth.oauth2 for a in adapters),
+        "runtime": checked or body_paths or any(a.forwards for a in adapters),
     }
 
 
@@ -251,6 +255,8 @@ def _wanted(capability: Capability, relative: str) -> bool:
         return bool(capability.mcp)
     if name == "_formats.py.jinja":
         return capability.needs_formats
+    if name == "_auth.py.jinja":
+        return capability.needs_oauth2
     if name in ("control.py.jinja", "test_control.py.jinja"):
         return bool(capability.control)
     if relative.startswith("package/deploy/") or name == "compose.yaml.jinja":

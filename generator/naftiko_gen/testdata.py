@@ -123,6 +123,10 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
     return ()
 
 
+# The access token the generated tests' `conftest.py` accepts in place of the authorization server.
+TEST_ACCESS_TOKEN = "test-access-token"
+
+
 def credentials(
     capability: Capability, adapter: RestAdapter | SkillAdapter
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -130,6 +134,8 @@ def credentials(
     auth = adapter.auth
     if auth is None:
         return {}, {}
+    if auth.oauth2:
+        return {"Authorization": f"Bearer {TEST_ACCESS_TOKEN}"}, {}
     environ = test_environ(capability)
     envs = {s.attr: s.env for s in capability.settings}
     values = []

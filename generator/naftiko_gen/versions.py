@@ -10,6 +10,8 @@ HTTPX2 = "httpx2>=2.16,<3"
 MCP = "mcp>=2.3,<3"
 JSONSCHEMA = "jsonschema>=4.20"
 PYYAML = "pyyaml>=6"
+# Exposed oauth2: JWT signatures and claims (mcp already depends on it, with the same extra).
+PYJWT = "pyjwt[crypto]>=2.10,<3"
 PYTEST = "pytest>=8"
 # Optional: uvicorn picks both up by itself (event loop and HTTP parser); about +40-70 % req/s
 # for a FastAPI proxy (shared/reference/runtime-deps.md §3). uvloop does not build on Windows.
@@ -28,6 +30,8 @@ def runtime_dependencies(capability: Capability) -> list[str]:
         deps += [MCP, JSONSCHEMA]
     if capability.needs_yaml:
         deps.append(PYYAML)
+    if capability.needs_oauth2:
+        deps.append(PYJWT)
     return sorted(deps)
 
 

@@ -211,7 +211,8 @@ def generate_in_copy(folder: Path, copy: Path, documents: Sequence[str]) -> tupl
 def ensure_node_modules() -> None:
     """Run `npm ci` in the repository root unless the pinned Node tools are already installed."""
     node_sdk = NODE_MODULES / "@modelcontextprotocol" / "sdk"
-    if all(p.exists() for p in (PRISM, INSPECTOR, MCPB, MERMAID, node_sdk)):
+    oidc_provider = NODE_MODULES / "oidc-provider"  # the authorization server of the oauth2 tests
+    if all(p.exists() for p in (PRISM, INSPECTOR, MCPB, MERMAID, node_sdk, oidc_provider)):
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"],

@@ -35,7 +35,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "SINCH_SMS_REST_PORT": "-1",
+        "SINCH_SMS_REST_READ_ONLY": "maybe",
         "SINCH_SMS_MCP_PORT": "-1",
+        "SINCH_SMS_MCP_READ_ONLY": "maybe",
         "SINCH_SMS_CONNECT_TIMEOUT": "-1",
         "SINCH_SMS_READ_TIMEOUT": "-1",
         "SINCH_SMS_RETRIES": "-1",

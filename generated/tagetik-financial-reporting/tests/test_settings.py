@@ -35,7 +35,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "TAGETIK_REPORTING_API_PORT": "-1",
+        "TAGETIK_REPORTING_API_READ_ONLY": "maybe",
         "TAGETIK_REPORTING_MCP_PORT": "-1",
+        "TAGETIK_REPORTING_MCP_READ_ONLY": "maybe",
         "TAGETIK_FINANCIAL_REPORTING_CONNECT_TIMEOUT": "-1",
         "TAGETIK_FINANCIAL_REPORTING_READ_TIMEOUT": "-1",
         "TAGETIK_FINANCIAL_REPORTING_RETRIES": "-1",

@@ -33,7 +33,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "ZOOM_USER_REST_PORT": "-1",
+        "ZOOM_USER_REST_READ_ONLY": "maybe",
         "ZOOM_USER_MCP_PORT": "-1",
+        "ZOOM_USER_MCP_READ_ONLY": "maybe",
         "ZOOM_USER_CONNECT_TIMEOUT": "-1",
         "ZOOM_USER_READ_TIMEOUT": "-1",
         "ZOOM_USER_RETRIES": "-1",

@@ -13,6 +13,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
+from .access import upstream_tls
 from .binary import binary_size
 from .binds import Binds, valid_env
 from .context import Context, as_list, label, text
@@ -228,6 +229,7 @@ class _UpstreamLowering:
                 headers=tuple(static_headers),
                 query=tuple(static_query),
                 operations=tuple(operations),
+                tls_attrs=upstream_tls(self.ctx, self.binds, self.env, self.namespace),
             )
         )
 

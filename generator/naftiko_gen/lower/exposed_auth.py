@@ -9,6 +9,7 @@ from ..ir import ExposedAuth
 from ..load import Pointer
 from .binds import Binds
 from .context import Context, text
+from .exposed_oauth2 import lower_oauth2
 from .templates import template_code
 
 
@@ -61,11 +62,13 @@ def lower_exposed_auth(
             {"type": "http", "scheme": "basic"},
             (username, password),
         )
+    if kind == "oauth2":
+        return lower_oauth2(ctx, binds, entry, auth, pointer)
     ctx.error(
         "NG107",
         f"exposed '{kind or 'untyped'}' authentication cannot be checked by the generated "
         "code; the adapter would be served unprotected",
         pointer,
-        hint="use bearer, apikey or basic authentication on exposed adapters",
+        hint="use bearer, apikey, basic or oauth2 authentication on exposed adapters",
     )
     return None

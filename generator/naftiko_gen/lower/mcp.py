@@ -8,6 +8,7 @@ from typing import Any
 from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgument, Setting, Tool
 from ..load import Pointer
 from ..naming import env_name, identifier
+from .access import pass_headers_setting, tool_filter
 from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size
 from .binds import Binds
@@ -161,6 +162,7 @@ def lower_mcp(
         auth = lower_exposed_auth(ctx, binds, entry, pointer)
     resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops, max_binary)
     prompts = _prompts(ctx, entry, pointer)
+    access = tool_filter(ctx, binds, namespace, bool(auth and auth.oauth2))
     return McpAdapter(
         namespace=namespace,
         factory=factory,
@@ -175,6 +177,8 @@ def lower_mcp(
         resources=resources,
         prompts=prompts,
         cache=_cache_hints(entry),
+        access=access,
+        pass_headers_attr=None if stdio else pass_headers_setting(ctx, binds, namespace),
     )
 
 

@@ -9,6 +9,7 @@ from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from ..rest_inputs import checkable
+from .access import pass_headers_setting, read_only_setting
 from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size, rest_responses
 from .binds import Binds
@@ -158,6 +159,8 @@ def lower_rest(
         routes=tuple(routes),
         auth=lower_exposed_auth(ctx, binds, entry, pointer),
         forwards=tuple(forwards),
+        read_only_attr=read_only_setting(ctx, binds, namespace, "GET routes"),
+        pass_headers_attr=pass_headers_setting(ctx, binds, namespace),
     )
 
 

@@ -27,6 +27,11 @@ class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.sentry_system_api_key),
             },

@@ -17,13 +17,23 @@ class Settings:
     sinch_service_plan_id: str = field(repr=False)
     sinch_api_token: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
+    rest_read_only: bool
+    rest_pass_headers: tuple[str, ...]
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
     mcp_allowed_origins: tuple[str, ...]
+    mcp_tools_include: tuple[str, ...]
+    mcp_tools_exclude: tuple[str, ...]
+    mcp_confirm_tools: tuple[str, ...]
+    mcp_read_only: bool
+    mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -56,6 +66,18 @@ def load_settings(
         "SINCH_SMS_BASE_URL",
         "https://us.sms.api.sinch.com",
     )
+    ca_bundle = env.text(
+        "SINCH_SMS_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "SINCH_SMS_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "SINCH_SMS_CLIENT_KEY",
+        "",
+    )
     rest_host = env.text(
         "SINCH_SMS_REST_HOST",
         "0.0.0.0",
@@ -69,6 +91,14 @@ def load_settings(
     rest_max_request_bytes = env.integer(
         "SINCH_SMS_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    rest_read_only = env.flag(
+        "SINCH_SMS_REST_READ_ONLY",
+        False,
+    )
+    rest_pass_headers = env.items(
+        "SINCH_SMS_REST_PASS_HEADERS",
+        (),
     )
     mcp_host = env.text(
         "SINCH_SMS_MCP_HOST",
@@ -86,6 +116,26 @@ def load_settings(
     )
     mcp_allowed_origins = env.items(
         "SINCH_SMS_MCP_ALLOWED_ORIGINS",
+        (),
+    )
+    mcp_tools_include = env.items(
+        "SINCH_SMS_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    mcp_tools_exclude = env.items(
+        "SINCH_SMS_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    mcp_confirm_tools = env.items(
+        "SINCH_SMS_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    mcp_read_only = env.flag(
+        "SINCH_SMS_MCP_READ_ONLY",
+        False,
+    )
+    mcp_pass_headers = env.items(
+        "SINCH_SMS_MCP_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -138,13 +188,23 @@ def load_settings(
         sinch_service_plan_id=sinch_service_plan_id,
         sinch_api_token=sinch_api_token,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
+        rest_read_only=rest_read_only,
+        rest_pass_headers=rest_pass_headers,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
         mcp_allowed_origins=mcp_allowed_origins,
+        mcp_tools_include=mcp_tools_include,
+        mcp_tools_exclude=mcp_tools_exclude,
+        mcp_confirm_tools=mcp_confirm_tools,
+        mcp_read_only=mcp_read_only,
+        mcp_pass_headers=mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -27,6 +27,11 @@ class SinchSmsClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.sinch_api_token),
             },

@@ -96,9 +96,12 @@ def create_app(clients: Clients) -> Starlette:
             name="get-odata-metadata",
         ),
     ]
+    if clients.settings.tagetik_reporting_api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.tagetik_reporting_api_max_request_bytes,
+        caller_headers=clients.settings.tagetik_reporting_api_pass_headers,
     )

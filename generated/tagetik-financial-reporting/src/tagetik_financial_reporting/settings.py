@@ -17,13 +17,23 @@ class Settings:
     tagetik_access_token: str = field(repr=False)
     tagetik_base_url: str = field(repr=False)
     tagetik_odata_base_url: str
+    tagetik_odata_ca_bundle: str
+    tagetik_odata_client_cert: str
+    tagetik_odata_client_key: str
     tagetik_reporting_api_host: str
     tagetik_reporting_api_port: int
     tagetik_reporting_api_max_request_bytes: int
+    tagetik_reporting_api_read_only: bool
+    tagetik_reporting_api_pass_headers: tuple[str, ...]
     tagetik_reporting_mcp_host: str
     tagetik_reporting_mcp_port: int
     tagetik_reporting_mcp_allowed_hosts: tuple[str, ...]
     tagetik_reporting_mcp_allowed_origins: tuple[str, ...]
+    tagetik_reporting_mcp_tools_include: tuple[str, ...]
+    tagetik_reporting_mcp_tools_exclude: tuple[str, ...]
+    tagetik_reporting_mcp_confirm_tools: tuple[str, ...]
+    tagetik_reporting_mcp_read_only: bool
+    tagetik_reporting_mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -56,6 +66,18 @@ def load_settings(
         "TAGETIK_ODATA_BASE_URL",
         tagetik_base_url,
     )
+    tagetik_odata_ca_bundle = env.text(
+        "TAGETIK_ODATA_CA_BUNDLE",
+        "",
+    )
+    tagetik_odata_client_cert = env.text(
+        "TAGETIK_ODATA_CLIENT_CERT",
+        "",
+    )
+    tagetik_odata_client_key = env.text(
+        "TAGETIK_ODATA_CLIENT_KEY",
+        "",
+    )
     tagetik_reporting_api_host = env.text(
         "TAGETIK_REPORTING_API_HOST",
         "0.0.0.0",
@@ -69,6 +91,14 @@ def load_settings(
     tagetik_reporting_api_max_request_bytes = env.integer(
         "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    tagetik_reporting_api_read_only = env.flag(
+        "TAGETIK_REPORTING_API_READ_ONLY",
+        False,
+    )
+    tagetik_reporting_api_pass_headers = env.items(
+        "TAGETIK_REPORTING_API_PASS_HEADERS",
+        (),
     )
     tagetik_reporting_mcp_host = env.text(
         "TAGETIK_REPORTING_MCP_HOST",
@@ -86,6 +116,26 @@ def load_settings(
     )
     tagetik_reporting_mcp_allowed_origins = env.items(
         "TAGETIK_REPORTING_MCP_ALLOWED_ORIGINS",
+        (),
+    )
+    tagetik_reporting_mcp_tools_include = env.items(
+        "TAGETIK_REPORTING_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    tagetik_reporting_mcp_tools_exclude = env.items(
+        "TAGETIK_REPORTING_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    tagetik_reporting_mcp_confirm_tools = env.items(
+        "TAGETIK_REPORTING_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    tagetik_reporting_mcp_read_only = env.flag(
+        "TAGETIK_REPORTING_MCP_READ_ONLY",
+        False,
+    )
+    tagetik_reporting_mcp_pass_headers = env.items(
+        "TAGETIK_REPORTING_MCP_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -138,13 +188,23 @@ def load_settings(
         tagetik_access_token=tagetik_access_token,
         tagetik_base_url=tagetik_base_url,
         tagetik_odata_base_url=tagetik_odata_base_url,
+        tagetik_odata_ca_bundle=tagetik_odata_ca_bundle,
+        tagetik_odata_client_cert=tagetik_odata_client_cert,
+        tagetik_odata_client_key=tagetik_odata_client_key,
         tagetik_reporting_api_host=tagetik_reporting_api_host,
         tagetik_reporting_api_port=tagetik_reporting_api_port,
         tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,
+        tagetik_reporting_api_read_only=tagetik_reporting_api_read_only,
+        tagetik_reporting_api_pass_headers=tagetik_reporting_api_pass_headers,
         tagetik_reporting_mcp_host=tagetik_reporting_mcp_host,
         tagetik_reporting_mcp_port=tagetik_reporting_mcp_port,
         tagetik_reporting_mcp_allowed_hosts=tagetik_reporting_mcp_allowed_hosts,
         tagetik_reporting_mcp_allowed_origins=tagetik_reporting_mcp_allowed_origins,
+        tagetik_reporting_mcp_tools_include=tagetik_reporting_mcp_tools_include,
+        tagetik_reporting_mcp_tools_exclude=tagetik_reporting_mcp_tools_exclude,
+        tagetik_reporting_mcp_confirm_tools=tagetik_reporting_mcp_confirm_tools,
+        tagetik_reporting_mcp_read_only=tagetik_reporting_mcp_read_only,
+        tagetik_reporting_mcp_pass_headers=tagetik_reporting_mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -26,6 +26,11 @@ class TagetikOdataClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.tagetik_odata_ca_bundle,
+                settings.tagetik_odata_client_cert,
+                settings.tagetik_odata_client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.tagetik_access_token),
             },

@@ -314,6 +314,7 @@ def create(
     openapi_file: str,
     max_request_bytes: int,
     middleware: Sequence[Middleware] = (),
+    caller_headers: Sequence[str] = (),
 ) -> Starlette:
     """A Starlette app with the routes, health checks and the committed OpenAPI document.
 
@@ -332,7 +333,7 @@ def create(
             Route("/health/ready", ready, methods=["GET"], include_in_schema=False),
             Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         ],
-        middleware=middleware,
+        middleware=[*middleware, Middleware(rt.CallerHeaders, names=caller_headers)],
         exception_handlers={
             rt.CapabilityError: capability_error,
             HTTPException: http_error,

@@ -18,6 +18,7 @@ import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import is_version_at_least
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -66,8 +67,10 @@ class Catalog:
         handlers: dict[str, Handler],
         resources: tuple[Resource, ...],
         prompts: tuple[Prompt, ...],
+        confirm: frozenset[str] = frozenset(),
     ) -> None:
         self.tools = {tool.name: tool for tool in tools}
+        self.confirm = confirm  # tools that run only once the user confirmed
         self.handlers = handlers
         self.resources = resources
         self.prompts = {prompt.definition.name: prompt for prompt in prompts}
@@ -174,6 +177,86 @@ def failure(message: str) -> types.CallToolResult:
     )
 
 
+def named(
+    tool: types.Tool, tags: Mapping[str, tuple[str, ...]], names: tuple[str, ...]
+) -> bool:
+    """Whether a settings list names the tool, or one of its tags."""
+    return tool.name in names or not set(names).isdisjoint(tags.get(tool.name, ()))
+
+
+def served(
+    tools: tuple[types.Tool, ...],
+    tags: Mapping[str, tuple[str, ...]],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    read_only: bool,
+) -> tuple[types.Tool, ...]:
+    """The tools the operator lets a server offer: those `include` names (by name or tag; empty:
+    all) but not `exclude`, and with `read_only` only those with `readOnlyHint`."""
+    return tuple(
+        tool
+        for tool in tools
+        if (not include or named(tool, tags, include))
+        and not named(tool, tags, exclude)
+        and (
+            not read_only or bool(tool.annotations and tool.annotations.read_only_hint)
+        )
+    )
+
+
+def to_confirm(
+    tools: tuple[types.Tool, ...],
+    tags: Mapping[str, tuple[str, ...]],
+    names: tuple[str, ...],
+) -> frozenset[str]:
+    """The tools with `destructiveHint` that `names` (tool names, tags, or `*`) ask to confirm."""
+    return frozenset(
+        tool.name
+        for tool in tools
+        if tool.annotations
+        and tool.annotations.destructive_hint
+        and ("*" in names or named(tool, tags, names))
+    )
+
+
+async def confirm(
+    ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+) -> types.CallToolResult | types.InputRequiredResult | None:
+    """Ask the user to confirm a destructive call through MCP elicitation; None: confirmed.
+
+    Clients of 2026-07-28 and later get an `input_required` result and retry with the answer;
+    older ones get an `elicitation/create` request during the call.
+    """
+    tool = params.name
+    elicitation = types.ClientCapabilities(elicitation=types.ElicitationCapability())
+    if not ctx.session.check_client_capability(elicitation):
+        return failure(
+            f"{tool} runs only once the user confirms it, and this client cannot ask "
+            "(no elicitation support); the operator can turn confirmation off"
+        )
+    question = types.ElicitRequestFormParams(
+        message=f"Run {tool}? It may change or delete data upstream.",
+        requested_schema={"type": "object", "properties": {}},
+    )
+    if is_version_at_least(ctx.protocol_version, "2026-07-28"):
+        answer = (params.input_responses or {}).get("confirm")
+        if not isinstance(answer, types.ElicitResult):
+            request = types.ElicitRequest(params=question)
+            return types.InputRequiredResult(input_requests={"confirm": request})
+    else:
+        try:
+            answer = await ctx.session.elicit_form(
+                question.message, question.requested_schema, ctx.request_id
+            )
+        except MCPError as exc:
+            return failure(
+                f"{tool} was not run: the confirmation could not be asked ({exc})"
+            )
+    if answer.action != "accept":
+        return failure(f"{tool} was not run: the user did not confirm it")
+    return None
+
+
 def build_server(
     name: str, instructions: str, catalog: Catalog, clients: Clients
 ) -> Server[Any]:
@@ -182,12 +265,17 @@ def build_server(
     Paginated = types.PaginatedRequestParams | None
 
     async def list_tools(ctx: Context, params: Paginated) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=list(catalog.tools.values()))
+        tools = list(catalog.tools.values())
+        return types.ListToolsResult(tools=tools)
 
     async def call_tool(
         ctx: Context, params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         with tracing.tool_call(params.name, ctx.request, ctx.meta):
+            if params.name in catalog.confirm:
+                refusal = await confirm(ctx, params)
+                if refusal is not None:
+                    return refusal
             return await catalog.call(clients, params)
 
     async def list_resources(
@@ -935,14 +1023,26 @@ HANDLERS: dict[str, Handler] = {
 
 def create_server(clients: Clients) -> Server[Any]:
     """The MCP server of adapter zoom-user-mcp."""
+    settings = clients.settings
     return build_server(
         "zoom-user-mcp",
         "MCP adapter for Zoom REST API — User. One tool per consumed operation, routed inline through this capability's consumes block.",
         Catalog(
-            TOOLS,
+            served(
+                TOOLS,
+                {},
+                settings.mcp_tools_include,
+                settings.mcp_tools_exclude,
+                settings.mcp_read_only,
+            ),
             HANDLERS,
             (),
             (),
+            to_confirm(
+                TOOLS,
+                {},
+                settings.mcp_confirm_tools,
+            ),
         ),
         clients,
     )
@@ -957,4 +1057,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.mcp_allowed_hosts,
         settings.mcp_allowed_origins,
     )
+    app.add_middleware(rt.CallerHeaders, names=settings.mcp_pass_headers)
     return app

@@ -16,13 +16,23 @@ class Settings:
 
     zoom_api_key: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
+    rest_read_only: bool
+    rest_pass_headers: tuple[str, ...]
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
     mcp_allowed_origins: tuple[str, ...]
+    mcp_tools_include: tuple[str, ...]
+    mcp_tools_exclude: tuple[str, ...]
+    mcp_confirm_tools: tuple[str, ...]
+    mcp_read_only: bool
+    mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -51,6 +61,18 @@ def load_settings(
         "ZOOM_USER_BASE_URL",
         "https://api.zoom.us/v1",
     )
+    ca_bundle = env.text(
+        "ZOOM_USER_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "ZOOM_USER_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "ZOOM_USER_CLIENT_KEY",
+        "",
+    )
     rest_host = env.text(
         "ZOOM_USER_REST_HOST",
         "0.0.0.0",
@@ -64,6 +86,14 @@ def load_settings(
     rest_max_request_bytes = env.integer(
         "ZOOM_USER_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    rest_read_only = env.flag(
+        "ZOOM_USER_REST_READ_ONLY",
+        False,
+    )
+    rest_pass_headers = env.items(
+        "ZOOM_USER_REST_PASS_HEADERS",
+        (),
     )
     mcp_host = env.text(
         "ZOOM_USER_MCP_HOST",
@@ -81,6 +111,26 @@ def load_settings(
     )
     mcp_allowed_origins = env.items(
         "ZOOM_USER_MCP_ALLOWED_ORIGINS",
+        (),
+    )
+    mcp_tools_include = env.items(
+        "ZOOM_USER_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    mcp_tools_exclude = env.items(
+        "ZOOM_USER_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    mcp_confirm_tools = env.items(
+        "ZOOM_USER_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    mcp_read_only = env.flag(
+        "ZOOM_USER_MCP_READ_ONLY",
+        False,
+    )
+    mcp_pass_headers = env.items(
+        "ZOOM_USER_MCP_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -132,13 +182,23 @@ def load_settings(
     return Settings(
         zoom_api_key=zoom_api_key,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
+        rest_read_only=rest_read_only,
+        rest_pass_headers=rest_pass_headers,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
         mcp_allowed_origins=mcp_allowed_origins,
+        mcp_tools_include=mcp_tools_include,
+        mcp_tools_exclude=mcp_tools_exclude,
+        mcp_confirm_tools=mcp_confirm_tools,
+        mcp_read_only=mcp_read_only,
+        mcp_pass_headers=mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

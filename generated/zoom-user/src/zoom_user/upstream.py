@@ -27,6 +27,11 @@ class ZoomUserClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
             params=[
                 (
                     "api_key",

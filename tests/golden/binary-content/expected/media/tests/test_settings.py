@@ -25,7 +25,9 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "MEDIA_API_PORT": "-1",
+        "MEDIA_API_READ_ONLY": "maybe",
         "MEDIA_TOOLS_PORT": "-1",
+        "MEDIA_TOOLS_READ_ONLY": "maybe",
         "MEDIA_CONNECT_TIMEOUT": "-1",
         "MEDIA_READ_TIMEOUT": "-1",
         "MEDIA_RETRIES": "-1",

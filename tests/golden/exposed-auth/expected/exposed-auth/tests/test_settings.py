@@ -35,7 +35,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "API_PORT": "-1",
+        "API_READ_ONLY": "maybe",
         "TOOLS_PORT": "-1",
+        "TOOLS_READ_ONLY": "maybe",
         "EXPOSED_AUTH_CONNECT_TIMEOUT": "-1",
         "EXPOSED_AUTH_READ_TIMEOUT": "-1",
         "EXPOSED_AUTH_RETRIES": "-1",

@@ -24,6 +24,7 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "SAMPLE_PORT": "-1",
+        "SAMPLE_READ_ONLY": "maybe",
         "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT": "-1",
         "HTTP_FORWARD_VALUE_CAPABILITY_READ_TIMEOUT": "-1",
         "HTTP_FORWARD_VALUE_CAPABILITY_RETRIES": "-1",

@@ -33,7 +33,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "HOSTILE_REST_PORT": "-1",
+        "HOSTILE_REST_READ_ONLY": "maybe",
         "HOSTILE_MCP_PORT": "-1",
+        "HOSTILE_MCP_READ_ONLY": "maybe",
         "HOSTILE_STRINGS_CONNECT_TIMEOUT": "-1",
         "HOSTILE_STRINGS_READ_TIMEOUT": "-1",
         "HOSTILE_STRINGS_RETRIES": "-1",

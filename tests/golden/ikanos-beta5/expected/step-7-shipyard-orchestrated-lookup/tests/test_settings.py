@@ -40,7 +40,9 @@ def test_missing_settings_are_all_listed() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "SHIPYARD_TOOLS_PORT": "-1",
+        "SHIPYARD_TOOLS_READ_ONLY": "maybe",
         "SHIPYARD_API_PORT": "-1",
+        "SHIPYARD_API_READ_ONLY": "maybe",
         "SHIPYARD_SKILLS_PORT": "-1",
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT": "-1",
         "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_READ_TIMEOUT": "-1",

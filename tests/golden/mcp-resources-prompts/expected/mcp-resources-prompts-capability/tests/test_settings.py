@@ -23,6 +23,7 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "TEST_MCP_RESOURCES_PROMPTS_PORT": "-1",
+        "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY": "maybe",
         "MCP_RESOURCES_PROMPTS_CAPABILITY_CONNECT_TIMEOUT": "-1",
         "MCP_RESOURCES_PROMPTS_CAPABILITY_READ_TIMEOUT": "-1",
         "MCP_RESOURCES_PROMPTS_CAPABILITY_RETRIES": "-1",

@@ -25,7 +25,9 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "FORECAST_MCP_PORT": "-1",
+        "FORECAST_MCP_READ_ONLY": "maybe",
         "FORECAST_REST_PORT": "-1",
+        "FORECAST_REST_READ_ONLY": "maybe",
         "AGGREGATE_BASIC_CONNECT_TIMEOUT": "-1",
         "AGGREGATE_BASIC_READ_TIMEOUT": "-1",
         "AGGREGATE_BASIC_RETRIES": "-1",

@@ -23,6 +23,7 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "SHIPYARD_TOOLS_PORT": "-1",
+        "SHIPYARD_TOOLS_READ_ONLY": "maybe",
         "STEP_2_SHIPYARD_WIRING_CONNECT_TIMEOUT": "-1",
         "STEP_2_SHIPYARD_WIRING_READ_TIMEOUT": "-1",
         "STEP_2_SHIPYARD_WIRING_RETRIES": "-1",

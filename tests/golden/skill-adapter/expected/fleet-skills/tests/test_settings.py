@@ -26,7 +26,9 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "FLEET_API_PORT": "-1",
+        "FLEET_API_READ_ONLY": "maybe",
         "FLEET_TOOLS_PORT": "-1",
+        "FLEET_TOOLS_READ_ONLY": "maybe",
         "FLEET_SKILLS_PORT": "-1",
         "FLEET_SKILLS_CONNECT_TIMEOUT": "-1",
         "FLEET_SKILLS_READ_TIMEOUT": "-1",

@@ -23,6 +23,7 @@ def test_settings_load_from_environment() -> None:
 def test_invalid_settings_are_all_listed() -> None:
     invalid = {
         "TOOLS_PORT": "-1",
+        "TOOLS_READ_ONLY": "maybe",
         "UNDECLARED_PATH_VARIABLE_CONNECT_TIMEOUT": "-1",
         "UNDECLARED_PATH_VARIABLE_READ_TIMEOUT": "-1",
         "UNDECLARED_PATH_VARIABLE_RETRIES": "-1",

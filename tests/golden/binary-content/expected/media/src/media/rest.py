@@ -90,9 +90,12 @@ def create_app(clients: Clients) -> Starlette:
             name="get-report",
         ),
     ]
+    if clients.settings.api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.api_max_request_bytes,
+        caller_headers=clients.settings.api_pass_headers,
     )

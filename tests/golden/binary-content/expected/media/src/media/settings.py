@@ -15,13 +15,23 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     api_host: str
     api_port: int
     api_max_request_bytes: int
+    api_read_only: bool
+    api_pass_headers: tuple[str, ...]
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
     tools_allowed_origins: tuple[str, ...]
+    tools_tools_include: tuple[str, ...]
+    tools_tools_exclude: tuple[str, ...]
+    tools_confirm_tools: tuple[str, ...]
+    tools_read_only: bool
+    tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -46,6 +56,18 @@ def load_settings(
         "MEDIA_BASE_URL",
         "https://media.example.com",
     )
+    ca_bundle = env.text(
+        "MEDIA_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "MEDIA_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "MEDIA_CLIENT_KEY",
+        "",
+    )
     api_host = env.text(
         "MEDIA_API_HOST",
         "0.0.0.0",
@@ -59,6 +81,14 @@ def load_settings(
     api_max_request_bytes = env.integer(
         "MEDIA_API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    api_read_only = env.flag(
+        "MEDIA_API_READ_ONLY",
+        False,
+    )
+    api_pass_headers = env.items(
+        "MEDIA_API_PASS_HEADERS",
+        (),
     )
     tools_host = env.text(
         "MEDIA_TOOLS_HOST",
@@ -76,6 +106,26 @@ def load_settings(
     )
     tools_allowed_origins = env.items(
         "MEDIA_TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    tools_tools_include = env.items(
+        "MEDIA_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    tools_tools_exclude = env.items(
+        "MEDIA_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    tools_confirm_tools = env.items(
+        "MEDIA_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    tools_read_only = env.flag(
+        "MEDIA_TOOLS_READ_ONLY",
+        False,
+    )
+    tools_pass_headers = env.items(
+        "MEDIA_TOOLS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -126,13 +176,23 @@ def load_settings(
     env.finish()
     return Settings(
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         api_host=api_host,
         api_port=api_port,
         api_max_request_bytes=api_max_request_bytes,
+        api_read_only=api_read_only,
+        api_pass_headers=api_pass_headers,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
         tools_allowed_origins=tools_allowed_origins,
+        tools_tools_include=tools_tools_include,
+        tools_tools_exclude=tools_tools_exclude,
+        tools_confirm_tools=tools_confirm_tools,
+        tools_read_only=tools_read_only,
+        tools_pass_headers=tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

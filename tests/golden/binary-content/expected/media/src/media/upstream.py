@@ -25,6 +25,11 @@ class MediaClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.ca_bundle,
+                settings.client_cert,
+                settings.client_key,
+            ),
         )
         self.settings = settings
 

@@ -39,6 +39,8 @@ def create_app(clients: Clients) -> Starlette:
             name="list-ships",
         ),
     ]
+    if clients.settings.api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
@@ -53,4 +55,5 @@ def create_app(clients: Clients) -> Starlette:
                 challenge="ApiKey",
             )
         ],
+        caller_headers=clients.settings.api_pass_headers,
     )

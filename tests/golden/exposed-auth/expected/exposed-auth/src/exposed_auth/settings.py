@@ -17,13 +17,23 @@ class Settings:
     api_token: str = field(repr=False)
     rest_key: str = field(repr=False)
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     api_host: str
     api_port: int
     api_max_request_bytes: int
+    api_read_only: bool
+    api_pass_headers: tuple[str, ...]
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
     tools_allowed_origins: tuple[str, ...]
+    tools_tools_include: tuple[str, ...]
+    tools_tools_exclude: tuple[str, ...]
+    tools_confirm_tools: tuple[str, ...]
+    tools_read_only: bool
+    tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -56,6 +66,18 @@ def load_settings(
         "REGISTRY_BASE_URL",
         "https://registry.example.test",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     api_host = env.text(
         "API_HOST",
         "0.0.0.0",
@@ -69,6 +91,14 @@ def load_settings(
     api_max_request_bytes = env.integer(
         "API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    api_read_only = env.flag(
+        "API_READ_ONLY",
+        False,
+    )
+    api_pass_headers = env.items(
+        "API_PASS_HEADERS",
+        (),
     )
     tools_host = env.text(
         "TOOLS_HOST",
@@ -86,6 +116,26 @@ def load_settings(
     )
     tools_allowed_origins = env.items(
         "TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    tools_tools_include = env.items(
+        "TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    tools_tools_exclude = env.items(
+        "TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    tools_confirm_tools = env.items(
+        "TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    tools_read_only = env.flag(
+        "TOOLS_READ_ONLY",
+        False,
+    )
+    tools_pass_headers = env.items(
+        "TOOLS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -138,13 +188,23 @@ def load_settings(
         api_token=api_token,
         rest_key=rest_key,
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         api_host=api_host,
         api_port=api_port,
         api_max_request_bytes=api_max_request_bytes,
+        api_read_only=api_read_only,
+        api_pass_headers=api_pass_headers,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
         tools_allowed_origins=tools_allowed_origins,
+        tools_tools_include=tools_tools_include,
+        tools_tools_exclude=tools_tools_exclude,
+        tools_confirm_tools=tools_confirm_tools,
+        tools_read_only=tools_read_only,
+        tools_pass_headers=tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -18,8 +18,10 @@ import logging
 import math
 import os
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -431,6 +433,18 @@ def _retry_delay(response: httpx2.Response, attempt: int) -> float:
     return 0.25 * 2.0**attempt
 
 
+def tls_context(
+    ca_bundle: str, client_cert: str, client_key: str
+) -> ssl.SSLContext | bool:
+    """TLS to an upstream: the system's CAs or `ca_bundle`, and a client certificate if set."""
+    if not (ca_bundle or client_cert):
+        return True
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    if client_cert:
+        context.load_cert_chain(client_cert, client_key or None)
+    return context
+
+
 class UpstreamClient:
     """One pooled HTTP client for one consumed namespace, with timeouts and bounded retries."""
 
@@ -447,9 +461,11 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         params: Sequence[tuple[str, Any]] = (),
         auth: httpx2.Auth | None = None,
+        tls: ssl.SSLContext | bool = True,
     ) -> None:
         if transport is None:
             transport = httpx2.AsyncHTTPTransport(
+                verify=tls,
                 retries=retries,
                 limits=httpx2.Limits(max_connections=100, max_keepalive_connections=50),
             )
@@ -512,6 +528,8 @@ class UpstreamClient:
             data=dict(_pairs(form.items())) if form is not None else None,
             files=list(files) or None,
         )
+        for name, value in CALLER_HEADERS.get():
+            request.headers.setdefault(name, value)
         response = await self.dispatch(request, decode, max_bytes)
         if max_bytes is None:
             return response
@@ -596,7 +614,10 @@ class UpstreamClient:
                     await response.aclose()
             except httpx2.TimeoutException:
                 raise UpstreamTimeout(f"{where} timed out") from None
-            except httpx2.HTTPError as exc:
+            except (
+                httpx2.HTTPError,
+                ssl.SSLError,
+            ) as exc:  # TLS 1.3 refusals come on read
                 raise UpstreamUnavailable(
                     f"{where} failed: {type(exc).__name__}"
                 ) from None
@@ -638,7 +659,8 @@ def _check_fields(kind: str, pairs: Sequence[tuple[str, str]]) -> None:
 
 
 class ClientCredentials(httpx2.Auth):
-    """OAuth2 client-credentials grant; the token is cached until shortly before it expires."""
+    """OAuth2 client-credentials grant; the token is cached until shortly before it expires,
+    and renewed once when the upstream answers 401 to it."""
 
     def __init__(
         self,
@@ -663,23 +685,61 @@ class ClientCredentials(httpx2.Auth):
         return self._flow(request)
 
     async def _flow(self, request: httpx2.Request) -> Any:
-        if self.token is None or time.monotonic() >= self.expires:
-            token_request = httpx2.Request("POST", self.token_url, data=self.form)
-            token_request = next(self.credentials.sync_auth_flow(token_request))
-            response = yield token_request
-            await response.aread()
-            if response.status_code != 200:
-                raise UpstreamUnavailable(
-                    f"token endpoint answered {response.status_code}"
+        renewed = False
+        while True:
+            if self.token is None or time.monotonic() >= self.expires:
+                token_request = httpx2.Request("POST", self.token_url, data=self.form)
+                token_request = next(self.credentials.sync_auth_flow(token_request))
+                response = yield token_request
+                await response.aread()
+                if response.status_code != 200:
+                    raise UpstreamUnavailable(
+                        f"token endpoint answered {response.status_code}"
+                    )
+                payload = response.json()
+                self.token = str(payload["access_token"])
+                self.expires = (
+                    time.monotonic() + float(payload.get("expires_in", 300)) - 30
                 )
-            payload = response.json()
-            self.token = str(payload["access_token"])
-            self.expires = time.monotonic() + float(payload.get("expires_in", 300)) - 30
-        request.headers["Authorization"] = bearer(self.token)
-        yield request
+                renewed = True
+            request.headers["Authorization"] = bearer(self.token)
+            response = yield request
+            if response.status_code != 401 or renewed:
+                return
+            self.token = None  # revoked or rotated before its expiry: renew it, once
 
 
 # -- exposed authentication ----------------------------------------------------------------
+
+
+# The caller's headers an adapter passes on (`<NS>_PASS_HEADERS`), for the request being served.
+CALLER_HEADERS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar(
+    "caller_headers", default=()
+)
+
+
+class CallerHeaders:
+    """ASGI middleware: the request headers in `names` go along with the upstream calls it causes
+    (never replacing a header the capability itself sets)."""
+
+    def __init__(self, app: ASGIApp, names: Sequence[str]) -> None:
+        self.app = app
+        self.names = {name.strip().lower().encode("latin-1") for name in names}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.names:
+            await self.app(scope, receive, send)
+            return
+        passed = tuple(
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in scope["headers"]
+            if name.lower() in self.names
+        )
+        token = CALLER_HEADERS.set(passed)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CALLER_HEADERS.reset(token)
 
 
 def secret_ok(given: str | None, expected: str) -> bool:
@@ -735,36 +795,24 @@ class Guard:
             await self.app(scope, receive, send)
             return
         await send_problem(
-            send,
-            401,
-            "Unauthorized",
-            "missing or invalid credentials",
-            [(b"www-authenticate", self.challenge.encode())],
+            send, 401, "Unauthorized", "missing or invalid credentials", self.challenge
         )
 
 
 async def send_problem(
-    send: Send,
-    status: int,
-    title: str,
-    detail: str,
-    headers: Sequence[tuple[bytes, bytes]] = (),
+    send: Send, status: int, title: str, detail: str, challenge: str | None = None
 ) -> None:
-    """Send a whole RFC 9457 problem response from ASGI middleware."""
+    """Answer with an RFC 9457 problem, and a WWW-Authenticate `challenge` when given."""
     body = json.dumps(
         {"type": "about:blank", "title": title, "status": status, "detail": detail}
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if challenge is not None:
+        headers.append((b"www-authenticate", challenge.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -51,9 +51,12 @@ def create_app(clients: Clients) -> Starlette:
             name="forward_external",
         ),
     ]
+    if clients.settings.sample_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.sample_max_request_bytes,
+        caller_headers=clients.settings.sample_pass_headers,
     )

@@ -15,9 +15,14 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     external_base_url: str
+    external_ca_bundle: str
+    external_client_cert: str
+    external_client_key: str
     sample_host: str
     sample_port: int
     sample_max_request_bytes: int
+    sample_read_only: bool
+    sample_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -42,6 +47,18 @@ def load_settings(
         "EXTERNAL_BASE_URL",
         "https://api.example.com/v1",
     )
+    external_ca_bundle = env.text(
+        "EXTERNAL_CA_BUNDLE",
+        "",
+    )
+    external_client_cert = env.text(
+        "EXTERNAL_CLIENT_CERT",
+        "",
+    )
+    external_client_key = env.text(
+        "EXTERNAL_CLIENT_KEY",
+        "",
+    )
     sample_host = env.text(
         "SAMPLE_HOST",
         "localhost",
@@ -55,6 +72,14 @@ def load_settings(
     sample_max_request_bytes = env.integer(
         "SAMPLE_MAX_REQUEST_BYTES",
         4194304,
+    )
+    sample_read_only = env.flag(
+        "SAMPLE_READ_ONLY",
+        False,
+    )
+    sample_pass_headers = env.items(
+        "SAMPLE_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT",
@@ -104,9 +129,14 @@ def load_settings(
     env.finish()
     return Settings(
         external_base_url=external_base_url,
+        external_ca_bundle=external_ca_bundle,
+        external_client_cert=external_client_cert,
+        external_client_key=external_client_key,
         sample_host=sample_host,
         sample_port=sample_port,
         sample_max_request_bytes=sample_max_request_bytes,
+        sample_read_only=sample_read_only,
+        sample_pass_headers=sample_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -25,6 +25,11 @@ class ExternalClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.external_ca_bundle,
+                settings.external_client_cert,
+                settings.external_client_key,
+            ),
             headers={
                 "X-API-Version": "2026-03-03",
                 "X-API-Key": "secret-key-123",

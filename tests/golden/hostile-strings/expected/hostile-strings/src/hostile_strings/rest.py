@@ -44,9 +44,12 @@ def create_app(clients: Clients) -> Starlette:
             name="get-thing",
         ),
     ]
+    if clients.settings.hostile_rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.hostile_rest_max_request_bytes,
+        caller_headers=clients.settings.hostile_rest_pass_headers,
     )

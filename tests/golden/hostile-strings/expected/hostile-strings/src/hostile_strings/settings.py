@@ -16,13 +16,23 @@ class Settings:
 
     hostile_token: str = field(repr=False)
     hostile_base_url: str
+    hostile_ca_bundle: str
+    hostile_client_cert: str
+    hostile_client_key: str
     hostile_rest_host: str
     hostile_rest_port: int
     hostile_rest_max_request_bytes: int
+    hostile_rest_read_only: bool
+    hostile_rest_pass_headers: tuple[str, ...]
     hostile_mcp_host: str
     hostile_mcp_port: int
     hostile_mcp_allowed_hosts: tuple[str, ...]
     hostile_mcp_allowed_origins: tuple[str, ...]
+    hostile_mcp_tools_include: tuple[str, ...]
+    hostile_mcp_tools_exclude: tuple[str, ...]
+    hostile_mcp_confirm_tools: tuple[str, ...]
+    hostile_mcp_read_only: bool
+    hostile_mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -51,6 +61,18 @@ def load_settings(
         "HOSTILE_BASE_URL",
         "https://example.test/api\"+__import__('os').getcwd()+\"",
     )
+    hostile_ca_bundle = env.text(
+        "HOSTILE_CA_BUNDLE",
+        "",
+    )
+    hostile_client_cert = env.text(
+        "HOSTILE_CLIENT_CERT",
+        "",
+    )
+    hostile_client_key = env.text(
+        "HOSTILE_CLIENT_KEY",
+        "",
+    )
     hostile_rest_host = env.text(
         "HOSTILE_REST_HOST",
         "0.0.0.0",
@@ -64,6 +86,14 @@ def load_settings(
     hostile_rest_max_request_bytes = env.integer(
         "HOSTILE_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    hostile_rest_read_only = env.flag(
+        "HOSTILE_REST_READ_ONLY",
+        False,
+    )
+    hostile_rest_pass_headers = env.items(
+        "HOSTILE_REST_PASS_HEADERS",
+        (),
     )
     hostile_mcp_host = env.text(
         "HOSTILE_MCP_HOST",
@@ -81,6 +111,26 @@ def load_settings(
     )
     hostile_mcp_allowed_origins = env.items(
         "HOSTILE_MCP_ALLOWED_ORIGINS",
+        (),
+    )
+    hostile_mcp_tools_include = env.items(
+        "HOSTILE_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    hostile_mcp_tools_exclude = env.items(
+        "HOSTILE_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    hostile_mcp_confirm_tools = env.items(
+        "HOSTILE_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    hostile_mcp_read_only = env.flag(
+        "HOSTILE_MCP_READ_ONLY",
+        False,
+    )
+    hostile_mcp_pass_headers = env.items(
+        "HOSTILE_MCP_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -132,13 +182,23 @@ def load_settings(
     return Settings(
         hostile_token=hostile_token,
         hostile_base_url=hostile_base_url,
+        hostile_ca_bundle=hostile_ca_bundle,
+        hostile_client_cert=hostile_client_cert,
+        hostile_client_key=hostile_client_key,
         hostile_rest_host=hostile_rest_host,
         hostile_rest_port=hostile_rest_port,
         hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,
+        hostile_rest_read_only=hostile_rest_read_only,
+        hostile_rest_pass_headers=hostile_rest_pass_headers,
         hostile_mcp_host=hostile_mcp_host,
         hostile_mcp_port=hostile_mcp_port,
         hostile_mcp_allowed_hosts=hostile_mcp_allowed_hosts,
         hostile_mcp_allowed_origins=hostile_mcp_allowed_origins,
+        hostile_mcp_tools_include=hostile_mcp_tools_include,
+        hostile_mcp_tools_exclude=hostile_mcp_tools_exclude,
+        hostile_mcp_confirm_tools=hostile_mcp_confirm_tools,
+        hostile_mcp_read_only=hostile_mcp_read_only,
+        hostile_mcp_pass_headers=hostile_mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -25,6 +25,11 @@ class HostileClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.hostile_ca_bundle,
+                settings.hostile_client_cert,
+                settings.hostile_client_key,
+            ),
             headers={
                 'X-Key"); import os; (': rt.join_text(
                     "pre-",

@@ -19,14 +19,27 @@ class Settings:
     mcp_server_token: str = field(repr=False)
     dockyard_api_key: str = field(repr=False)
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     legacy_base_url: str
+    legacy_ca_bundle: str
+    legacy_client_cert: str
+    legacy_client_key: str
     shipyard_tools_host: str
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
     shipyard_tools_allowed_origins: tuple[str, ...]
+    shipyard_tools_tools_include: tuple[str, ...]
+    shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_confirm_tools: tuple[str, ...]
+    shipyard_tools_read_only: bool
+    shipyard_tools_pass_headers: tuple[str, ...]
     shipyard_api_host: str
     shipyard_api_port: int
     shipyard_api_max_request_bytes: int
+    shipyard_api_read_only: bool
+    shipyard_api_pass_headers: tuple[str, ...]
     shipyard_skills_host: str
     shipyard_skills_port: int
     connect_timeout: float
@@ -85,9 +98,33 @@ def load_settings(
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     legacy_base_url = env.url(
         "LEGACY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-legacy-dockyard-api/1.0.0-alpha2",
+    )
+    legacy_ca_bundle = env.text(
+        "LEGACY_CA_BUNDLE",
+        "",
+    )
+    legacy_client_cert = env.text(
+        "LEGACY_CLIENT_CERT",
+        "",
+    )
+    legacy_client_key = env.text(
+        "LEGACY_CLIENT_KEY",
+        "",
     )
     shipyard_tools_host = env.text(
         "SHIPYARD_TOOLS_HOST",
@@ -107,6 +144,26 @@ def load_settings(
         "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
         (),
     )
+    shipyard_tools_tools_include = env.items(
+        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    shipyard_tools_tools_exclude = env.items(
+        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    shipyard_tools_confirm_tools = env.items(
+        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    shipyard_tools_read_only = env.flag(
+        "SHIPYARD_TOOLS_READ_ONLY",
+        False,
+    )
+    shipyard_tools_pass_headers = env.items(
+        "SHIPYARD_TOOLS_PASS_HEADERS",
+        (),
+    )
     shipyard_api_host = env.text(
         "SHIPYARD_API_HOST",
         "0.0.0.0",
@@ -120,6 +177,14 @@ def load_settings(
     shipyard_api_max_request_bytes = env.integer(
         "SHIPYARD_API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    shipyard_api_read_only = env.flag(
+        "SHIPYARD_API_READ_ONLY",
+        False,
+    )
+    shipyard_api_pass_headers = env.items(
+        "SHIPYARD_API_PASS_HEADERS",
+        (),
     )
     shipyard_skills_host = env.text(
         "SHIPYARD_SKILLS_HOST",
@@ -183,14 +248,27 @@ def load_settings(
         mcp_server_token=mcp_server_token,
         dockyard_api_key=dockyard_api_key,
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         legacy_base_url=legacy_base_url,
+        legacy_ca_bundle=legacy_ca_bundle,
+        legacy_client_cert=legacy_client_cert,
+        legacy_client_key=legacy_client_key,
         shipyard_tools_host=shipyard_tools_host,
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
+        shipyard_tools_tools_include=shipyard_tools_tools_include,
+        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
+        shipyard_tools_read_only=shipyard_tools_read_only,
+        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
         shipyard_api_host=shipyard_api_host,
         shipyard_api_port=shipyard_api_port,
         shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
+        shipyard_api_read_only=shipyard_api_read_only,
+        shipyard_api_pass_headers=shipyard_api_pass_headers,
         shipyard_skills_host=shipyard_skills_host,
         shipyard_skills_port=shipyard_skills_port,
         connect_timeout=connect_timeout,

@@ -28,6 +28,11 @@ class RegistryClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.registry_ca_bundle,
+                settings.registry_client_cert,
+                settings.registry_client_key,
+            ),
             headers={
                 "Authorization": rt.bearer(settings.registry_token),
                 "Registry-Version": settings.registry_version,
@@ -127,6 +132,11 @@ class LegacyClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.legacy_ca_bundle,
+                settings.legacy_client_cert,
+                settings.legacy_client_key,
+            ),
             headers={
                 "X-Dock-Key": settings.dockyard_api_key,
             },

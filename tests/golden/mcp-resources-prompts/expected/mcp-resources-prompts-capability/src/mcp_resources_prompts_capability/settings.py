@@ -15,10 +15,18 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     mock_api_base_url: str
+    mock_api_ca_bundle: str
+    mock_api_client_cert: str
+    mock_api_client_key: str
     test_mcp_resources_prompts_host: str
     test_mcp_resources_prompts_port: int
     test_mcp_resources_prompts_allowed_hosts: tuple[str, ...]
     test_mcp_resources_prompts_allowed_origins: tuple[str, ...]
+    test_mcp_resources_prompts_tools_include: tuple[str, ...]
+    test_mcp_resources_prompts_tools_exclude: tuple[str, ...]
+    test_mcp_resources_prompts_confirm_tools: tuple[str, ...]
+    test_mcp_resources_prompts_read_only: bool
+    test_mcp_resources_prompts_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -43,6 +51,18 @@ def load_settings(
         "MOCK_API_BASE_URL",
         "http://localhost:8080/v1",
     )
+    mock_api_ca_bundle = env.text(
+        "MOCK_API_CA_BUNDLE",
+        "",
+    )
+    mock_api_client_cert = env.text(
+        "MOCK_API_CLIENT_CERT",
+        "",
+    )
+    mock_api_client_key = env.text(
+        "MOCK_API_CLIENT_KEY",
+        "",
+    )
     test_mcp_resources_prompts_host = env.text(
         "TEST_MCP_RESOURCES_PROMPTS_HOST",
         "localhost",
@@ -59,6 +79,26 @@ def load_settings(
     )
     test_mcp_resources_prompts_allowed_origins = env.items(
         "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_ORIGINS",
+        (),
+    )
+    test_mcp_resources_prompts_tools_include = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_INCLUDE",
+        (),
+    )
+    test_mcp_resources_prompts_tools_exclude = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_EXCLUDE",
+        (),
+    )
+    test_mcp_resources_prompts_confirm_tools = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_CONFIRM_TOOLS",
+        (),
+    )
+    test_mcp_resources_prompts_read_only = env.flag(
+        "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY",
+        False,
+    )
+    test_mcp_resources_prompts_pass_headers = env.items(
+        "TEST_MCP_RESOURCES_PROMPTS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -109,10 +149,18 @@ def load_settings(
     env.finish()
     return Settings(
         mock_api_base_url=mock_api_base_url,
+        mock_api_ca_bundle=mock_api_ca_bundle,
+        mock_api_client_cert=mock_api_client_cert,
+        mock_api_client_key=mock_api_client_key,
         test_mcp_resources_prompts_host=test_mcp_resources_prompts_host,
         test_mcp_resources_prompts_port=test_mcp_resources_prompts_port,
         test_mcp_resources_prompts_allowed_hosts=test_mcp_resources_prompts_allowed_hosts,
         test_mcp_resources_prompts_allowed_origins=test_mcp_resources_prompts_allowed_origins,
+        test_mcp_resources_prompts_tools_include=test_mcp_resources_prompts_tools_include,
+        test_mcp_resources_prompts_tools_exclude=test_mcp_resources_prompts_tools_exclude,
+        test_mcp_resources_prompts_confirm_tools=test_mcp_resources_prompts_confirm_tools,
+        test_mcp_resources_prompts_read_only=test_mcp_resources_prompts_read_only,
+        test_mcp_resources_prompts_pass_headers=test_mcp_resources_prompts_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

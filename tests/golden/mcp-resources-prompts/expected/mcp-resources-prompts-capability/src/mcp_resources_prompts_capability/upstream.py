@@ -25,6 +25,11 @@ class MockApiClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.mock_api_ca_bundle,
+                settings.mock_api_client_cert,
+                settings.mock_api_client_key,
+            ),
             headers={
                 "Content-Type": "application/json",
             },

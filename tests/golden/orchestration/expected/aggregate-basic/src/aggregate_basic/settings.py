@@ -15,13 +15,23 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     weather_api_base_url: str
+    weather_api_ca_bundle: str
+    weather_api_client_cert: str
+    weather_api_client_key: str
     forecast_mcp_host: str
     forecast_mcp_port: int
     forecast_mcp_allowed_hosts: tuple[str, ...]
     forecast_mcp_allowed_origins: tuple[str, ...]
+    forecast_mcp_tools_include: tuple[str, ...]
+    forecast_mcp_tools_exclude: tuple[str, ...]
+    forecast_mcp_confirm_tools: tuple[str, ...]
+    forecast_mcp_read_only: bool
+    forecast_mcp_pass_headers: tuple[str, ...]
     forecast_rest_host: str
     forecast_rest_port: int
     forecast_rest_max_request_bytes: int
+    forecast_rest_read_only: bool
+    forecast_rest_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -46,6 +56,18 @@ def load_settings(
         "WEATHER_API_BASE_URL",
         "http://localhost:8080/v1",
     )
+    weather_api_ca_bundle = env.text(
+        "WEATHER_API_CA_BUNDLE",
+        "",
+    )
+    weather_api_client_cert = env.text(
+        "WEATHER_API_CLIENT_CERT",
+        "",
+    )
+    weather_api_client_key = env.text(
+        "WEATHER_API_CLIENT_KEY",
+        "",
+    )
     forecast_mcp_host = env.text(
         "FORECAST_MCP_HOST",
         "localhost",
@@ -64,6 +86,26 @@ def load_settings(
         "FORECAST_MCP_ALLOWED_ORIGINS",
         (),
     )
+    forecast_mcp_tools_include = env.items(
+        "FORECAST_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    forecast_mcp_tools_exclude = env.items(
+        "FORECAST_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    forecast_mcp_confirm_tools = env.items(
+        "FORECAST_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    forecast_mcp_read_only = env.flag(
+        "FORECAST_MCP_READ_ONLY",
+        False,
+    )
+    forecast_mcp_pass_headers = env.items(
+        "FORECAST_MCP_PASS_HEADERS",
+        (),
+    )
     forecast_rest_host = env.text(
         "FORECAST_REST_HOST",
         "localhost",
@@ -77,6 +119,14 @@ def load_settings(
     forecast_rest_max_request_bytes = env.integer(
         "FORECAST_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    forecast_rest_read_only = env.flag(
+        "FORECAST_REST_READ_ONLY",
+        False,
+    )
+    forecast_rest_pass_headers = env.items(
+        "FORECAST_REST_PASS_HEADERS",
+        (),
     )
     connect_timeout = env.number(
         "AGGREGATE_BASIC_CONNECT_TIMEOUT",
@@ -126,13 +176,23 @@ def load_settings(
     env.finish()
     return Settings(
         weather_api_base_url=weather_api_base_url,
+        weather_api_ca_bundle=weather_api_ca_bundle,
+        weather_api_client_cert=weather_api_client_cert,
+        weather_api_client_key=weather_api_client_key,
         forecast_mcp_host=forecast_mcp_host,
         forecast_mcp_port=forecast_mcp_port,
         forecast_mcp_allowed_hosts=forecast_mcp_allowed_hosts,
         forecast_mcp_allowed_origins=forecast_mcp_allowed_origins,
+        forecast_mcp_tools_include=forecast_mcp_tools_include,
+        forecast_mcp_tools_exclude=forecast_mcp_tools_exclude,
+        forecast_mcp_confirm_tools=forecast_mcp_confirm_tools,
+        forecast_mcp_read_only=forecast_mcp_read_only,
+        forecast_mcp_pass_headers=forecast_mcp_pass_headers,
         forecast_rest_host=forecast_rest_host,
         forecast_rest_port=forecast_rest_port,
         forecast_rest_max_request_bytes=forecast_rest_max_request_bytes,
+        forecast_rest_read_only=forecast_rest_read_only,
+        forecast_rest_pass_headers=forecast_rest_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

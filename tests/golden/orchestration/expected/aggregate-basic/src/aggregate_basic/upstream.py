@@ -25,6 +25,11 @@ class WeatherApiClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.weather_api_ca_bundle,
+                settings.weather_api_client_cert,
+                settings.weather_api_client_key,
+            ),
         )
         self.settings = settings
 

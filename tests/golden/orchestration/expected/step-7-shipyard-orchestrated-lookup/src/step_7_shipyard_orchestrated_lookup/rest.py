@@ -134,9 +134,12 @@ def create_app(clients: Clients) -> Starlette:
             name="get-ship-with-crew",
         ),
     ]
+    if clients.settings.shipyard_api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.shipyard_api_max_request_bytes,
+        caller_headers=clients.settings.shipyard_api_pass_headers,
     )

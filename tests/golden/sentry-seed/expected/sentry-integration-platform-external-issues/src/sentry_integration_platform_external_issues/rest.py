@@ -83,9 +83,12 @@ def create_app(clients: Clients) -> Starlette:
             name="deleteexternalissue",
         ),
     ]
+    if clients.settings.rest_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.rest_max_request_bytes,
+        caller_headers=clients.settings.rest_pass_headers,
     )

@@ -16,13 +16,23 @@ class Settings:
 
     sentry_system_api_key: str = field(repr=False)
     base_url: str
+    ca_bundle: str
+    client_cert: str
+    client_key: str
     rest_host: str
     rest_port: int
     rest_max_request_bytes: int
+    rest_read_only: bool
+    rest_pass_headers: tuple[str, ...]
     mcp_host: str
     mcp_port: int
     mcp_allowed_hosts: tuple[str, ...]
     mcp_allowed_origins: tuple[str, ...]
+    mcp_tools_include: tuple[str, ...]
+    mcp_tools_exclude: tuple[str, ...]
+    mcp_confirm_tools: tuple[str, ...]
+    mcp_read_only: bool
+    mcp_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -51,6 +61,18 @@ def load_settings(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_BASE_URL",
         "https://sentry.io/api/0",
     )
+    ca_bundle = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CA_BUNDLE",
+        "",
+    )
+    client_cert = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CLIENT_CERT",
+        "",
+    )
+    client_key = env.text(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_CLIENT_KEY",
+        "",
+    )
     rest_host = env.text(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_HOST",
         "0.0.0.0",
@@ -64,6 +86,14 @@ def load_settings(
     rest_max_request_bytes = env.integer(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_MAX_REQUEST_BYTES",
         4194304,
+    )
+    rest_read_only = env.flag(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_READ_ONLY",
+        False,
+    )
+    rest_pass_headers = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_REST_PASS_HEADERS",
+        (),
     )
     mcp_host = env.text(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_HOST",
@@ -81,6 +111,26 @@ def load_settings(
     )
     mcp_allowed_origins = env.items(
         "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_ALLOWED_ORIGINS",
+        (),
+    )
+    mcp_tools_include = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_TOOLS_INCLUDE",
+        (),
+    )
+    mcp_tools_exclude = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_TOOLS_EXCLUDE",
+        (),
+    )
+    mcp_confirm_tools = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_CONFIRM_TOOLS",
+        (),
+    )
+    mcp_read_only = env.flag(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_READ_ONLY",
+        False,
+    )
+    mcp_pass_headers = env.items(
+        "SENTRY_INTEGRATION_PLATFORM_EXTERNAL_ISSUES_MCP_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -132,13 +182,23 @@ def load_settings(
     return Settings(
         sentry_system_api_key=sentry_system_api_key,
         base_url=base_url,
+        ca_bundle=ca_bundle,
+        client_cert=client_cert,
+        client_key=client_key,
         rest_host=rest_host,
         rest_port=rest_port,
         rest_max_request_bytes=rest_max_request_bytes,
+        rest_read_only=rest_read_only,
+        rest_pass_headers=rest_pass_headers,
         mcp_host=mcp_host,
         mcp_port=mcp_port,
         mcp_allowed_hosts=mcp_allowed_hosts,
         mcp_allowed_origins=mcp_allowed_origins,
+        mcp_tools_include=mcp_tools_include,
+        mcp_tools_exclude=mcp_tools_exclude,
+        mcp_confirm_tools=mcp_confirm_tools,
+        mcp_read_only=mcp_read_only,
+        mcp_pass_headers=mcp_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -18,6 +18,11 @@ class Settings:
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
     shipyard_tools_allowed_origins: tuple[str, ...]
+    shipyard_tools_tools_include: tuple[str, ...]
+    shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_confirm_tools: tuple[str, ...]
+    shipyard_tools_read_only: bool
+    shipyard_tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -54,6 +59,26 @@ def load_settings(
     )
     shipyard_tools_allowed_origins = env.items(
         "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    shipyard_tools_tools_include = env.items(
+        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    shipyard_tools_tools_exclude = env.items(
+        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    shipyard_tools_confirm_tools = env.items(
+        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    shipyard_tools_read_only = env.flag(
+        "SHIPYARD_TOOLS_READ_ONLY",
+        False,
+    )
+    shipyard_tools_pass_headers = env.items(
+        "SHIPYARD_TOOLS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -107,6 +132,11 @@ def load_settings(
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
+        shipyard_tools_tools_include=shipyard_tools_tools_include,
+        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
+        shipyard_tools_read_only=shipyard_tools_read_only,
+        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

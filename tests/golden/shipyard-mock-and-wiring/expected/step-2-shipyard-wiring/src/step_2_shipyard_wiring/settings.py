@@ -15,10 +15,18 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     shipyard_tools_host: str
     shipyard_tools_port: int
     shipyard_tools_allowed_hosts: tuple[str, ...]
     shipyard_tools_allowed_origins: tuple[str, ...]
+    shipyard_tools_tools_include: tuple[str, ...]
+    shipyard_tools_tools_exclude: tuple[str, ...]
+    shipyard_tools_confirm_tools: tuple[str, ...]
+    shipyard_tools_read_only: bool
+    shipyard_tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -43,6 +51,18 @@ def load_settings(
         "REGISTRY_BASE_URL",
         "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     shipyard_tools_host = env.text(
         "SHIPYARD_TOOLS_HOST",
         "0.0.0.0",
@@ -59,6 +79,26 @@ def load_settings(
     )
     shipyard_tools_allowed_origins = env.items(
         "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    shipyard_tools_tools_include = env.items(
+        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    shipyard_tools_tools_exclude = env.items(
+        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    shipyard_tools_confirm_tools = env.items(
+        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    shipyard_tools_read_only = env.flag(
+        "SHIPYARD_TOOLS_READ_ONLY",
+        False,
+    )
+    shipyard_tools_pass_headers = env.items(
+        "SHIPYARD_TOOLS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -109,10 +149,18 @@ def load_settings(
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         shipyard_tools_host=shipyard_tools_host,
         shipyard_tools_port=shipyard_tools_port,
         shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
         shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
+        shipyard_tools_tools_include=shipyard_tools_tools_include,
+        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
+        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
+        shipyard_tools_read_only=shipyard_tools_read_only,
+        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,

@@ -40,9 +40,12 @@ def create_app(clients: Clients) -> Starlette:
             name="get-ship",
         ),
     ]
+    if clients.settings.fleet_api_read_only:
+        routes = [route for route in routes if route.methods == {"GET", "HEAD"}]
     return web.create(
         routes,
         clients,
         "openapi.json",
         clients.settings.fleet_api_max_request_bytes,
+        caller_headers=clients.settings.fleet_api_pass_headers,
     )

@@ -15,13 +15,23 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     fleet_api_host: str
     fleet_api_port: int
     fleet_api_max_request_bytes: int
+    fleet_api_read_only: bool
+    fleet_api_pass_headers: tuple[str, ...]
     fleet_tools_host: str
     fleet_tools_port: int
     fleet_tools_allowed_hosts: tuple[str, ...]
     fleet_tools_allowed_origins: tuple[str, ...]
+    fleet_tools_tools_include: tuple[str, ...]
+    fleet_tools_tools_exclude: tuple[str, ...]
+    fleet_tools_confirm_tools: tuple[str, ...]
+    fleet_tools_read_only: bool
+    fleet_tools_pass_headers: tuple[str, ...]
     host: str
     port: int
     connect_timeout: float
@@ -48,6 +58,18 @@ def load_settings(
         "REGISTRY_BASE_URL",
         "https://registry.example.com/v1",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     fleet_api_host = env.text(
         "FLEET_API_HOST",
         "0.0.0.0",
@@ -61,6 +83,14 @@ def load_settings(
     fleet_api_max_request_bytes = env.integer(
         "FLEET_API_MAX_REQUEST_BYTES",
         4194304,
+    )
+    fleet_api_read_only = env.flag(
+        "FLEET_API_READ_ONLY",
+        False,
+    )
+    fleet_api_pass_headers = env.items(
+        "FLEET_API_PASS_HEADERS",
+        (),
     )
     fleet_tools_host = env.text(
         "FLEET_TOOLS_HOST",
@@ -78,6 +108,26 @@ def load_settings(
     )
     fleet_tools_allowed_origins = env.items(
         "FLEET_TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    fleet_tools_tools_include = env.items(
+        "FLEET_TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    fleet_tools_tools_exclude = env.items(
+        "FLEET_TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    fleet_tools_confirm_tools = env.items(
+        "FLEET_TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    fleet_tools_read_only = env.flag(
+        "FLEET_TOOLS_READ_ONLY",
+        False,
+    )
+    fleet_tools_pass_headers = env.items(
+        "FLEET_TOOLS_PASS_HEADERS",
         (),
     )
     host = env.text(
@@ -138,13 +188,23 @@ def load_settings(
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         fleet_api_host=fleet_api_host,
         fleet_api_port=fleet_api_port,
         fleet_api_max_request_bytes=fleet_api_max_request_bytes,
+        fleet_api_read_only=fleet_api_read_only,
+        fleet_api_pass_headers=fleet_api_pass_headers,
         fleet_tools_host=fleet_tools_host,
         fleet_tools_port=fleet_tools_port,
         fleet_tools_allowed_hosts=fleet_tools_allowed_hosts,
         fleet_tools_allowed_origins=fleet_tools_allowed_origins,
+        fleet_tools_tools_include=fleet_tools_tools_include,
+        fleet_tools_tools_exclude=fleet_tools_tools_exclude,
+        fleet_tools_confirm_tools=fleet_tools_confirm_tools,
+        fleet_tools_read_only=fleet_tools_read_only,
+        fleet_tools_pass_headers=fleet_tools_pass_headers,
         host=host,
         port=port,
         connect_timeout=connect_timeout,

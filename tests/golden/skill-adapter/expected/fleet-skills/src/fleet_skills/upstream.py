@@ -25,6 +25,11 @@ class RegistryClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
+            tls=rt.tls_context(
+                settings.registry_ca_bundle,
+                settings.registry_client_cert,
+                settings.registry_client_key,
+            ),
         )
         self.settings = settings
 

@@ -15,10 +15,18 @@ class Settings:
     """Every value the package reads from the environment (see README.md for the names)."""
 
     registry_base_url: str
+    registry_ca_bundle: str
+    registry_client_cert: str
+    registry_client_key: str
     tools_host: str
     tools_port: int
     tools_allowed_hosts: tuple[str, ...]
     tools_allowed_origins: tuple[str, ...]
+    tools_tools_include: tuple[str, ...]
+    tools_tools_exclude: tuple[str, ...]
+    tools_confirm_tools: tuple[str, ...]
+    tools_read_only: bool
+    tools_pass_headers: tuple[str, ...]
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -43,6 +51,18 @@ def load_settings(
         "REGISTRY_BASE_URL",
         "https://registry.example.test",
     )
+    registry_ca_bundle = env.text(
+        "REGISTRY_CA_BUNDLE",
+        "",
+    )
+    registry_client_cert = env.text(
+        "REGISTRY_CLIENT_CERT",
+        "",
+    )
+    registry_client_key = env.text(
+        "REGISTRY_CLIENT_KEY",
+        "",
+    )
     tools_host = env.text(
         "TOOLS_HOST",
         "0.0.0.0",
@@ -59,6 +79,26 @@ def load_settings(
     )
     tools_allowed_origins = env.items(
         "TOOLS_ALLOWED_ORIGINS",
+        (),
+    )
+    tools_tools_include = env.items(
+        "TOOLS_TOOLS_INCLUDE",
+        (),
+    )
+    tools_tools_exclude = env.items(
+        "TOOLS_TOOLS_EXCLUDE",
+        (),
+    )
+    tools_confirm_tools = env.items(
+        "TOOLS_CONFIRM_TOOLS",
+        (),
+    )
+    tools_read_only = env.flag(
+        "TOOLS_READ_ONLY",
+        False,
+    )
+    tools_pass_headers = env.items(
+        "TOOLS_PASS_HEADERS",
         (),
     )
     connect_timeout = env.number(
@@ -109,10 +149,18 @@ def load_settings(
     env.finish()
     return Settings(
         registry_base_url=registry_base_url,
+        registry_ca_bundle=registry_ca_bundle,
+        registry_client_cert=registry_client_cert,
+        registry_client_key=registry_client_key,
         tools_host=tools_host,
         tools_port=tools_port,
         tools_allowed_hosts=tools_allowed_hosts,
         tools_allowed_origins=tools_allowed_origins,
+        tools_tools_include=tools_tools_include,
+        tools_tools_exclude=tools_tools_exclude,
+        tools_confirm_tools=tools_confirm_tools,
+        tools_read_only=tools_read_only,
+        tools_pass_headers=tools_pass_headers,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         retries=retries,
