@@ -7,9 +7,11 @@ Each test counts the renders (`pipeline.plan`) and checks the outcome a full run
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ def run(*args: str | Path) -> Result:
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The capabilities rendered from here on (one entry per `plan` call)."""
     calls: list[str] = []
-    real = pipeline.plan
+    real = render.plan
 
     def counting(capability: Any, spec_name: str) -> dict[str, bytes]:
         calls.append(spec_name)
@@ -124,7 +126,7 @@ def test_the_manifest_records_every_imported_file(ikanos: tuple[Path, Path]) -> 
     manifest = json.loads((out / IMPORTING / ".naftiko-gen" / "manifest.json").read_text())
     shared = spec.parent / "shared"
     assert manifest["inputs"] == {
-        f"shared/{name}": provenance.sha256((shared / name).read_bytes())
+        f"shared/{name}": hashlib.sha256((shared / name).read_bytes()).hexdigest()
         for name in ("legacy-consumes.yaml", "step7-registry-consumes.yml")
     }
 
@@ -185,10 +187,8 @@ def test_the_fingerprint_covers_the_libraries_that_shape_output(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = provenance.fingerprint()
-    real = provenance.metadata.version
-    monkeypatch.setattr(
-        provenance.metadata, "version", lambda name: "0.0.1" if name == "ruff" else real(name)
-    )
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "0.0.1" if name == "ruff" else real(name))
     provenance.fingerprint.cache_clear()
     try:
         assert provenance.fingerprint() != before
