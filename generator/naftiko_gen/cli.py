@@ -130,7 +130,12 @@ def main(
     totals = Totals()
     total = len(run.specs)
     for index, (spec, result) in enumerate(
-        zip(run.specs, _plans(run.specs, strict, run.jobs), strict=True), start=1
+        zip(
+            run.specs,
+            _plans(run.specs, strict, run.jobs, out if check or dry_run else None),
+            strict=True,
+        ),
+        start=1,
     ):
         display = spec.display
         _reject_unusable(result, run.conflicts_of(spec), strict)
@@ -230,12 +235,19 @@ def _emit(
     return changes
 
 
-def _plans(specs: list[config.Spec], strict: bool, jobs: int | None) -> Iterator[DocumentResult]:
-    """Each document's plan, in argument order; planned in worker processes when there are many."""
+def _plans(
+    specs: list[config.Spec], strict: bool, jobs: int | None, reuse: Path | None
+) -> Iterator[DocumentResult]:
+    """Each document's plan, in argument order; planned in worker processes when there are many.
+
+    With `reuse` (the output folder, under --check and --dry-run) an up-to-date package is read
+    back instead of rendered (see provenance.py)."""
     workers = min(jobs or os.cpu_count() or 1, len(specs))
     paths = [spec.path for spec in specs]
     displays = [spec.display for spec in specs]
-    options = [Options(strict=strict, package=spec.package) for spec in specs]
+    options = [
+        Options(strict, spec.package, reuse / spec.package if reuse else None) for spec in specs
+    ]
     if workers <= 1:
         yield from map(plan_document, paths, displays, options)
         return

@@ -59,15 +59,20 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def with_manifest(files: dict[str, bytes], spec_name: str, spec_bytes: bytes) -> dict[str, bytes]:
-    """The plan plus its manifest: generator version, spec hash and every file's hash."""
+def with_manifest(
+    files: dict[str, bytes], spec_name: str, spec_bytes: bytes, inputs: dict[str, Any]
+) -> dict[str, bytes]:
+    """The plan plus its manifest: generator version, spec hash, the other `inputs` that decide
+    the output (see provenance.py), every file's hash, and the hash of all that."""
     manifest = {
         "generator": "naftiko-gen",
         "version": __version__,
         "spec": spec_name,
         "spec_sha256": _sha256(spec_bytes),
+        **inputs,
         "files": {path: _sha256(data) for path, data in sorted(files.items())},
     }
+    manifest["manifest_sha256"] = _sha256(json_text(manifest).encode("utf-8"))  # an edit shows
     return {**files, MANIFEST: json_text(manifest).encode("utf-8")}
 
 

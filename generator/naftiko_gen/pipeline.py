@@ -17,6 +17,7 @@ from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
 from .lower.limits import LIMIT_ATTRS
+from .provenance import record, recorded
 from .render import plan
 from .unapplied import report_unapplied
 from .validate import IKANOS_SCHEMA_FILES, validate_schema
@@ -34,6 +35,8 @@ class Options:
 
     strict: bool = False
     package: str | None = None  # the distribution name; None: from the spec's file name
+    # --check / --dry-run: the package folder that stands in for rendering when up to date
+    reuse: Path | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +99,10 @@ def plan_document(path: Path, display: str, options: Options) -> DocumentResult:
     """
     diagnostics = Diagnostics()
     result = DocumentResult(display)
+    if options.reuse is not None and options.package is not None:
+        files, warnings = recorded(path, display, options.package, options.reuse, options.strict)
+        if files:
+            return DocumentResult(display, options.package, files, warnings)
     try:
         _plan(path, display, options, diagnostics, result)
     except Exception as exc:
@@ -157,4 +164,5 @@ def _plan(
                 )
             else:
                 result.name = capability.dist_name
-                result.files = with_manifest(files, spec_name, path.read_bytes())
+                inputs = record(path, display, result.name, ctx.inputs, diagnostics.sorted())
+                result.files = with_manifest(files, spec_name, path.read_bytes(), inputs)

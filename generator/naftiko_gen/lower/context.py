@@ -22,6 +22,7 @@ class Context:
     taken_envs: set[str] = field(default_factory=set)
     env_prefix: str = ""
     validated: set[Path] = field(default_factory=set)  # imported files already schema-checked
+    inputs: dict[Path, bool] = field(default_factory=dict)  # files imports read (True) or missed
 
     def for_document(self, document: Document) -> Context:
         """The context of an imported file: its own locations, everything else shared."""
@@ -33,6 +34,7 @@ class Context:
             self.taken_envs,
             self.env_prefix,
             self.validated,
+            self.inputs,
         )
 
     def setting_attr(self, env: str) -> str:

@@ -66,6 +66,7 @@ def resolve_import(
             hint="the path is relative to the importing file, inside its repository",
         )
         return None
+    _record_input(ctx, relative, source)
     if source.parent != (ctx.document.path.parent.resolve() / relative).parent:
         ctx.warning(
             "NG108",
@@ -102,6 +103,16 @@ def resolve_import(
         (*pointer, "import"),
     )
     return None
+
+
+def _record_input(ctx: Context, relative: str, source: Path) -> None:
+    """Note the file read, and the nearer places looked at first (a file there would win)."""
+    for base in [ctx.document.path.parent.resolve(), *ctx.document.path.parent.resolve().parents]:
+        candidate = base / relative
+        if candidate == source:
+            break
+        ctx.inputs.setdefault(candidate, False)
+    ctx.inputs[source] = True
 
 
 def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
