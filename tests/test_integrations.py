@@ -35,7 +35,7 @@ def test_pre_commit_check_hook_passes_then_fails_after_an_edit(tmp_path: Path) -
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    command = [
+    command: list[str | Path] = [
         Path(sys.executable).with_name("pre-commit"),
         "try-repo",
         REPO,

@@ -442,7 +442,8 @@ class Driver:
                 apps[name] = getattr(rest, name)(clients)
                 # The OpenAPI document the app serves says what each route reads.
                 openapi = f"openapi{name.removeprefix('create_app')}.json"
-                documents[name] = json.loads((Path(rest.__file__).parent / openapi).read_text())
+                folder = Path(str(rest.__file__)).parent
+                documents[name] = json.loads((folder / openapi).read_text())
             except Exception:
                 self.outcome.problem(f"rest.{name}(clients) failed: " + _short_traceback())
                 apps.pop(name, None)

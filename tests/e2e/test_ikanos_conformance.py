@@ -184,7 +184,7 @@ def served(tutorial_copy: Path, packages: Path, node_tools: None) -> Iterator[di
 @pytest.fixture(scope="module")
 def mcp_results(served: dict[str, Served]) -> dict[str, dict[str, Any]]:
     """The result of every MCP entry of the plan, by name: one Node client per step, at `/`."""
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     for step, ports in served.items():
         entries = [e for e in PLAN_ENTRIES if e["step"] == step and e.get("type", "mcp") == "mcp"]
         calls = [(entry["tool"], entry["args"]) for entry in entries]

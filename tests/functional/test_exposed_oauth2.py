@@ -69,7 +69,12 @@ class AuthorizationServer:
     def forged(self, resource: str, **claims: Any) -> str:
         """A token signed with the server's own key but with claims it would not issue."""
         now = int(time.time())
-        payload = {"iss": self.issuer, "aud": resource, "sub": "tests", "client_id": "tests"}
+        payload: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": resource,
+            "sub": "tests",
+            "client_id": "tests",
+        }
         payload |= {"iat": now, "exp": now + 300, "scope": "things.read", **claims}
         return jwt.encode(payload, self.key, "RS256", headers={"kid": "k1", "typ": "at+jwt"})
 
@@ -80,7 +85,7 @@ class AuthorizationServer:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
         claims["scope"] = "things.read things.write"
         tampered = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-        unsigned = jwt.encode(claims, None, "none")
+        unsigned = jwt.encode(claims, None, "none")  # type: ignore[arg-type]
         return {
             "expired": self.forged(resource, exp=int(time.time()) - 3600),
             "wrong audience": self.token("http://elsewhere.example"),

@@ -363,6 +363,7 @@ async def test_info_version_tags_and_display_reach_openapi_and_mcp(
         document = (await http.get("/openapi.json")).json()
     async with cap.mcp() as client:
         listed = await client.list_tools()
+        assert client.server_info is not None
         server_version = client.server_info.version
 
     assert cap.result.diagnostics == []

@@ -189,7 +189,7 @@ async def test_imported_swagger_petstore_serves_rest_and_mcp(
     assert request.headers["api_key"] == "k-1"
 
     tools = await cap.tools()
-    hints = {name: tool.annotations for name, tool in tools.items()}
+    hints = {name: tool.annotations for name, tool in tools.items() if tool.annotations}
     assert hints["get-pet-by-id"].read_only_hint is True
     assert hints["delete-pet"].destructive_hint is True
     assert hints["add-pet"].read_only_hint is False
@@ -251,7 +251,7 @@ async def test_a_header_with_a_default_is_sent_not_asked_for(
     cap = build(alpha2_import(tmp_path, "versioned", VERSIONED), env={"VERSIONED_TOKEN": "t-1"})
     tool = (await cap.tools())["replace-note"]
     assert set(tool.input_schema["properties"]) == {"id", "body"}, "no properties: one body"
-    assert tool.annotations.idempotent_hint is True
+    assert tool.annotations is not None and tool.annotations.idempotent_hint is True
     upstream.respond(200, json={"id": "n1"})
     result = await cap.call_tool("replace-note", {"id": "n1", "body": {"text": "hi"}})
     assert not result.is_error, result

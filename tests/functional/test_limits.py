@@ -318,7 +318,8 @@ async def test_non_ascii_rest_header_value_is_a_422(
     cap: Capability, upstream: FakeUpstream
 ) -> None:
     async with cap.rest() as http:
-        response = await http.get("/items/1", headers={"trace": "caf\u00e9".encode("latin-1")})
+        trace = "caf\u00e9".encode("latin-1")
+        response = await http.get("/items/1", headers=[(b"trace", trace)])
     assert "header 'X-Trace'" in assert_problem(response, 422, "Invalid input")
     assert not upstream.requests
 

@@ -216,6 +216,7 @@ def frontmatter(text: str) -> dict[str, Any]:
 
 async def test_each_skill_ships_a_skill_md(build: Builder, location: Path) -> None:
     cap = build(document(location))
+    assert cap.result.name is not None
     skill_md = cap.package_dir / "src" / cap.result.name.replace("-", "_") / "skills"
     text = (skill_md / "fleet-ops" / "SKILL.md").read_text(encoding="utf-8")
     assert frontmatter(text) == {

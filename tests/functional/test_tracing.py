@@ -97,7 +97,7 @@ CALLER = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 def traced(build: Builder) -> Iterator[tuple[Capability, ModuleType, InMemorySpanExporter]]:
     """The capability with tracing on (into memory); its clients rebuilt to be traced."""
     cap = build(DOCUMENT)
-    tracing = importlib.import_module(f"{package_of(cap)}._tracing")
+    tracing: Any = importlib.import_module(f"{package_of(cap)}._tracing")
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -152,7 +152,8 @@ async def test_mcp_call_is_one_trace_with_a_span_per_step_and_upstream_call(
     cap, _, exporter = traced
     upstream.respond(200, json={"name": "Aurora"})
     async with cap.mcp() as client:
-        result = await client.call_tool("ship-and-crew", {"imo": "1"}, meta={"traceparent": CALLER})
+        meta: Any = {"traceparent": CALLER}
+        result = await client.call_tool("ship-and-crew", {"imo": "1"}, meta=meta)
     assert not result.is_error
 
     spans = exporter.get_finished_spans()
@@ -173,7 +174,7 @@ async def test_without_tracing_nothing_is_traced_or_sent(
     build: Builder, upstream: FakeUpstream
 ) -> None:
     cap = build(DOCUMENT)
-    tracing = importlib.import_module(f"{package_of(cap)}._tracing")
+    tracing: Any = importlib.import_module(f"{package_of(cap)}._tracing")
     tracing.configure({})  # no OTEL_* endpoint: stays off
     assert tracing.tracer is None
     async with cap.rest() as http:
@@ -207,7 +208,7 @@ print(sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk", "opent
 
 def test_an_otlp_endpoint_turns_tracing_on(build: Builder) -> None:
     cap = build(DOCUMENT)
-    tracing = importlib.import_module(f"{package_of(cap)}._tracing")
+    tracing: Any = importlib.import_module(f"{package_of(cap)}._tracing")
     try:
         tracing.configure({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
         assert tracing.tracer is not None

@@ -65,7 +65,7 @@ def _issue(
 
 class Answer(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+        peer = self.connection.getpeercert()
         body = json.dumps({"peer": peer["subject"][0][0][1]}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")

@@ -78,7 +78,8 @@ def test_the_tables_name_only_what_the_schema_has() -> None:
 )
 def test_each_unapplied_property_is_marked_in_the_checking_schema(name: str, key: str) -> None:
     checker = unapplied._validator()
-    definition = checker.schema["$defs"][name]
+    schema: Any = checker.schema
+    definition = schema["$defs"][name]
 
     marked = [
         part["properties"][key][unapplied.MARKER]
