@@ -65,9 +65,6 @@ NOT_REPRODUCIBLE_WITH_PRISM = {
     # tests/e2e/test_tutorial_conformance.py asserts that the query reaches the upstream.
     ("step2-list-ships-filter", 'all(.[]; .status == "active")'),
 }
-# The skill adapter (`type: skill`, issue 9 item 4) is built on another branch; until it lands
-# the packages have no skill catalog to ask, and its entries are expected to fail.
-SKILL_ADAPTER_PENDING = "the skill adapter is not generated on this branch yet (issue 9 item 4)"
 
 
 def plan_entries() -> list[dict[str, Any]]:
@@ -119,7 +116,6 @@ class Served:
     mcp: int
     rest: int
     skill: int
-    skill_generated: bool
 
 
 @pytest.fixture(scope="module")
@@ -140,15 +136,7 @@ def packages(tutorial_copy: Path) -> Path:
 @pytest.fixture(scope="module")
 def served(tutorial_copy: Path, packages: Path, node_tools: None) -> Iterator[dict[str, Served]]:
     """Prism serving both mock APIs, and every step's package serving all its adapters."""
-    ports = {
-        step: Served(
-            free_port(),
-            free_port(),
-            free_port(),
-            env_var_name(SKILL_NAMESPACE, "PORT") in (packages / step / "README.md").read_text(),
-        )
-        for step in STEPS
-    }
+    ports = {step: Served(free_port(), free_port(), free_port()) for step in STEPS}
     prisms = [
         start_prism(MOCKS / "naftiko-shipyard-maritime-registry-api.yaml", anonymous_access=True),
         start_prism(MOCKS / "naftiko-shipyard-legacy-dockyard-api.yaml", anonymous_access=True),
@@ -214,8 +202,6 @@ def test_the_engine_plan_entry_gets_an_answer_passing_its_jq_validations(
         assert result.get("isError") is not True, result
         answer = json.loads(result["content"][0]["text"])
     else:
-        if entry["path"].startswith("/skills") and not ports.skill_generated:
-            pytest.xfail(SKILL_ADAPTER_PENDING)
         response = httpx2.request(
             entry["method"],
             f"http://{LOOPBACK}:{_http_port(entry, ports)}{entry['path']}",
