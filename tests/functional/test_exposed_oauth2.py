@@ -435,3 +435,13 @@ async def test_skill_catalog_is_a_resource_server_too(
     assert valid.status_code == 200 and valid.json()["count"] == 1
     assert other.status_code == 401  # a token for another resource (audience) is refused
     assert metadata.json()["resource"] == SKILL_RESOURCE
+
+
+@pytest.mark.parametrize("pair", ["list-things", "=things.read", "list-things="])
+def test_a_malformed_scope_pair_is_a_settings_error(
+    build: Builder, authorization_server: AuthorizationServer, pair: str
+) -> None:
+    cap = build(document(authorization_server.issuer))
+    settings = cap.load_settings({**cap.env, "THINGS_MCP_TOOL_SCOPES": pair})
+    with pytest.raises(cap.runtime.SettingsError, match="is not a name=scope pair"):
+        cap.modules["mcp_server"].create_server(cap.modules["upstream"].Clients(settings))

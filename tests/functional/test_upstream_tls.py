@@ -159,3 +159,14 @@ async def test_client_credentials_token_renewed_once_on_401(
         refused = await http.get("/things")
     assert refused.status_code == 401  # the renewed token is refused too: no third try
     assert minted == ["minted-1", "minted-2", "minted-3"]
+
+
+def test_an_unreadable_tls_file_is_a_settings_error(build: Builder, tmp_path: Path) -> None:
+    cap = build(document("", binds=""))
+    missing = tmp_path / "absent-ca.pem"
+    settings = cap.load_settings({"API_CA_BUNDLE": str(missing)})
+    with pytest.raises(cap.runtime.SettingsError) as raised:
+        cap.modules["upstream"].Clients(settings)
+    assert str(raised.value) == (
+        f"cannot start: the TLS files {str(missing)!r} cannot be loaded: No such file or directory"
+    )

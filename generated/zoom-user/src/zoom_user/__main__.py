@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_workers(settings, args.mock)
         else:
             run(serve_http(settings, transport))
-    except ListenError as exc:
+    except (
+        ListenError,
+        rt.SettingsError,
+    ) as exc:  # a port taken, a TLS file unreadable
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -439,9 +439,16 @@ def tls_context(
     """TLS to an upstream: the system's CAs or `ca_bundle`, and a client certificate if set."""
     if not (ca_bundle or client_cert):
         return True
-    context = ssl.create_default_context(cafile=ca_bundle or None)
-    if client_cert:
-        context.load_cert_chain(client_cert, client_key or None)
+    try:
+        context = ssl.create_default_context(cafile=ca_bundle or None)
+        if client_cert:
+            context.load_cert_chain(client_cert, client_key or None)
+    except (OSError, ssl.SSLError) as exc:
+        files = ", ".join(repr(f) for f in (ca_bundle, client_cert, client_key) if f)
+        reason = exc.strerror or type(exc).__name__
+        raise SettingsError(
+            f"cannot start: the TLS files {files} cannot be loaded: {reason}"
+        ) from None
     return context
 
 

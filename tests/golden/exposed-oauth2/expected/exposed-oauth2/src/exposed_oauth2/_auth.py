@@ -75,8 +75,10 @@ def scope_map(pairs: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """`name=scope` pairs (a name may be paired several times) → the scopes each name needs."""
     needed: dict[str, set[str]] = {}
     for pair in pairs:
-        name, _, scope = pair.partition("=")
-        needed.setdefault(name.strip(), set()).add(scope.strip())
+        name, equals, scope = (part.strip() for part in pair.partition("="))
+        if not (name and equals and scope):
+            raise rt.SettingsError(f"cannot start: {pair!r} is not a name=scope pair")
+        needed.setdefault(name, set()).add(scope)
     return {name: frozenset(scopes) for name, scopes in needed.items()}
 
 
