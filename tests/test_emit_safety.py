@@ -13,6 +13,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -293,11 +294,14 @@ def test_a_run_killed_at_a_random_moment_over_a_larger_tree(tmp_path: Path, seed
     out = tmp_path / "out"
     shutil.copytree(pristine, out)
     command = [sys.executable, "-m", "naftiko_gen", *map(str, specs), "-o", str(out), "-q"]
-    generator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group, killed whole as a cancelled CI job is: no planning worker outlives it.
+    generator = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         generator.wait(timeout=random.Random(seed).uniform(0.5, 3))
     except subprocess.TimeoutExpired:
-        generator.kill()
+        os.killpg(generator.pid, signal.SIGKILL)
     generator.wait()
     for name in names:
         package = out / name
