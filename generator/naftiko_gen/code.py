@@ -13,8 +13,6 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .jsonpath import Step, is_wildcard
-
 INDENT = "    "
 
 
@@ -141,16 +139,6 @@ def toml_str(text: str) -> str:
 def json_text(value: Any) -> str:
     """Deterministic, human-readable JSON (for `openapi.json`, the manifest and schemas)."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
-def steps_code(steps: tuple[Step, ...]) -> str:
-    """A compiled JSONPath as a tuple literal: `("data", STAR, 0)`."""
-    items = [
-        "rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps
-    ]
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(items) + ")"
 
 
 _MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}

@@ -2,7 +2,8 @@
 
 Lowering builds it from a loaded document; templates only iterate over it and print. Fields that
 hold document text keep the raw text (templates print it through the `py`/`comment` filters of
-`code.py`); fields typed `Code` are Python source already built by `code.py`.
+`code.py`); values computed at run time are expressions (`expr.py`), which only `printer.py`
+turns into Python. No field holds Python source.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .code import Code
+from .expr import Expr, Projection
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +25,8 @@ class Setting:
     description: str
     required: bool = False
     secret: bool = False
-    default_code: Code | None = None  # a default computed from other settings (templated baseUri)
-    fallback: Code | None = None  # where a bind file provides the value
+    default_code: Expr | None = None  # a default computed from other settings (templated baseUri)
+    fallback: Expr | None = None  # where a bind file provides the value
     minimum: int | None = None  # bounds an "int" setting is checked against at startup
     maximum: int | None = None
 
@@ -46,16 +47,16 @@ class BindFile:
 
 @dataclass(frozen=True, slots=True)
 class Auth:
-    """How an upstream client authenticates; the `*_code` fields read settings."""
+    """How an upstream client authenticates; the expressions read settings."""
 
     kind: str  # bearer | apikey | basic | digest | oauth2
-    token: Code | None = None
+    token: Expr | None = None
     key: str | None = None
-    value: Code | None = None
+    value: Expr | None = None
     placement: str = "header"
-    username: Code | None = None
-    password: Code | None = None
-    token_url: Code | None = None
+    username: Expr | None = None
+    password: Expr | None = None
+    token_url: Expr | None = None
     scopes: tuple[str, ...] = ()
     audience: str | None = None
 
@@ -66,7 +67,6 @@ class UpstreamParam:
 
     name: str
     py_name: str
-    annotation: str
     required: bool
     json_type: str | None
     description: str
@@ -79,8 +79,8 @@ class UpstreamParam:
 class Body:
     """The request body of an upstream operation."""
 
-    kind: str  # json | content | form | multipart
-    value: Any  # json: a JSON-like structure with Code leaves; others: Code or structure
+    kind: str  # json | json-fields | json-text | content | form | multipart
+    value: Any  # json, json-fields, form: a JSON-like structure with Expr leaves; multipart: parts
     media_type: str | None = None
 
 
@@ -94,14 +94,14 @@ class UpstreamOperation:
     http_method: str
     description: str
     params: tuple[UpstreamParam, ...]
-    path_parts: tuple[Code, ...]
-    query: tuple[tuple[str, Code], ...]
-    headers: tuple[tuple[str, Code], ...]
-    cookies: tuple[tuple[str, Code], ...]
+    path_parts: tuple[Expr, ...]
+    query: tuple[tuple[str, Expr], ...]
+    headers: tuple[tuple[str, Expr], ...]
+    cookies: tuple[tuple[str, Expr], ...]
     body: Body | None
     output_format: str
     idempotent: bool
-    projection: Code | None = None  # consumed outputParameters, applied to step results
+    projection: Projection | None = None  # consumed outputParameters, applied to step results
     max_binary: int | None = None  # `maxBinarySize` in bytes (output_format "binary")
     media_type: str | None = None  # `outputMediaType`: overrides the upstream Content-Type
 
@@ -117,8 +117,8 @@ class Upstream:
     base_url_env: str
     description: str
     auth: Auth | None
-    headers: tuple[tuple[str, Code], ...]
-    query: tuple[tuple[str, Code], ...]
+    headers: tuple[tuple[str, Expr], ...]
+    query: tuple[tuple[str, Expr], ...]
     operations: tuple[UpstreamOperation, ...]
     tls_attrs: tuple[str, str, str] = ("", "", "")  # settings: CA bundle, client cert and key
 
@@ -149,7 +149,7 @@ class Call:
 
     upstream_attr: str
     method_name: str
-    args: tuple[tuple[str, Code], ...]  # (keyword, expression over the operation's inputs)
+    args: tuple[tuple[str, Expr], ...]  # (keyword, expression over the operation's inputs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +158,8 @@ class Step:
 
     name: str
     call: Call | None  # a call step
-    lookup: Code | None  # a lookup step: an expression over `context`
-    for_each: Code | None = None  # a call repeated for each `item` of this list
+    lookup: Expr | None  # a lookup step: an expression over `context`
+    for_each: Expr | None = None  # a call repeated for each `item` of this list
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +170,12 @@ class Operation:
     description: str
     inputs: tuple[Input, ...]
     call: Call | None
-    mapper: Code | None  # expression over `body`; None: the upstream JSON passes through
-    mock: Code | None  # the static answer of a mock operation (no upstream)
+    mapper: Expr | None  # expression over `body`; None: the upstream JSON passes through
+    mock: Expr | None  # the static answer of a mock operation (no upstream)
     output_schema: Any  # JSON Schema of a definite object result, else None
     http_method: str  # of the called upstream operation (for hints), "GET" for mocks
     steps: tuple[Step, ...] = ()  # orchestration: run in order, results kept in `context`
-    result: Code | None = None  # orchestration `mappings`: the answer, built from `context`
+    result: Expr | None = None  # orchestration `mappings`: the answer, built from `context`
     binary: str | None = None  # the media type of a binary answer (the upstream's bytes)
 
 
@@ -239,10 +239,10 @@ class OAuth2:
 class ExposedAuth:
     """Credentials every request to an exposed HTTP adapter must carry (SEMANTICS.md §5)."""
 
-    check: Code | None  # a boolean over `headers`, `query` and `settings`; None for oauth2
+    check: Expr | None  # a boolean over `headers`, `query` and `settings`; None for oauth2
     challenge: str  # the WWW-Authenticate value of a 401
     scheme: Any  # the OpenAPI security scheme
-    secrets: tuple[Code, ...] = ()  # the expected token, key value, or username and password
+    secrets: tuple[Expr, ...] = ()  # the expected token, key value, or username and password
     oauth2: OAuth2 | None = None  # set for `oauth2`: `check` is unused, tokens are verified
 
 

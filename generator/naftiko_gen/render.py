@@ -17,19 +17,10 @@ from typing import Any
 
 import jinja2
 
-from . import deploy, formatting, testdata, versions
-from .code import (
-    Code,
-    comment_text,
-    json_text,
-    py_value,
-    reindent,
-    steps_code,
-    toml_str,
-    yaml_scalar,
-    yaml_str,
-)
+from . import deploy, formatting, printer, testdata, versions
+from .code import comment_text, json_text, toml_str, yaml_scalar, yaml_str
 from .diagram import mermaid_flowchart
+from .expr import Expr, Helper, Projection
 from .ir import (
     Capability,
     Hints,
@@ -75,18 +66,18 @@ def _openapi_file(adapter: RestAdapter) -> str:
     return f"openapi{suffix}.json"
 
 
-def _client_headers(upstream: Upstream) -> dict[str, Code]:
-    headers: dict[str, Code] = {}
+def _client_headers(upstream: Upstream) -> dict[str, Expr]:
+    headers: dict[str, Expr] = {}
     auth = upstream.auth
     if auth and auth.kind == "bearer" and auth.token:
-        headers["Authorization"] = Code(f"rt.bearer({auth.token})")
+        headers["Authorization"] = Helper("bearer", (auth.token,))
     if auth and auth.kind == "apikey" and auth.placement == "header" and auth.key and auth.value:
         headers[auth.key] = auth.value
     headers.update(upstream.headers)
     return headers
 
 
-def _client_params(upstream: Upstream) -> list[tuple[str, Code]]:
+def _client_params(upstream: Upstream) -> list[tuple[str, Expr]]:
     params = list(upstream.query)
     auth = upstream.auth
     if auth and auth.kind == "apikey" and auth.placement == "query" and auth.key and auth.value:
@@ -162,7 +153,7 @@ def _rest_reads(operation: Operation, route: Route) -> dict[str, Any]:
     }
 
 
-def _projection(capability: Capability, call: Any) -> str | None:
+def _projection(capability: Capability, call: Any) -> Projection | None:
     """The consumed outputParameters of the operation a step calls, if it has any."""
     for upstream in capability.upstreams:
         if upstream.attr == call.upstream_attr:
@@ -197,8 +188,8 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        py=py_value,
-        code=reindent,
+        py=printer.py,
+        code=printer.code,
         comment=comment_text,
         md=_md,
         yaml=yaml_str,
@@ -218,7 +209,7 @@ def environment() -> jinja2.Environment:
         rest_reads=_rest_reads,
         route_set=_route_set,
         projection=_projection,
-        steps=steps_code,
+        annotation=printer.annotation,
         zip_values=lambda names, value: [(name, value) for name in names],
     )
     return env

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-from .code import Code, py_str, steps_code
+from .code import Code, py_str
+from .expr import JsonPath, Local
 from .ir import Input
+from .printer import expression
 
 # Path, query, header and cookie values are text, converted to the input's Python type.
 TEXT_CONVERTERS = {
@@ -32,7 +34,7 @@ JSON_CONVERTERS = {
 def _raw(item: Input) -> str:
     """The expression giving the input's raw value, None when the request does not carry it."""
     if item.body_path is not None:
-        return f"rt.first(fields, {steps_code(item.body_path)})"
+        return expression(JsonPath(Local("fields"), item.body_path))
     if item.location == "body":
         return "payload"
     if item.location in ("body-field", "body-path"):

@@ -7,10 +7,10 @@ the fake upstream receives the consumed method on the consumed path (or nothing,
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .expr import Expr, Lit, setting_attr
 from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, SkillAdapter, Upstream
 
 TEST_BASE_PATH = "/base"
@@ -25,7 +25,6 @@ SAMPLE_BODIES = {
     "markdown": "# Title\n\nSome text.\n",
     "binary": "GIF89a, or any bytes",
 }
-_SETTING = re.compile(r"^settings\.(\w+)$")
 
 
 def sample(item: Input) -> Any:
@@ -80,6 +79,17 @@ class Case:
     binary_block: str | None = None  # the MCP content type of a binary answer
 
 
+def _plain_text(part: Expr) -> str:
+    """The leading literal of an upstream path, if it is text a test can compare as it is
+    (printable, no backslash, not both kinds of quote)."""
+    if not isinstance(part, Lit) or not isinstance(part.value, str):
+        return ""
+    text = part.value
+    if not text.isprintable() or "\\" in text or ('"' in text and "'" in text):
+        return ""
+    return text
+
+
 def _expectation(
     capability: Capability, operation: Operation
 ) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...], str | None]:
@@ -89,10 +99,7 @@ def _expectation(
     call = calls[0]
     upstream = next(u for u in capability.upstreams if u.attr == call.upstream_attr)
     consumed = next(o for o in upstream.operations if o.method_name == call.method_name)
-    literal = ""
-    first = consumed.path_parts[0]
-    if first.startswith(('"', "'")) and "\\" not in first:
-        literal = first[1:-1]
+    literal = _plain_text(consumed.path_parts[0])
     content = SAMPLE_BODIES.get(consumed.output_format)
     return (
         consumed.http_method,
@@ -110,9 +117,9 @@ def _auth_headers(capability: Capability, upstream: Upstream) -> tuple[tuple[str
     environ = test_environ(capability)
     envs = {s.attr: s.env for s in capability.settings}
 
-    def value_of(code: str | None) -> str | None:
-        match = _SETTING.match(code or "")
-        return environ.get(envs.get(match.group(1), "")) if match else None
+    def value_of(value: Expr | None) -> str | None:
+        attr = setting_attr(value)
+        return environ.get(envs.get(attr, "")) if attr else None
 
     if auth.kind == "bearer" and (token := value_of(auth.token)):
         return (("authorization", f"Bearer {token}"),)
@@ -140,8 +147,8 @@ def credentials(
     envs = {s.attr: s.env for s in capability.settings}
     values = []
     for secret in auth.secrets:
-        match = _SETTING.match(secret)
-        values.append(environ.get(envs.get(match.group(1), ""), "") if match else "")
+        attr = setting_attr(secret)
+        values.append(environ.get(envs.get(attr, ""), "") if attr else "")
     scheme = auth.scheme
     if scheme.get("scheme") == "bearer":
         return {"Authorization": f"Bearer {values[0]}"}, {}

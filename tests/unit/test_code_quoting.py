@@ -5,8 +5,9 @@ import ast
 import math
 
 import pytest
-from naftiko_gen.code import Code, call_code, comment_text, py_scalar, py_str, py_value, steps_code
+from naftiko_gen.code import Code, call_code, comment_text, py_scalar, py_str, py_value
 from naftiko_gen.jsonpath import compile_jsonpath
+from naftiko_gen.printer import steps_code
 
 HOSTILE = [
     "",

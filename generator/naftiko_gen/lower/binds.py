@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..code import Code, py_str
+from ..expr import BindFileValue, Expr
 from ..ir import BindFile, Setting
 from ..load import Pointer
 from .context import Context, as_list, mapping, text
@@ -63,7 +63,7 @@ class Binds:
         var: str,
         env: str,
         description: str,
-        fallback: Code | None = None,
+        fallback: Expr | None = None,
     ) -> str:
         """Bind `var` to the environment variable `env`; returns the settings attribute."""
         if var in self.attrs:
@@ -158,7 +158,7 @@ def _bind_file(
     for var, source in keys.items():
         if not valid_env(entry_ctx, str(var), (*pointer, "keys", var)):
             continue
-        fallback = Code(f"{file_var}.get({py_str(text(source) or str(var))})")
+        fallback = BindFileValue(file_var, text(source) or str(var))
         binds.add_env(entry_ctx, str(var), str(var), f"{description} (file {path})", fallback)
 
 

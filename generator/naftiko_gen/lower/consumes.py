@@ -8,9 +8,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..code import Code, call_code, py_str, steps_code
+from ..expr import (
+    Escape,
+    Escaped,
+    Expr,
+    InputRef,
+    Lit,
+    Projection,
+    SettingReach,
+    SettingRef,
+    Template,
+)
 from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
-from ..jsonpath import JsonPathError, compile_jsonpath
+from ..jsonpath import JsonPathError, Step, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
 from .access import upstream_tls
@@ -235,10 +245,10 @@ class _UpstreamLowering:
 
     # -- settings-level parts ------------------------------------------------------------
 
-    def settings_ref(self, name: str, pointer: Pointer, *, prefix: str) -> Code | None:
-        """A bound variable as code (`prefix` + attribute); implicit env binds warn."""
+    def settings_ref(self, name: str, pointer: Pointer, *, reach: SettingReach) -> Expr | None:
+        """A bound variable as a setting reached by `reach`; implicit env binds warn."""
         attr = self.binds.lookup(name) or self.binds.implicit(self.ctx, name, pointer)
-        return Code(prefix + attr) if attr else None
+        return SettingRef(attr, reach) if attr else None
 
     def _base_url(self) -> tuple[str, str]:
         env = self.ctx_env(f"{self.env}_BASE_URL")
@@ -271,7 +281,7 @@ class _UpstreamLowering:
             )
             setting = Setting(env, attr, "str", None, description, required=True)
         elif "{{" in base:
-            code = template_code(base, lambda n: self.settings_ref(n, pointer, prefix=""))
+            code = template_code(base, lambda n: self.settings_ref(n, pointer, reach="loading"))
             setting = Setting(env, attr, "str", None, description, default_code=code)
         else:
             setting = Setting(env, attr, "str", base, description)
@@ -279,7 +289,7 @@ class _UpstreamLowering:
         return attr, env
 
     def _bindable(self, name: str, pointer: Pointer) -> bool:
-        return self.settings_ref(name, pointer, prefix="") is not None
+        return self.settings_ref(name, pointer, reach="loading") is not None
 
     def ctx_env(self, env: str) -> str:
         """Reserve an environment variable name (a second upstream with the same name gets _2)."""
@@ -292,10 +302,10 @@ class _UpstreamLowering:
 
     def _client_params(
         self, params: list[Any]
-    ) -> tuple[list[tuple[str, Code]], list[tuple[str, Code]], list[dict[str, Any]]]:
+    ) -> tuple[list[tuple[str, Expr]], list[tuple[str, Expr]], list[dict[str, Any]]]:
         """Client-level parameters: fixed headers/query sent on every call, or per-call values."""
-        headers: list[tuple[str, Code]] = []
-        query: list[tuple[str, Code]] = []
+        headers: list[tuple[str, Expr]] = []
+        query: list[tuple[str, Expr]] = []
         free: list[dict[str, Any]] = []
         for index, param in enumerate(params):
             if not isinstance(param, dict) or not text(param.get("name")):
@@ -314,7 +324,7 @@ class _UpstreamLowering:
                 continue
             code = template_code(
                 text(param.get("value")),
-                functools.partial(self.settings_ref, pointer=pointer, prefix="settings."),
+                functools.partial(self.settings_ref, pointer=pointer, reach="settings"),
             )
             if where == "header":
                 headers.append((text(param["name"]), code))
@@ -339,10 +349,10 @@ class _UpstreamLowering:
         pointer = (*self.pointer, "authentication")
         kind = text(auth.get("type")).lower()
 
-        def code(key: str) -> Code:
+        def code(key: str) -> Expr:
             return template_code(
                 text(auth.get(key)),
-                lambda n: self.settings_ref(n, (*pointer, key), prefix="settings."),
+                lambda n: self.settings_ref(n, (*pointer, key), reach="settings"),
             )
 
         if kind == "bearer":
@@ -378,10 +388,10 @@ class _UpstreamLowering:
                 "oauth2",
                 token_url=template_code(
                     text(auth.get("tokenEndpoint")),
-                    lambda n: self.settings_ref(n, pointer, prefix="settings."),
+                    lambda n: self.settings_ref(n, pointer, reach="settings"),
                 ),
-                username=Code("settings." + client_id),
-                password=Code("settings." + client_secret),
+                username=SettingRef(client_id, "settings"),
+                password=SettingRef(client_secret, "settings"),
                 scopes=tuple(str(s) for s in as_list(auth.get("scopes"))),
                 audience=text(auth.get("audience")) or None,
             )
@@ -423,7 +433,7 @@ class _OperationLowering:
         declared: dict[str, Any] | None = None,
         body: bool = False,
         location: str = "query",
-    ) -> Code:
+    ) -> Expr:
         """The keyword parameter for a caller-supplied value, created on first use."""
         key = normalized(name)
         if key not in self.params:
@@ -433,26 +443,22 @@ class _OperationLowering:
                 json_type = None if body else json_type
             if "required" in declared:
                 required = declared.get("required") is True
-            annotation = "Any" if body else "rt.ParamValue"
-            if not required:
-                annotation = "Any" if body else "rt.ParamValue | None"
             self.params[key] = UpstreamParam(
                 name=name,
                 py_name=identifier(name, self.taken),
-                annotation=annotation,
                 required=required,
                 json_type=json_type if json_type in JSON_TYPES else None,
                 description=text(declared.get("description")),
                 is_body=body,
                 location="body" if body else location,
             )
-        return Code(self.params[key].py_name)
+        return InputRef(self.params[key].py_name)
 
-    def resolve(self, name: str, pointer: Pointer) -> Code | None:
+    def resolve(self, name: str, pointer: Pointer) -> Expr | None:
         """A placeholder on the consumed side: a bind, else a value the caller supplies."""
         attr = self.up.binds.lookup(name)
         if attr:
-            return Code("self.settings." + attr)
+            return SettingRef(attr, "client")
         for prefix in CALLER_PREFIXES:
             if name.startswith(prefix):
                 name = name[len(prefix) :]
@@ -463,7 +469,7 @@ class _OperationLowering:
         ):
             implicit = self.up.binds.implicit(self.ctx, name, pointer)
             if implicit:
-                return Code("self.settings." + implicit)
+                return SettingRef(implicit, "client")
         return self.kwarg(name, required=False)
 
     def _environment_param(self, name: str, pointer: Pointer) -> None:
@@ -471,7 +477,7 @@ class _OperationLowering:
         if valid_env(self.ctx, name, (*pointer, "name")):
             self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
 
-    def _param_value(self, name: str, param: dict[str, Any], where: str, pointer: Pointer) -> Code:
+    def _param_value(self, name: str, param: dict[str, Any], where: str, pointer: Pointer) -> Expr:
         """A query, header or cookie parameter's value: its `value` template, else an argument."""
         if "value" in param:
             return template_code(
@@ -486,9 +492,9 @@ class _OperationLowering:
         path = self._path()
         declared = self._declared_params(client_free)
         path_parts = self._path_parts(path, declared)
-        query: list[tuple[str, Code]] = []
-        headers: list[tuple[str, Code]] = []
-        cookies: list[tuple[str, Code]] = []
+        query: list[tuple[str, Expr]] = []
+        headers: list[tuple[str, Expr]] = []
+        cookies: list[tuple[str, Expr]] = []
         body_params: list[tuple[str, dict[str, Any]]] = []
         path_names = {
             normalized((m.group(1) or m.group(2)).strip()) for m in PATH_VARIABLE.finditer(path)
@@ -578,13 +584,13 @@ class _OperationLowering:
             fmt = "json"
         return fmt
 
-    def _projection(self) -> Code | None:
+    def _projection(self) -> Projection | None:
         """Consumed outputParameters (`{name, value: $.path}`): how a step result is projected.
 
         The catalog idiom `{name: result, value: $.}` alone means "the whole body" and is left
         out, so that mappings read `$.step.field` as the document's author intended.
         """
-        pairs: list[str] = []
+        pairs: list[tuple[str, tuple[Step, ...]]] = []
         params = [p for p in as_list(self.op.get("outputParameters")) if isinstance(p, dict)]
         for index, param in enumerate(params):
             path = param.get("mapping", param.get("value"))
@@ -602,8 +608,8 @@ class _OperationLowering:
                 continue
             if steps == () and len(params) == 1:
                 return None
-            pairs.append(f"({py_str(name)}, {steps_code(steps)})")
-        return Code("(" + ", ".join(pairs) + ",)") if pairs else None
+            pairs.append((name, steps))
+        return Projection(tuple(pairs)) if pairs else None
 
     def _declared_params(
         self, client_free: list[dict[str, Any]]
@@ -623,14 +629,14 @@ class _OperationLowering:
 
     def _path_parts(
         self, path: str, declared: dict[str, tuple[dict[str, Any], Pointer]]
-    ) -> tuple[Code, ...]:
+    ) -> tuple[Expr, ...]:
         """Literal text and percent-encoded segment values of the request path."""
-        parts: list[Code] = []
+        parts: list[Expr] = []
         pos = 0
         by_name = {normalized(n): v for n, v in declared.items()}
         for match in PATH_VARIABLE.finditer(path):
             if match.start() > pos:
-                parts.append(Code(py_str(path[pos : match.start()])))
+                parts.append(Lit(path[pos : match.start()]))
             name = (match.group(1) or match.group(2)).strip()
             param, pointer = by_name.get(normalized(name), ({}, self.pointer))
             if "value" in param:
@@ -638,16 +644,16 @@ class _OperationLowering:
                     text(param["value"]), functools.partial(self.resolve, pointer=pointer)
                 )
             elif self.up.binds.lookup(name):
-                value = Code("self.settings." + str(self.up.binds.lookup(name)))
+                value = SettingRef(str(self.up.binds.lookup(name)), "client")
             else:
                 value = self.kwarg(
                     name, required=True, declared={**param, "required": True}, location="path"
                 )
-            parts.append(Code(f"rt.segment({value})"))
+            parts.append(Escaped(value, "path-segment"))
             pos = match.end()
         if pos < len(path):
-            parts.append(Code(py_str(path[pos:])))
-        return tuple(parts) or (Code(py_str("")),)
+            parts.append(Lit(path[pos:]))
+        return tuple(parts) or (Lit(""),)
 
     def _body(self, body_params: list[tuple[str, dict[str, Any]]]) -> Body | None:
         template = self.op.get("body")
@@ -690,15 +696,13 @@ class _OperationLowering:
                 "xml": "application/xml",
                 "sparql": "application/sparql-query",
             }[kind]
-            escape = "rt.xml_text" if kind == "xml" else None
+            escape: Escape | None = "xml" if kind == "xml" else None
             code = template_code(text(data), lambda n: self.resolve(n, pointer), escape=escape)
             return Body("content", code, media)
         if kind == "formUrlEncoded":
             if isinstance(data, dict):
                 return Body("form", self._json_value(data, pointer))
-            code = template_code(
-                text(data), lambda n: self.resolve(n, pointer), escape="rt.form_value"
-            )
+            code = template_code(text(data), lambda n: self.resolve(n, pointer), escape="form")
             return Body("content", code, "application/x-www-form-urlencoded")
         if kind == "multipartForm":
             parts = []
@@ -733,34 +737,29 @@ class _OperationLowering:
             return [self._json_value(v, pointer) for v in data]
         return data
 
-    def _any_json(self, value: Code) -> None:
+    def _any_json(self, value: Expr) -> None:
         """A caller value that a JSON template inserts as a JSON value takes any JSON value
         (an object record, a list, a number), not only text."""
         for key, param in self.params.items():
-            if param.py_name == value and not param.is_body and param.json_type is None:
-                self.params[key] = replace(
-                    param,
-                    annotation=param.annotation.replace("rt.ParamValue", "Any"),
-                    any_json=True,
-                )
+            if value == InputRef(param.py_name) and not param.is_body and param.json_type is None:
+                self.params[key] = replace(param, any_json=True)
 
-    def _json_text(self, template: str, pointer: Pointer) -> Code:
+    def _json_text(self, template: str, pointer: Pointer) -> Expr:
         """A raw JSON text template: each value inserted as JSON text (`{{crewIds}}` → `[..]`)."""
-        pieces: list[str] = []
+        pieces: list[str | Expr] = []
         pos = 0
         for match in PLACEHOLDER.finditer(template):
             if match.start() > pos:
-                pieces.append(py_str(template[pos : match.start()]))
-            value = self.resolve(match.group(1), pointer) or Code("None")
+                pieces.append(template[pos : match.start()])
+            value = self.resolve(match.group(1), pointer) or Lit(None)
             # Inside quotes the value is string content; elsewhere it is a JSON value.
             quoted = template[match.start() - 1 : match.start()] == '"' and (
                 template[match.end() : match.end() + 1] == '"'
             )
-            helper = "rt.json_string_content" if quoted else "rt.json_fragment"
             if not quoted:
                 self._any_json(value)
-            pieces.append(f"{helper}({value})")
+            pieces.append(Escaped(value, "json-string" if quoted else "json-fragment"))
             pos = match.end()
         if pos < len(template):
-            pieces.append(py_str(template[pos:]))
-        return call_code("rt.join_text", pieces)
+            pieces.append(template[pos:])
+        return Template(tuple(pieces))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..code import Code, py_str
+from ..expr import Expr, Helper, RequestValue, SettingRef
 from ..ir import ExposedAuth
 from ..load import Pointer
 from .binds import Binds
@@ -27,17 +27,17 @@ def lower_exposed_auth(
     pointer = (*pointer, "authentication")
     kind = text(auth.get("type")).lower()
 
-    def secret(key: str) -> Code:
-        def resolve(name: str) -> Code | None:
+    def secret(key: str) -> Expr:
+        def resolve(name: str) -> Expr | None:
             attr = binds.lookup(name) or binds.implicit(ctx, name, (*pointer, key))
-            return Code("settings." + attr) if attr else None
+            return SettingRef(attr, "settings") if attr else None
 
         return template_code(text(auth.get(key)), resolve)
 
     if kind == "bearer":
         token = secret("token")
         return ExposedAuth(
-            Code(f'rt.bearer_ok(headers.get("authorization"), {token})'),
+            Helper("bearer-ok", (RequestValue("headers", "authorization"), token)),
             "Bearer",
             {"type": "http", "scheme": "bearer"},
             (token,),
@@ -45,11 +45,13 @@ def lower_exposed_auth(
     if kind == "apikey":
         name = text(auth.get("key")) or "X-API-Key"
         placement = text(auth.get("placement")) or "header"
-        source = "query" if placement == "query" else "headers"
         key = name if placement == "query" else name.lower()
         value = secret("value")
+        request = (
+            RequestValue("query", key) if placement == "query" else RequestValue("headers", key)
+        )
         return ExposedAuth(
-            Code(f"rt.secret_ok({source}.get({py_str(key)}), {value})"),
+            Helper("secret-ok", (request, value)),
             "ApiKey",
             {"type": "apiKey", "in": "query" if placement == "query" else "header", "name": name},
             (value,),
@@ -57,7 +59,7 @@ def lower_exposed_auth(
     if kind == "basic":
         username, password = secret("username"), secret("password")
         return ExposedAuth(
-            Code(f'rt.basic_ok(headers.get("authorization"), {username}, {password})'),
+            Helper("basic-ok", (RequestValue("headers", "authorization"), username, password)),
             'Basic realm="naftiko"',
             {"type": "http", "scheme": "basic"},
             (username, password),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..code import Code, py_str, py_value, reindent, steps_code
+from ..expr import Each, Expr, Helper, JsonPath, Lit, Local, structure
 from ..jsonpath import JsonPathError, Step, compile_jsonpath, is_definite
 from ..load import Pointer
 from .context import Context, as_list, text
@@ -24,7 +24,7 @@ SCALARS = frozenset({"string", "number", "integer", "boolean"})
 class Shaped:
     """A lowered output: the mapper expression (None: pass through) and, for MCP, its schema."""
 
-    mapper: Code | None
+    mapper: Expr | None
     schema: Any
 
 
@@ -48,23 +48,23 @@ class OutputLowering:
                 "type": "object",
                 "properties": {text(p["name"]): self._schema(p) for _, p in entries},
             }
-            return Shaped(Code(py_value(fields)), schema)
+            return Shaped(structure(fields), schema)
         index, param = entries[0]
         if _is_passthrough(param):
             return Shaped(None, None)
         expr = self._expr(param, "body", (*pointer, index))
         schema = self._schema(param)
         root_schema = schema if schema.get("type") == "object" else None
-        return Shaped(Code(py_value(expr)), root_schema)
+        return Shaped(structure(expr), root_schema)
 
-    def mock(self, params: list[Any], pointer: Pointer) -> Code:
+    def mock(self, params: list[Any], pointer: Pointer) -> Expr:
         """The static answer of a mock operation: `value`s (templates over the inputs)."""
         fields: dict[str, Any] = {}
         for index, param in enumerate(params):
             if isinstance(param, dict):
                 name = text(param.get("name")) or "value"
                 fields[name] = self._mock_value(param, (*pointer, index))
-        return Code(py_value(fields))
+        return structure(fields)
 
     def _mock_value(self, param: dict[str, Any], pointer: Pointer) -> Any:
         kind = text(param.get("type"))
@@ -105,7 +105,7 @@ class OutputLowering:
                 if isinstance(v, dict)
             }
         if kind == "array":
-            source = Code(f"rt.items_of({root}, {steps_code(steps or ())})")
+            source = JsonPath(Local(root), steps or (), "items")
             items = param.get("items")
             if isinstance(items, list) and items:
                 items = items[0]
@@ -117,20 +117,14 @@ class OutputLowering:
             var = "item" if self.depth == 1 else f"item_{self.depth}"
             element = self._expr(items, var, (*pointer, "items"))
             self.depth -= 1
-            return Code(
-                "[\n    "
-                + py_value(element, 1)
-                + f"\n    for {var} in "
-                + reindent(source, 1)
-                + "\n]"
-            )
+            return Each(structure(element), var, source)
         if steps is None:
             return None
         if not is_definite(steps):
-            return Code(f"rt.select({root}, {steps_code(steps)})")
-        lookup = Code(f"rt.first({root}, {steps_code(steps)})" if steps else root)
+            return JsonPath(Local(root), steps, "all")
+        lookup: Expr = JsonPath(Local(root), steps) if steps else Local(root)
         if self.text_format and kind in ("number", "integer", "boolean"):
-            return Code(f"rt.coerce({lookup}, {py_str(kind)})")
+            return Helper("coerce", (lookup, Lit(kind)))
         return lookup
 
     def _steps(self, mapping: str, pointer: Pointer) -> tuple[Step, ...] | None:

@@ -1,8 +1,8 @@
-"""Mustache-style templates (`{{VAR}}`, `{{env.VAR}}`, `{{ns.x}}`) turned into Python expressions.
+"""Mustache-style templates (`{{VAR}}`, `{{env.VAR}}`, `{{ns.x}}`) turned into expressions.
 
 A template is split into literal text and placeholders. A template that is exactly one placeholder
 becomes the value itself, keeping its type (SEMANTICS.md §3: `seats: "{{seats}}"` stays a number);
-anything longer becomes `join_text(...)` of its pieces; plain text becomes a string literal.
+anything longer becomes a `Template` of its pieces; plain text becomes a literal.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..code import Code, call_code, py_str
+from ..expr import Escape, Escaped, Expr, Lit, Template
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # Path variables: `{{x}}` (engine) or `{x}` (catalog dialect).
 PATH_VARIABLE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}|\{([^{}/]+)\}")
 
-Resolver = Callable[[str], Code | None]
+Resolver = Callable[[str], Expr | None]
 
 
 def split(text: str) -> list[tuple[str, bool]]:
@@ -38,25 +38,24 @@ def placeholders(text: str) -> list[str]:
     return [name for name, is_var in split(text) if is_var]
 
 
-def template_code(text: str, resolve: Resolver, *, escape: str | None = None) -> Code:
-    """A Python expression for `text`; unresolvable placeholders render as empty text.
+def template_code(text: str, resolve: Resolver, *, escape: Escape | None = None) -> Expr:
+    """The expression for `text`; unresolvable placeholders render as empty text.
 
-    `escape` names a runtime function applied to each value inserted into a longer text
-    (`rt.xml_text` for XML, `rt.form_value` for a form body), so a value cannot change the
-    structure around it.
+    `escape` says how each value inserted into a longer text is escaped (`xml` for XML, `form`
+    for a form body), so a value cannot change the structure around it.
     """
     parts = split(text)
     if not parts:
-        return Code(py_str(""))
+        return Lit("")
     if len(parts) == 1 and parts[0][1] and escape is None:
-        return resolve(parts[0][0]) or Code(py_str(""))
+        return resolve(parts[0][0]) or Lit("")
     if not any(is_var for _, is_var in parts):
-        return Code(py_str(text))
-    pieces: list[str] = []
+        return Lit(text)
+    pieces: list[str | Expr] = []
     for value, is_var in parts:
         if not is_var:
-            pieces.append(py_str(value))
+            pieces.append(value)
             continue
-        code = resolve(value) or Code(py_str(""))
-        pieces.append(f"{escape}({code})" if escape else code)
-    return call_code("rt.join_text", pieces)
+        expr = resolve(value) or Lit("")
+        pieces.append(Escaped(expr, escape) if escape else expr)
+    return Template(tuple(pieces))

@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..code import Code, call_code, py_str, py_value, steps_code
+from ..expr import Expr, Helper, InputRef, JsonPath, Lit, Local, SettingRef, StepResult, structure
 from ..ir import Call, Input, Operation, Step, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
@@ -120,7 +120,7 @@ class OperationWiring:
         py_name: str,
         description: str,
         consumed: ConsumedOperation,
-        args: list[tuple[str, Code]],
+        args: list[tuple[str, Expr]],
         outputs: list[Any],
     ) -> Operation:
         """An operation answering a binary upstream body as it is, under the size limit."""
@@ -139,7 +139,7 @@ class OperationWiring:
             call=Call(
                 consumed.upstream_attr,
                 consumed.ir.method_name,
-                (*args, ("max_bytes", Code(str(limit)))),
+                (*args, ("max_bytes", Lit(limit))),
             ),
             mapper=None,
             mock=None,
@@ -226,12 +226,12 @@ class OperationWiring:
 
     def _orchestrated_result(
         self, outputs: list[Any], last: ConsumedOperation | None, transforms: bool
-    ) -> tuple[Code | None, Code | None]:
+    ) -> tuple[Expr | None, Expr | None]:
         """The steps' answer and mapper: the `mappings`, else the whole context when a transform
         step leaves work to the caller, else the last call's body shaped by outputParameters."""
         result = self._mappings(as_list(self.entry.get("mappings")))
         if result is None and transforms:
-            result = Code("context")
+            result = Local("context")
         mapper = None
         if result is None and last is not None and outputs:
             shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
@@ -273,16 +273,16 @@ class OperationWiring:
         call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
         return Step(name, call, None, for_each)
 
-    def _context_path(self, value: str, pointer: Pointer) -> Code | None:
+    def _context_path(self, value: str, pointer: Pointer) -> Expr | None:
         """`$.step-name.a.b` as a lookup into the step results."""
         try:
             steps = compile_jsonpath(value)
         except JsonPathError as exc:
             self.ctx.error("NG104", str(exc), pointer)
             return None
-        return Code(f"rt.first(context, {steps_code(steps)})")
+        return JsonPath(Local("context"), steps)
 
-    def _lookup(self, step: dict[str, Any], pointer: Pointer) -> Code:
+    def _lookup(self, step: dict[str, Any], pointer: Pointer) -> Expr:
         index = text(step.get("index"))
         value = text(step.get("lookupValue"))
         if index not in self.step_names:
@@ -297,17 +297,12 @@ class OperationWiring:
             else template_code(value, self.resolve)
         )
         fields = tuple(str(f) for f in as_list(step.get("outputParameters")))
-        return call_code(
-            "rt.lookup",
-            [
-                f"context.get({py_str(index)})",
-                py_str(text(step.get("match"))),
-                found or "None",
-                py_value(fields),
-            ],
+        return Helper(
+            "lookup",
+            (StepResult(index), Lit(text(step.get("match"))), found or Lit(None), Lit(fields)),
         )
 
-    def _mappings(self, mappings: list[Any]) -> Code | None:
+    def _mappings(self, mappings: list[Any]) -> Expr | None:
         """`mappings` (dotted `target`s, `targetName` before beta) as one nested dict literal.
 
         A mapping without a usable target is an error, never silently dropped.
@@ -336,8 +331,8 @@ class OperationWiring:
             *parents, leaf = target.split(".")
             for part in parents:
                 node = node.setdefault(part, {})
-            node[leaf] = expr or Code("None")
-        return Code(py_value(tree)) if tree else None
+            node[leaf] = expr or Lit(None)
+        return structure(tree) if tree else None
 
     def _without_call(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
         if "ref" in self.entry:
@@ -578,30 +573,30 @@ class OperationWiring:
 
     # -- arguments -------------------------------------------------------------------------
 
-    def resolve(self, name: str) -> Code | None:
+    def resolve(self, name: str) -> Expr | None:
         """A placeholder on the exposed side: a caller input, a step result, else a bind."""
         head, _, rest = name.partition(".")
         if head == "item" and self.in_loop:
             path = tuple(p for p in rest.split(".") if p)
-            return Code(f"rt.first(item, {steps_code(path)})")
+            return JsonPath(Local("item"), path)
         if head in self.step_names:
             path = tuple(p for p in rest.split(".") if p)
-            return Code(f"rt.first(context, {steps_code((head, *path))})")
+            return JsonPath(Local("context"), (head, *path))
         for prefix in self.prefixes:
             if name.startswith(prefix):
                 name = name[len(prefix) :]
                 break
         found = self.find_input(name)
         if found:
-            return Code(found.py_name)
+            return InputRef(found.py_name)
         attr = self.binds.lookup(name)
-        return Code("clients.settings." + attr) if attr else None
+        return SettingRef(attr, "operation") if attr else None
 
-    def _with_value(self, value: Any, key: str) -> Code | None:
+    def _with_value(self, value: Any, key: str) -> Expr | None:
         if isinstance(value, (bool, int, float)) or value is None:
-            return Code(py_value(value))
+            return Lit(value)
         if isinstance(value, (dict, list)):
-            return Code(py_value(self._structure(value)))
+            return structure(self._structure(value))
         value = str(value)
         stripped = value.strip()
         for prefix in self.prefixes:
@@ -615,10 +610,10 @@ class OperationWiring:
                         (*self.pointer, "with", key),
                     )
                     return None
-                return Code(found.py_name)
+                return InputRef(found.py_name)
         if placeholders(value):
             return template_code(value, self.resolve)
-        return Code(py_value(value))
+        return Lit(value)
 
     def _structure(self, value: Any) -> Any:
         if isinstance(value, str) and placeholders(value):
@@ -629,8 +624,8 @@ class OperationWiring:
             return [self._structure(v) for v in value]
         return value
 
-    def _args(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> list[tuple[str, Code]]:
-        args: list[tuple[str, Code]] = []
+    def _args(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> list[tuple[str, Expr]]:
+        args: list[tuple[str, Expr]] = []
         used: set[str] = set()
         for key, value in withs.items():
             param = consumed.param(str(key))
@@ -645,7 +640,7 @@ class OperationWiring:
                 continue
             found = self.find_input(param.name)
             if found is not None:
-                args.append((param.py_name, self._required(Code(found.py_name), param, found)))
+                args.append((param.py_name, self._required(InputRef(found.py_name), param, found)))
             elif param.required:
                 # The declared inputs forgot a value the upstream cannot do without: the plain
                 # intent is that the caller supplies it, so it becomes an input (SEMANTICS §1).
@@ -659,11 +654,11 @@ class OperationWiring:
                 self._derived(param.name, param)
                 added = self.find_input(param.name)
                 assert added is not None
-                args.append((param.py_name, Code(added.py_name)))
+                args.append((param.py_name, InputRef(added.py_name)))
         return args
 
-    def _required(self, code: Code, param: UpstreamParam, source: Input | None = None) -> Code:
+    def _required(self, value: Expr, param: UpstreamParam, source: Input | None = None) -> Expr:
         """Wrap an optional input feeding a required parameter so a missing value is reported."""
         if param.required and source is not None and not source.required:
-            return Code(f"rt.required_value({code}, {py_value(source.name)})")
-        return code
+            return Helper("required", (value, Lit(source.name)))
+        return value

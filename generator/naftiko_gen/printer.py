@@ -1,0 +1,169 @@
+"""Expressions (`expr.py`) printed as Python source: the one module that knows the names of the
+generated runtime (`rt.…`) and of the variables the generated code reaches values through.
+
+Everything goes through `code.py`'s quoting (`py_str`, `py_value`, `call_code`), so the output is
+already in the form black and ruff-format produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, assert_never
+
+from .code import Code, call_code, py_str, py_value, reindent
+from .expr import (
+    EXPR_TYPES,
+    REFERENCE_TYPES,
+    Arr,
+    BindFileValue,
+    Each,
+    Escape,
+    Escaped,
+    Expr,
+    Helper,
+    HelperRole,
+    InputRef,
+    JsonPath,
+    Lit,
+    Local,
+    Obj,
+    PathMode,
+    Projection,
+    Reference,
+    RequestValue,
+    SettingReach,
+    SettingRef,
+    StepResult,
+    Template,
+)
+from .ir import UpstreamParam
+from .jsonpath import Step, is_wildcard
+
+_REACH: dict[SettingReach, str] = {
+    "settings": "settings.",
+    "client": "self.settings.",
+    "operation": "clients.settings.",
+    "loading": "",
+}
+_ESCAPE: dict[Escape, str] = {
+    "path-segment": "rt.segment",
+    "xml": "rt.xml_text",
+    "form": "rt.form_value",
+    "json-string": "rt.json_string_content",
+    "json-fragment": "rt.json_fragment",
+}
+_PATH: dict[PathMode, str] = {"first": "rt.first", "all": "rt.select", "items": "rt.items_of"}
+_HELPER: dict[HelperRole, str] = {
+    "lookup": "rt.lookup",
+    "required": "rt.required_value",
+    "coerce": "rt.coerce",
+    "bearer": "rt.bearer",
+    "bearer-ok": "rt.bearer_ok",
+    "secret-ok": "rt.secret_ok",
+    "basic-ok": "rt.basic_ok",
+}
+# Helpers whose calls are written one argument per line.
+_EXPLODED: frozenset[HelperRole] = frozenset({"lookup"})
+PARAM_VALUE = "rt.ParamValue"  # the type of a text-like upstream parameter
+
+
+def steps_code(steps: tuple[Step, ...]) -> str:
+    """A compiled JSONPath as a tuple literal: `("data", rt.STAR, 0)`."""
+    items = [
+        "rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps
+    ]
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(items) + ")"
+
+
+def expression(node: Expr) -> Code:
+    """The Python source of an expression (continuation lines indented from column 0)."""
+    if isinstance(node, REFERENCE_TYPES):
+        return Code(_reference(node))
+    if isinstance(node, JsonPath):
+        return Code(f"{_PATH[node.mode]}({expression(node.root)}, {steps_code(node.steps)})")
+    if isinstance(node, Escaped):
+        return Code(f"{_ESCAPE[node.escape]}({expression(node.value)})")
+    if isinstance(node, Template):
+        return call_code("rt.join_text", [_piece(part) for part in node.parts])
+    if isinstance(node, Helper):
+        return _helper(node)
+    if isinstance(node, (Obj, Arr)):
+        return Code(py_value(leaves(node)))
+    if isinstance(node, Each):
+        element = py_value(leaves(node.element), 1)
+        source = reindent(expression(node.source), 1)
+        return Code(f"[\n    {element}\n    for {node.var} in {source}\n]")
+    if isinstance(node, Projection):
+        pairs = [f"({py_str(name)}, {steps_code(steps)})" for name, steps in node.fields]
+        return Code("(" + ", ".join(pairs) + ",)")
+    assert_never(node)
+
+
+def _reference(node: Reference) -> str:
+    """A value read from a variable of the generated code (or written as a literal)."""
+    if isinstance(node, Lit):
+        return py_value(node.value)
+    if isinstance(node, InputRef):
+        return node.py_name
+    if isinstance(node, SettingRef):
+        return _REACH[node.reach] + node.attr
+    if isinstance(node, BindFileValue):
+        return f"{node.var}.get({py_str(node.key)})"
+    if isinstance(node, Local):
+        return node.name
+    if isinstance(node, StepResult):
+        return f"context.get({py_str(node.name)})"
+    if isinstance(node, RequestValue):
+        return f"{node.source}.get({py_str(node.key)})"
+    assert_never(node)
+
+
+def _piece(part: str | Expr) -> str:
+    return py_str(part) if isinstance(part, str) else expression(part)
+
+
+def _helper(node: Helper) -> Code:
+    args = [expression(arg) for arg in node.args]
+    if node.role in _EXPLODED:
+        return call_code(_HELPER[node.role], args)
+    return Code(f"{_HELPER[node.role]}({', '.join(args)})")
+
+
+def leaves(value: Any) -> Any:
+    """A JSON-like structure with its expression leaves printed (`Code`, which `py_value` keeps);
+    literal leaves and structures stay values, so `py_value` lays them out as before."""
+    if isinstance(value, Lit):
+        return value.value
+    if isinstance(value, Obj):
+        return {key: leaves(item) for key, item in value.fields}
+    if isinstance(value, Arr):
+        return [leaves(item) for item in value.items]
+    if isinstance(value, EXPR_TYPES):
+        return expression(value)
+    if isinstance(value, Mapping):
+        return {key: leaves(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [leaves(item) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
+
+
+def py(value: Any, indent: int = 0) -> str:
+    """The `py` filter: a literal for a JSON-like value, expressions printed in place."""
+    return py_value(leaves(value), indent)
+
+
+def code(value: Expr | str, indent: int = 0) -> str:
+    """The `code` filter: an expression (or Python text built by render) at indent `indent`."""
+    return reindent(value if isinstance(value, str) else expression(value), indent)
+
+
+def annotation(param: UpstreamParam) -> str:
+    """The annotation of an upstream method's parameter: a body takes any JSON value, as does a
+    value a JSON template inserts whole; other values are text-like."""
+    if param.is_body:
+        return "Any"
+    base = "Any" if param.any_json else PARAM_VALUE
+    return base if param.required else f"{base} | None"
