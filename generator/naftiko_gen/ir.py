@@ -9,9 +9,21 @@ turns into Python. No field holds Python source.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .expr import Expr, Projection
+
+AuthKind = Literal["bearer", "apikey", "basic", "digest", "oauth2"]
+# Where an upstream receives a value.
+ParamLocation = Literal["path", "query", "header", "cookie", "body"]
+# Where a caller supplies an input: REST request parts (`body`: the whole body, `body-field`: a
+# property of it, `body-path`: a JSONPath into it) or an MCP tool `argument`.
+InputLocation = Literal[
+    "path", "query", "header", "cookie", "body", "body-field", "body-path", "argument"
+]
+# How a request body is built: a JSON value, JSON fields, a JSON text template, text content,
+# a form, multipart parts.
+BodyKind = Literal["json", "json-fields", "json-text", "content", "form", "multipart"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +61,11 @@ class BindFile:
 class Auth:
     """How an upstream client authenticates; the expressions read settings."""
 
-    kind: str  # bearer | apikey | basic | digest | oauth2
+    kind: AuthKind
     token: Expr | None = None
     key: str | None = None
     value: Expr | None = None
-    placement: str = "header"
+    placement: Literal["header", "query"] = "header"
     username: Expr | None = None
     password: Expr | None = None
     token_url: Expr | None = None
@@ -71,7 +83,7 @@ class UpstreamParam:
     json_type: str | None
     description: str
     is_body: bool = False
-    location: str = "query"  # where the upstream receives it: path, query, header, cookie, body
+    location: ParamLocation = "query"  # where the upstream receives it
     any_json: bool = False  # a JSON body template inserts it whole: any JSON value fits
 
 
@@ -79,7 +91,7 @@ class UpstreamParam:
 class Body:
     """The request body of an upstream operation."""
 
-    kind: str  # json | json-fields | json-text | content | form | multipart
+    kind: BodyKind
     value: Any  # json, json-fields, form: a JSON-like structure with Expr leaves; multipart: parts
     media_type: str | None = None
 
@@ -129,7 +141,7 @@ class Input:
 
     name: str  # the wire name: path variable, query/header name, JSON property
     py_name: str
-    location: str  # path | query | header | cookie | body | body-field
+    location: InputLocation
     json_type: str | None  # None: any JSON value
     py_type: str
     description: str

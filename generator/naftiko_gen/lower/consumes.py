@@ -19,7 +19,7 @@ from ..expr import (
     SettingRef,
     Template,
 )
-from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
+from ..ir import Auth, Body, ParamLocation, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, Step, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
@@ -365,15 +365,18 @@ class _UpstreamLowering:
                     f"apikey placement '{placement}' is not supported; the key is sent as a header",
                     (*pointer, "placement"),
                 )
-                placement = "header"
             return Auth(
                 "apikey",
                 key=text(auth.get("key")) or "X-API-Key",
                 value=code("value"),
-                placement=placement,
+                placement="query" if placement == "query" else "header",
             )
         if kind in ("basic", "digest"):
-            return Auth(kind, username=code("username"), password=code("password"))
+            return Auth(
+                "basic" if kind == "basic" else "digest",
+                username=code("username"),
+                password=code("password"),
+            )
         if kind == "oauth2" and text(auth.get("tokenEndpoint")):
             client_id = self.binds.add_env(
                 self.ctx, f"{self.env}_CLIENT_ID", f"{self.env}_CLIENT_ID", "OAuth2 client id"
@@ -432,7 +435,7 @@ class _OperationLowering:
         required: bool,
         declared: dict[str, Any] | None = None,
         body: bool = False,
-        location: str = "query",
+        location: ParamLocation = "query",
     ) -> Expr:
         """The keyword parameter for a caller-supplied value, created on first use."""
         key = normalized(name)
@@ -477,7 +480,9 @@ class _OperationLowering:
         if valid_env(self.ctx, name, (*pointer, "name")):
             self.up.binds.add_env(self.ctx, name, name, "read by an `in: environment` param")
 
-    def _param_value(self, name: str, param: dict[str, Any], where: str, pointer: Pointer) -> Expr:
+    def _param_value(
+        self, name: str, param: dict[str, Any], where: ParamLocation, pointer: Pointer
+    ) -> Expr:
         """A query, header or cookie parameter's value: its `value` template, else an argument."""
         if "value" in param:
             return template_code(
@@ -496,6 +501,11 @@ class _OperationLowering:
         headers: list[tuple[str, Expr]] = []
         cookies: list[tuple[str, Expr]] = []
         body_params: list[tuple[str, dict[str, Any]]] = []
+        targets: dict[str, tuple[list[tuple[str, Expr]], ParamLocation]] = {
+            "query": (query, "query"),
+            "header": (headers, "header"),
+            "cookie": (cookies, "cookie"),
+        }
         path_names = {
             normalized((m.group(1) or m.group(2)).strip()) for m in PATH_VARIABLE.finditer(path)
         }
@@ -525,11 +535,11 @@ class _OperationLowering:
                     pointer,
                 )
                 continue
-            target = {"query": query, "header": headers, "cookie": cookies}.get(where)
-            if target is None:
+            if where not in targets:
                 self.ctx.warning("NG201", f"parameter location '{where}' is not supported", pointer)
                 continue
-            target.append((name, self._param_value(name, param, where, pointer)))
+            target, location = targets[where]
+            target.append((name, self._param_value(name, param, location, pointer)))
         body = self._body(body_params)
         fmt = self._output_format()
         if fmt != "binary":  # bytes are passed through, not converted

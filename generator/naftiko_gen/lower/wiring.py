@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..expr import Expr, Helper, InputRef, JsonPath, Lit, Local, SettingRef, StepResult, structure
-from ..ir import Call, Input, Operation, Step, UpstreamParam
+from ..ir import Call, Input, InputLocation, Operation, Step, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
@@ -386,7 +386,7 @@ class OperationWiring:
     def _add_input(
         self,
         name: str,
-        location: str,
+        location: InputLocation,
         json_type: str | None,
         description: str,
         *,
@@ -462,7 +462,7 @@ class OperationWiring:
             default_required = where == "path" or self.exposure.kind == "mcp"
             self._add_input(
                 name,
-                where,
+                cast("InputLocation", where),  # the branches above leave only input locations
                 json_type if json_type in JSON_TYPES else None,
                 text(param.get("description")),
                 required=bool(param.get("required", default_required)) or where == "path",
@@ -517,6 +517,7 @@ class OperationWiring:
                 self._derived(param.name, param)
 
     def _derived(self, name: str, source: UpstreamParam | None) -> None:
+        location: InputLocation
         if self.exposure.kind == "mcp":
             location = "argument"
         elif source is not None and source.is_body:
