@@ -9,7 +9,7 @@ turns into Python. No field holds Python source.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 from .expr import Expr, Projection
 
@@ -175,20 +175,86 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Called:
+    """An operation that makes one upstream call and answers its result."""
+
+    call: Call
+    mapper: Expr | None  # expression over `body`; None: the upstream JSON passes through
+    binary: str | None = None  # the media type of a binary answer (the upstream's bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Mocked:
+    """An operation that answers a static value (templates over its inputs), calling nothing."""
+
+    answer: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Orchestrated:
+    """An operation that runs steps in order, their results kept in `context`."""
+
+    steps: tuple[Step, ...]
+    result: Expr | None  # `mappings`: the answer, built from `context`
+    mapper: Expr | None  # else the last call's body shaped by outputParameters
+
+
+Behaviour = Called | Mocked | Orchestrated
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """What an exposed REST operation or MCP tool does, shared by both adapters."""
 
     py_name: str
     description: str
     inputs: tuple[Input, ...]
-    call: Call | None
-    mapper: Expr | None  # expression over `body`; None: the upstream JSON passes through
-    mock: Expr | None  # the static answer of a mock operation (no upstream)
+    behaviour: Behaviour
     output_schema: Any  # JSON Schema of a definite object result, else None
     http_method: str  # of the called upstream operation (for hints), "GET" for mocks
-    steps: tuple[Step, ...] = ()  # orchestration: run in order, results kept in `context`
-    result: Expr | None = None  # orchestration `mappings`: the answer, built from `context`
-    binary: str | None = None  # the media type of a binary answer (the upstream's bytes)
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        """The upstream calls the operation makes, in order."""
+        behaviour = self.behaviour
+        if isinstance(behaviour, Called):
+            return (behaviour.call,)
+        if isinstance(behaviour, Mocked):
+            return ()
+        if isinstance(behaviour, Orchestrated):
+            return tuple(step.call for step in behaviour.steps if step.call is not None)
+        assert_never(behaviour)
+
+    # What the templates read; each is None (or empty) for the behaviours it does not apply to.
+    @property
+    def call(self) -> Call | None:
+        """The one call of a called operation."""
+        return self.behaviour.call if isinstance(self.behaviour, Called) else None
+
+    @property
+    def mapper(self) -> Expr | None:
+        """How the answer is shaped from `body`."""
+        return None if isinstance(self.behaviour, Mocked) else self.behaviour.mapper
+
+    @property
+    def mock(self) -> Expr | None:
+        """The static answer of a mock operation."""
+        return self.behaviour.answer if isinstance(self.behaviour, Mocked) else None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps of an orchestrated operation."""
+        return self.behaviour.steps if isinstance(self.behaviour, Orchestrated) else ()
+
+    @property
+    def result(self) -> Expr | None:
+        """The `mappings` answer of an orchestrated operation."""
+        return self.behaviour.result if isinstance(self.behaviour, Orchestrated) else None
+
+    @property
+    def binary(self) -> str | None:
+        """The media type of a binary answer."""
+        return self.behaviour.binary if isinstance(self.behaviour, Called) else None
 
 
 @dataclass(frozen=True, slots=True)

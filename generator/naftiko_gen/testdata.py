@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from .expr import Expr, Lit, setting_attr
-from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, SkillAdapter, Upstream
+from .ir import (
+    Called,
+    Capability,
+    Input,
+    McpAdapter,
+    Mocked,
+    Operation,
+    Orchestrated,
+    RestAdapter,
+    SkillAdapter,
+    Upstream,
+)
 
 TEST_BASE_PATH = "/base"
 # A small valid upstream body per non-JSON output format.
@@ -93,7 +104,7 @@ def _plain_text(part: Expr) -> str:
 def _expectation(
     capability: Capability, operation: Operation
 ) -> tuple[str | None, str, bool, tuple[tuple[str, str], ...], str | None]:
-    calls = [operation.call] if operation.call else [s.call for s in operation.steps if s.call]
+    calls = operation.calls
     if not calls:
         return None, "", False, (), None
     call = calls[0]
@@ -187,10 +198,15 @@ def _binary_block(media_type: str | None) -> str | None:
 
 
 def _calls(operation: Operation) -> int:
-    """How many upstream requests one call of the operation makes."""
-    if operation.call:
+    """How many upstream requests one call of the operation makes (a forEach step: any)."""
+    behaviour = operation.behaviour
+    if isinstance(behaviour, Called):
         return 1
-    return sum(1 for step in operation.steps if step.call and not step.for_each)
+    if isinstance(behaviour, Mocked):
+        return 0
+    if isinstance(behaviour, Orchestrated):
+        return sum(1 for step in behaviour.steps if step.call and not step.for_each)
+    assert_never(behaviour)
 
 
 def _testable(operation: Operation) -> bool:

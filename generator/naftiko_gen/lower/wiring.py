@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from ..expr import Expr, Helper, InputRef, JsonPath, Lit, Local, SettingRef, StepResult, structure
-from ..ir import Call, Input, InputLocation, Operation, Step, UpstreamParam
+from ..ir import (
+    Call,
+    Called,
+    Input,
+    InputLocation,
+    Mocked,
+    Operation,
+    Orchestrated,
+    Step,
+    UpstreamParam,
+)
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
@@ -108,9 +118,9 @@ class OperationWiring:
             py_name=py_name,
             description=description,
             inputs=tuple(self.inputs),
-            call=Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args)),
-            mapper=shaped.mapper,
-            mock=None,
+            behaviour=Called(
+                Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args)), shaped.mapper
+            ),
             output_schema=shaped.schema,
             http_method=consumed.ir.http_method,
         )
@@ -136,16 +146,17 @@ class OperationWiring:
             py_name=py_name,
             description=description,
             inputs=tuple(self.inputs),
-            call=Call(
-                consumed.upstream_attr,
-                consumed.ir.method_name,
-                (*args, ("max_bytes", Lit(limit))),
+            behaviour=Called(
+                Call(
+                    consumed.upstream_attr,
+                    consumed.ir.method_name,
+                    (*args, ("max_bytes", Lit(limit))),
+                ),
+                None,
+                consumed.ir.media_type or OCTET_STREAM,
             ),
-            mapper=None,
-            mock=None,
             output_schema=None,
             http_method=consumed.ir.http_method,
-            binary=consumed.ir.media_type or OCTET_STREAM,
         )
 
     def _orchestrated(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
@@ -194,13 +205,9 @@ class OperationWiring:
             py_name=py_name,
             description=description,
             inputs=tuple(self.inputs),
-            call=None,
-            mapper=mapper,
-            mock=None,
+            behaviour=Orchestrated(tuple(steps), result, mapper),
             output_schema=None,
             http_method=last.ir.http_method if last else "GET",
-            steps=tuple(steps),
-            result=result,
         )
 
     def _unsupported_step(
@@ -355,9 +362,7 @@ class OperationWiring:
             py_name=py_name,
             description=description,
             inputs=tuple(self.inputs),
-            call=None,
-            mapper=None,
-            mock=mock,
+            behaviour=Mocked(mock),
             output_schema=None,
             http_method="GET",
         )
