@@ -20,6 +20,7 @@ from .imports import section_entries
 from .limits import limit_settings
 from .mcp import lower_mcp
 from .rest import adapter_settings, lower_rest
+from .session import Session
 from .skills import lower_skill
 
 GENERATED_TYPES = ("rest", "mcp", "skill")
@@ -63,8 +64,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     ctx.env_prefix = env_prefix
     binds = lower_binds(ctx)
     consumes = lower_consumes(ctx, binds)
-    aggregates = index_aggregates(ctx)
-    taken_ops: set[str] = set()
+    session = Session(ctx, binds, consumes, index_aggregates(ctx))
     exposes = section_entries(ctx, "exposes", capability.get("exposes"), ("capability", "exposes"))
     counts = {
         kind: sum(1 for _, _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES
@@ -83,18 +83,10 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
             suffix = "_" + identifier(name, suffixes.setdefault(kind, set()))
         if kind == "rest":
             factory = "create_app" + suffix
-            rest.append(
-                lower_rest(
-                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
-                )
-            )
+            rest.append(lower_rest(session.within(entry_ctx), entry, pointer, factory))
         elif kind == "mcp":
             factory = "create_server" + suffix
-            mcp.append(
-                lower_mcp(
-                    entry_ctx, binds, consumes, entry, pointer, factory, taken_ops, aggregates
-                )
-            )
+            mcp.append(lower_mcp(session.within(entry_ctx), entry, pointer, factory))
         elif kind == "control":
             control.append(_control(entry_ctx, binds, entry, len(control)))
         elif kind == "skill":

@@ -9,13 +9,12 @@ from ..ir import Hints, Input, McpAdapter, McpPrompt, McpResource, PromptArgumen
 from ..load import Pointer
 from ..naming import env_name, identifier
 from .access import pass_headers_setting, tool_filter
-from .aggregates import Aggregates, resolve_ref
+from .aggregates import resolve_ref
 from .binary import binary_size
-from .binds import Binds
-from .consumes import Consumes
 from .context import Context, as_list, label, tags, text
 from .exposed_auth import lower_exposed_auth
 from .rest import adapter_settings
+from .session import Session
 from .wiring import Exposure, OperationWiring
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -81,16 +80,10 @@ def _new_tool_name(
 
 
 def lower_mcp(
-    ctx: Context,
-    binds: Binds,
-    consumes: Consumes,
-    entry: dict[str, Any],
-    pointer: Pointer,
-    factory: str,
-    taken_ops: set[str],
-    aggregates: Aggregates,
+    session: Session, entry: dict[str, Any], pointer: Pointer, factory: str
 ) -> McpAdapter:
     """Lower one MCP adapter."""
+    ctx, binds, taken_ops = session.ctx, session.binds, session.taken_ops
     namespace = text(entry.get("namespace")) or "mcp"
     stdio = text(entry.get("transport")) == "stdio"
     host_attr = port_attr = None
@@ -130,13 +123,13 @@ def lower_mcp(
         name = _new_tool_name(ctx, tool, t_pointer, names)
         if name is None:
             continue
-        resolved = resolve_ref(ctx, aggregates, tool, t_pointer)
+        resolved = resolve_ref(ctx, session.aggregates, tool, t_pointer)
         if resolved is None:
             continue
         tool, alias = resolved
         description = text(tool.get("description")) or label(tool)
         exposure = Exposure("mcp", namespace, alias=alias, ordinals=ordinals, max_binary=max_binary)
-        wiring = OperationWiring(ctx, binds, consumes, tool, t_pointer, exposure)
+        wiring = OperationWiring(session, tool, t_pointer, exposure)
         operation = wiring.run(identifier(name, taken_ops), description)
         if operation is None:
             continue
@@ -160,7 +153,7 @@ def lower_mcp(
         )
     elif not stdio:
         auth = lower_exposed_auth(ctx, binds, entry, pointer)
-    resources = _resources(ctx, binds, consumes, entry, pointer, namespace, taken_ops, max_binary)
+    resources = _resources(session, entry, pointer, namespace, max_binary)
     prompts = _prompts(ctx, entry, pointer)
     access = tool_filter(ctx, binds, namespace, bool(auth and auth.oauth2))
     return McpAdapter(
@@ -192,16 +185,14 @@ def _cache_hints(entry: dict[str, Any]) -> tuple[int, str] | None:
 
 
 def _resources(
-    ctx: Context,
-    binds: Binds,
-    consumes: Consumes,
+    session: Session,
     entry: dict[str, Any],
     pointer: Pointer,
     namespace: str,
-    taken_ops: set[str],
     max_binary: int | None,
 ) -> tuple[McpResource, ...]:
     """Call-backed resources; a `{x}` in the URI is a variable passed to the call."""
+    ctx = session.ctx
     resources = []
     for index, resource in enumerate(as_list(entry.get("resources"))):
         r_pointer = (*pointer, "resources", index)
@@ -218,9 +209,9 @@ def _resources(
         variables = tuple(re.findall(r"\{([^{}/]+)\}", uri))
         name = text(resource.get("name")) or uri
         exposure = Exposure("mcp", namespace, variables, max_binary=max_binary)
-        wiring = OperationWiring(ctx, binds, consumes, resource, r_pointer, exposure)
+        wiring = OperationWiring(session, resource, r_pointer, exposure)
         operation = wiring.run(
-            identifier(f"resource {name}", taken_ops), text(resource.get("description"))
+            identifier(f"resource {name}", session.taken_ops), text(resource.get("description"))
         )
         if operation is None:
             continue

@@ -10,12 +10,13 @@ from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from ..rest_inputs import checkable
 from .access import pass_headers_setting, read_only_setting
-from .aggregates import Aggregates, resolve_ref
+from .aggregates import resolve_ref
 from .binary import binary_size, rest_responses
 from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, label, mapping, tags, text
 from .exposed_auth import lower_exposed_auth
+from .session import Session
 from .templates import PATH_VARIABLE
 from .wiring import Exposure, OperationWiring
 
@@ -65,16 +66,15 @@ def _warn_unchecked_patterns(ctx: Context, inputs: tuple[Input, ...], pointer: P
 
 
 def lower_rest(
-    ctx: Context,
-    binds: Binds,
-    consumes: Consumes,
-    entry: dict[str, Any],
-    pointer: Pointer,
-    factory: str,
-    taken_ops: set[str],
-    aggregates: Aggregates,
+    session: Session, entry: dict[str, Any], pointer: Pointer, factory: str
 ) -> RestAdapter:
     """Lower one REST adapter; operations that cannot be generated are reported and skipped."""
+    ctx, binds, consumes, taken_ops = (
+        session.ctx,
+        session.binds,
+        session.consumes,
+        session.taken_ops,
+    )
     namespace = text(entry.get("namespace")) or "rest"
     host_attr, port_attr = adapter_settings(ctx, binds, namespace, entry, 8080)
     max_binary = binary_size(ctx, entry, pointer)
@@ -112,7 +112,7 @@ def lower_rest(
             method = _new_route_method(ctx, op, doc_path, o_pointer, seen)
             if method is None:
                 continue
-            resolved = resolve_ref(ctx, aggregates, op, o_pointer)
+            resolved = resolve_ref(ctx, session.aggregates, op, o_pointer)
             if resolved is None:
                 continue
             op, alias = resolved
@@ -129,7 +129,7 @@ def lower_rest(
                 ordinals=ordinals,
                 max_binary=max_binary,
             )
-            wiring = OperationWiring(ctx, binds, consumes, op_entry, o_pointer, exposure)
+            wiring = OperationWiring(session, op_entry, o_pointer, exposure)
             operation = wiring.run(identifier(name, taken_ops), description)
             if operation is None:
                 continue

@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ..expr import Expr, Helper, InputRef, JsonPath, Lit, Local, SettingRef, StepResult, structure
+from ..expr import Expr, Helper, InputRef, JsonPath, Lit, Local, SettingRef, structure
 from ..ir import (
     Call,
     Called,
@@ -18,18 +18,17 @@ from ..ir import (
     InputLocation,
     Mocked,
     Operation,
-    Orchestrated,
-    Step,
     UpstreamParam,
 )
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
 from .binary import DEFAULT_MAX_BINARY_SIZE, OCTET_STREAM
-from .binds import Binds
-from .consumes import JSON_TYPES, ConsumedOperation, Consumes
-from .context import Context, as_list, mapping, text
+from .consumes import JSON_TYPES, ConsumedOperation
+from .context import as_list, text
 from .outputs import OutputLowering, output_params
+from .session import Session
+from .steps import StepsLowering
 from .templates import placeholders, template_code
 
 TEXT_FORMATS = frozenset({"xml", "csv", "tsv", "psv", "html", "markdown"})
@@ -53,17 +52,11 @@ class OperationWiring:
     """Lowers one exposed REST operation or MCP tool into an `Operation`."""
 
     def __init__(
-        self,
-        ctx: Context,
-        binds: Binds,
-        consumes: Consumes,
-        entry: dict[str, Any],
-        pointer: Pointer,
-        exposure: Exposure,
+        self, session: Session, entry: dict[str, Any], pointer: Pointer, exposure: Exposure
     ) -> None:
-        self.ctx = ctx
-        self.binds = binds
-        self.consumes = consumes
+        self.ctx = session.ctx
+        self.binds = session.binds
+        self.consumes = session.consumes
         self.entry = entry
         self.pointer = pointer
         self.exposure = exposure
@@ -87,7 +80,7 @@ class OperationWiring:
         call = text(call_field)
         outputs = output_params(self.entry)
         if not call and isinstance(self.entry.get("steps"), (list, dict)):
-            return self._orchestrated(py_name, description, outputs)
+            return StepsLowering(self).run(py_name, description, outputs)
         if not call:
             return self._without_call(py_name, description, outputs)
         ordinal = self.exposure.ordinals.get(call, 0)
@@ -101,11 +94,11 @@ class OperationWiring:
         )
         if consumed is None:
             if call.split(".", 1)[0] not in self.consumes.unresolved:
-                self._unknown_call(call)  # else the failed import was reported already
+                self.unknown_call(call)  # else the failed import was reported already
             return None
         withs = with_field if isinstance(with_field, dict) else {}
-        self._inputs(consumed, withs)
-        args = self._args(consumed, withs)
+        self.infer_inputs(consumed, withs)
+        args = self.args(consumed, withs)
         if consumed.ir.output_format == "binary":
             return self._binary(py_name, description, consumed, args, outputs)
         shaper = OutputLowering(
@@ -159,188 +152,6 @@ class OperationWiring:
             http_method=consumed.ir.http_method,
         )
 
-    def _orchestrated(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
-        """`steps` become straight-line code; each result is kept in `context[step-name]`."""
-        all_steps = as_list(self.entry["steps"])  # the map form (Ikanos) becomes a list
-        raw_steps = [s for s in all_steps if isinstance(s, dict)]
-        self.step_names = {text(s.get("name")) for s in raw_steps}
-        declared = as_list(self.entry.get("inputParameters"))
-        if declared:
-            self._declared_inputs(declared)
-        self._path_inputs({})
-        steps: list[Step] = []
-        last: ConsumedOperation | None = None
-        transforms = False
-        for index, step in enumerate(all_steps):
-            pointer = (*self.pointer, "steps", index)
-            if not isinstance(step, dict):
-                continue
-            name = text(step.get("name")) or f"step-{index + 1}"
-            kind = text(step.get("type")) or (
-                "call" if "call" in step else "lookup" if "index" in step else ""
-            )
-            if kind == "call":
-                consumed = self._step_operation(step, pointer)
-                if consumed is None:
-                    return None
-                steps.append(self._call_step(step, name, consumed, infer_inputs=not declared))
-                last = consumed
-            elif kind == "lookup":
-                steps.append(Step(name, None, self._lookup(step, pointer)))
-            elif kind == "transform":
-                # A transform describes its work in prose: there is nothing to execute. The
-                # operation answers what the other steps gathered, so a caller can do it.
-                self.ctx.warning(
-                    "NG107",
-                    f"transform step '{name}' is prose, not code: it is not executed; the "
-                    "operation answers the results of the other steps",
-                    (*pointer, "type"),
-                )
-                transforms = True
-            else:
-                self._unsupported_step(step, name, kind, pointer)
-                return None
-        result, mapper = self._orchestrated_result(outputs, last, transforms)
-        return Operation(
-            py_name=py_name,
-            description=description,
-            inputs=tuple(self.inputs),
-            behaviour=Orchestrated(tuple(steps), result, mapper),
-            output_schema=None,
-            http_method=last.ir.http_method if last else "GET",
-        )
-
-    def _unsupported_step(
-        self, step: dict[str, Any], name: str, kind: str, pointer: Pointer
-    ) -> None:
-        """Report a step of a kind that is not generated (script, or unknown)."""
-        if kind == "script":
-            self.ctx.error(
-                "NG107",
-                f"script step '{name}' is not generated: it would run a "
-                f"{text(step.get('language')) or 'script'} file in-process, without the "
-                "engine's sandbox (statement limit, timeout, allowed languages)",
-                (*pointer, "type"),
-                hint="do the work in an upstream API and `call` it, or use a lookup step",
-            )
-            return
-        self.ctx.error(
-            "NG107",
-            f"'{kind or 'untyped'}' steps are not generated (supported: call, lookup)",
-            (*pointer, "type"),
-            hint="script steps would run document-supplied code; they are not executed",
-        )
-
-    def _orchestrated_result(
-        self, outputs: list[Any], last: ConsumedOperation | None, transforms: bool
-    ) -> tuple[Expr | None, Expr | None]:
-        """The steps' answer and mapper: the `mappings`, else the whole context when a transform
-        step leaves work to the caller, else the last call's body shaped by outputParameters."""
-        result = self._mappings(as_list(self.entry.get("mappings")))
-        if result is None and transforms:
-            result = Local("context")
-        mapper = None
-        if result is None and last is not None and outputs:
-            shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
-            mapper = shaper.shape(outputs, (*self.pointer, "outputParameters")).mapper
-        return result, mapper
-
-    def _step_operation(self, step: dict[str, Any], pointer: Pointer) -> ConsumedOperation | None:
-        """The operation a call step names; None (reported, unless its import failed) if none.
-        A binary operation is reported: its bytes cannot flow into later steps."""
-        call = text(step.get("call"))
-        consumed = self.consumes.operations.get(call)
-        if consumed is None and call.split(".", 1)[0] not in self.consumes.unresolved:
-            self.pointer, saved = pointer, self.pointer
-            self._unknown_call(call)
-            self.pointer = saved
-        if consumed is not None and consumed.ir.output_format == "binary":
-            self.ctx.warning(
-                "NG107",
-                "a step cannot use a binary answer (only JSON-like data flows between steps); "
-                "its result reads as null",
-                (*pointer, "call"),
-            )
-        return consumed
-
-    def _call_step(
-        self, step: dict[str, Any], name: str, consumed: ConsumedOperation, *, infer_inputs: bool
-    ) -> Step:
-        """A call step; `forEach` repeats it per item. Without declared `inputParameters` the
-        operation's inputs are inferred from the step's `with`."""
-        withs = mapping(step.get("with"))
-        for_each = None
-        if isinstance(step.get("forEach"), str):
-            for_each = template_code(step["forEach"], self.resolve)
-            self.in_loop = True
-        if infer_inputs:
-            self._inputs(consumed, withs)
-        args = self._args(consumed, withs)
-        self.in_loop = False
-        call = Call(consumed.upstream_attr, consumed.ir.method_name, tuple(args))
-        return Step(name, call, None, for_each)
-
-    def _context_path(self, value: str, pointer: Pointer) -> Expr | None:
-        """`$.step-name.a.b` as a lookup into the step results."""
-        try:
-            steps = compile_jsonpath(value)
-        except JsonPathError as exc:
-            self.ctx.error("NG104", str(exc), pointer)
-            return None
-        return JsonPath(Local("context"), steps)
-
-    def _lookup(self, step: dict[str, Any], pointer: Pointer) -> Expr:
-        index = text(step.get("index"))
-        value = text(step.get("lookupValue"))
-        if index not in self.step_names:
-            self.ctx.error(
-                "NG101",
-                f"lookup index '{index}' names no earlier step",
-                (*pointer, "index"),
-            )
-        found = (
-            self._context_path(value, (*pointer, "lookupValue"))
-            if value.strip().startswith("$")
-            else template_code(value, self.resolve)
-        )
-        fields = tuple(str(f) for f in as_list(step.get("outputParameters")))
-        return Helper(
-            "lookup",
-            (StepResult(index), Lit(text(step.get("match"))), found or Lit(None), Lit(fields)),
-        )
-
-    def _mappings(self, mappings: list[Any]) -> Expr | None:
-        """`mappings` (dotted `target`s, `targetName` before beta) as one nested dict literal.
-
-        A mapping without a usable target is an error, never silently dropped.
-        """
-        tree: dict[str, Any] = {}
-        for index, entry in enumerate(mappings):
-            if not isinstance(entry, dict):
-                continue
-            target = text(entry.get("target")) or text(entry.get("targetName"))
-            value = text(entry.get("value"))
-            if not target or "" in target.split("."):
-                self.ctx.error(
-                    "NG109",
-                    f"mapping {index + 1} has no `target`, or an empty part in it: '{target}'",
-                    (*self.pointer, "mappings", index),
-                    hint="`target` names the output field, dotted for nesting (e.g. route.from)",
-                )
-                continue
-            pointer = (*self.pointer, "mappings", index, "value")
-            expr = (
-                self._context_path(value, pointer)
-                if value.strip().startswith("$")
-                else template_code(value, self.resolve)
-            )
-            node = tree
-            *parents, leaf = target.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = expr or Lit(None)
-        return structure(tree) if tree else None
-
     def _without_call(self, py_name: str, description: str, outputs: list[Any]) -> Operation | None:
         if "ref" in self.entry:
             self.ctx.error(
@@ -354,8 +165,8 @@ class OperationWiring:
                 self.pointer,
             )
             return None
-        self._declared_inputs(as_list(self.entry.get("inputParameters")))
-        self._path_inputs({})
+        self.declared_inputs(as_list(self.entry.get("inputParameters")))
+        self.path_inputs({})
         shaper = OutputLowering(self.ctx, self.resolve, text_format=False)
         mock = shaper.mock(outputs, (*self.pointer, "outputParameters"))
         return Operation(
@@ -367,7 +178,7 @@ class OperationWiring:
             http_method="GET",
         )
 
-    def _unknown_call(self, call: str) -> None:
+    def unknown_call(self, call: str) -> None:
         close = difflib.get_close_matches(call, list(self.consumes.operations), n=1)
         hint = f"did you mean '{close[0]}'?" if close else None
         if "." not in call:
@@ -420,7 +231,7 @@ class OperationWiring:
         self.inputs.append(item)
         return item
 
-    def _declared_inputs(self, declared: list[Any]) -> None:
+    def declared_inputs(self, declared: list[Any]) -> None:
         for index, param in enumerate(declared):
             if not isinstance(param, dict) or not text(param.get("name")):
                 continue
@@ -487,7 +298,7 @@ class OperationWiring:
             return None
         return steps
 
-    def _path_inputs(self, described: dict[str, UpstreamParam]) -> None:
+    def path_inputs(self, described: dict[str, UpstreamParam]) -> None:
         for variable in self.exposure.path_variables:
             if not self.find_input(variable):
                 source = described.get(normalized(variable))
@@ -499,14 +310,14 @@ class OperationWiring:
                     required=True,
                 )
 
-    def _inputs(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> None:
+    def infer_inputs(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> None:
         declared = as_list(self.entry.get("inputParameters"))
         if declared:
-            self._declared_inputs(declared)
-            self._path_inputs({normalized(p.name): p for p in consumed.ir.params})
+            self.declared_inputs(declared)
+            self.path_inputs({normalized(p.name): p for p in consumed.ir.params})
             return
         by_name = {normalized(p.name): p for p in consumed.ir.params}
-        self._path_inputs(by_name)
+        self.path_inputs(by_name)
         # Inputs named by `with` (rest.x / tools.x / {{x}}), typed by the parameter they feed.
         for key, value in withs.items():
             target = consumed.param(str(key))
@@ -630,7 +441,7 @@ class OperationWiring:
             return [self._structure(v) for v in value]
         return value
 
-    def _args(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> list[tuple[str, Expr]]:
+    def args(self, consumed: ConsumedOperation, withs: dict[str, Any]) -> list[tuple[str, Expr]]:
         args: list[tuple[str, Expr]] = []
         used: set[str] = set()
         for key, value in withs.items():
