@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..expr import (
-    Escape,
     Escaped,
     Expr,
     InputRef,
@@ -17,18 +16,19 @@ from ..expr import (
     Projection,
     SettingReach,
     SettingRef,
-    Template,
 )
-from ..ir import Auth, Body, ParamLocation, Setting, Upstream, UpstreamOperation, UpstreamParam
+from ..ir import ParamLocation, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, Step, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
 from .access import upstream_tls
 from .binary import binary_size
 from .binds import Binds, valid_env
+from .bodies import BodyLowering
+from .consumed_auth import consumed_auth
 from .context import Context, as_list, label, text
 from .imports import resolve_import
-from .templates import PATH_VARIABLE, PLACEHOLDER, placeholders, split, template_code
+from .templates import PATH_VARIABLE, template_code
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 JSON_TYPES = {
@@ -235,7 +235,7 @@ class _UpstreamLowering:
                 base_url_attr=base_url_attr,
                 base_url_env=base_url_env,
                 description=text(self.entry.get("description")),
-                auth=self._auth(),
+                auth=consumed_auth(self),
                 headers=tuple(static_headers),
                 query=tuple(static_query),
                 operations=tuple(operations),
@@ -340,72 +340,6 @@ class _UpstreamLowering:
                     pointer,
                 )
         return headers, query, free
-
-    def _auth(self) -> Auth | None:
-        # `auth:` is a catalog spelling of `authentication:` (the schema already warned).
-        auth = self.entry.get("authentication", self.entry.get("auth"))
-        if not isinstance(auth, dict):
-            return None
-        pointer = (*self.pointer, "authentication")
-        kind = text(auth.get("type")).lower()
-
-        def code(key: str) -> Expr:
-            return template_code(
-                text(auth.get(key)),
-                lambda n: self.settings_ref(n, (*pointer, key), reach="settings"),
-            )
-
-        if kind == "bearer":
-            return Auth("bearer", token=code("token"))
-        if kind == "apikey":
-            placement = text(auth.get("placement")) or "header"
-            if placement not in ("header", "query"):
-                self.ctx.warning(
-                    "NG201",
-                    f"apikey placement '{placement}' is not supported; the key is sent as a header",
-                    (*pointer, "placement"),
-                )
-            return Auth(
-                "apikey",
-                key=text(auth.get("key")) or "X-API-Key",
-                value=code("value"),
-                placement="query" if placement == "query" else "header",
-            )
-        if kind in ("basic", "digest"):
-            return Auth(
-                "basic" if kind == "basic" else "digest",
-                username=code("username"),
-                password=code("password"),
-            )
-        if kind == "oauth2" and text(auth.get("tokenEndpoint")):
-            client_id = self.binds.add_env(
-                self.ctx, f"{self.env}_CLIENT_ID", f"{self.env}_CLIENT_ID", "OAuth2 client id"
-            )
-            client_secret = self.binds.add_env(
-                self.ctx,
-                f"{self.env}_CLIENT_SECRET",
-                f"{self.env}_CLIENT_SECRET",
-                "OAuth2 client secret",
-            )
-            return Auth(
-                "oauth2",
-                token_url=template_code(
-                    text(auth.get("tokenEndpoint")),
-                    lambda n: self.settings_ref(n, pointer, reach="settings"),
-                ),
-                username=SettingRef(client_id, "settings"),
-                password=SettingRef(client_secret, "settings"),
-                scopes=tuple(str(s) for s in as_list(auth.get("scopes"))),
-                audience=text(auth.get("audience")) or None,
-            )
-        self.ctx.warning(
-            "NG201",
-            f"'{kind or 'untyped'}' authentication of '{self.namespace}' is not applied "
-            "by the generated client"
-            + (" (oauth2 needs a `tokenEndpoint`)" if kind == "oauth2" else ""),
-            pointer,
-        )
-        return None
 
 
 class _OperationLowering:
@@ -540,7 +474,7 @@ class _OperationLowering:
                 continue
             target, location = targets[where]
             target.append((name, self._param_value(name, param, location, pointer)))
-        body = self._body(body_params)
+        body = BodyLowering(self).body(body_params)
         fmt = self._output_format()
         if fmt != "binary":  # bytes are passed through, not converted
             self.up.result.formats.add(fmt)
@@ -664,112 +598,3 @@ class _OperationLowering:
         if pos < len(path):
             parts.append(Lit(path[pos:]))
         return tuple(parts) or (Lit(""),)
-
-    def _body(self, body_params: list[tuple[str, dict[str, Any]]]) -> Body | None:
-        template = self.op.get("body")
-        pointer = (*self.pointer, "body")
-        if isinstance(template, str):
-            return Body("json-text", self._json_text(template, pointer), "application/json")
-        if isinstance(template, dict):
-            kind = text(template.get("type")) or "json"
-            data = template.get("data")
-            if data is not None:
-                return self._typed_body(kind, data, pointer)
-        if not body_params:
-            return None
-        if len(body_params) == 1 and body_params[0][0] == "body":
-            name, param = body_params[0]
-            if "value" in param:
-                return Body("json", self._json_value(param["value"], pointer))
-            return Body(
-                "json",
-                self.kwarg(name, required=param.get("required") is True, declared=param, body=True),
-            )
-        fields: dict[str, Any] = {}
-        for name, param in body_params:
-            if "value" in param:
-                fields[name] = self._json_value(param["value"], pointer)
-            else:
-                fields[name] = self.kwarg(
-                    name, required=param.get("required") is True, declared=param, body=True
-                )
-        return Body("json-fields", fields)
-
-    def _typed_body(self, kind: str, data: Any, pointer: Pointer) -> Body:
-        if kind == "json":
-            if isinstance(data, str):
-                return Body("json-text", self._json_text(data, pointer), "application/json")
-            return Body("json", self._json_value(data, pointer))
-        if kind in ("text", "xml", "sparql"):
-            media = {
-                "text": "text/plain",
-                "xml": "application/xml",
-                "sparql": "application/sparql-query",
-            }[kind]
-            escape: Escape | None = "xml" if kind == "xml" else None
-            code = template_code(text(data), lambda n: self.resolve(n, pointer), escape=escape)
-            return Body("content", code, media)
-        if kind == "formUrlEncoded":
-            if isinstance(data, dict):
-                return Body("form", self._json_value(data, pointer))
-            code = template_code(text(data), lambda n: self.resolve(n, pointer), escape="form")
-            return Body("content", code, "application/x-www-form-urlencoded")
-        if kind == "multipartForm":
-            parts = []
-            for part in as_list(data):
-                if isinstance(part, dict):
-                    parts.append(
-                        {
-                            "name": text(part.get("name")),
-                            "value": template_code(
-                                text(part.get("value")), lambda n: self.resolve(n, pointer)
-                            ),
-                            "filename": text(part.get("filename")) or None,
-                            "content_type": text(part.get("contentType")) or None,
-                        }
-                    )
-            return Body("multipart", parts)
-        self.ctx.warning("NG201", f"body type '{kind}' is not supported; sent as JSON", pointer)
-        return Body("json", self._json_value(data, pointer))
-
-    def _json_value(self, data: Any, pointer: Pointer) -> Any:
-        """A JSON template with placeholders filled type-safely (SEMANTICS.md §3)."""
-        if isinstance(data, str):
-            if not placeholders(data):
-                return data
-            code = template_code(data, lambda n: self.resolve(n, pointer))
-            if [is_var for _, is_var in split(data.strip())] == [True]:
-                self._any_json(code)  # exactly one placeholder: the value keeps its JSON type
-            return code
-        if isinstance(data, dict):
-            return {str(k): self._json_value(v, pointer) for k, v in data.items()}
-        if isinstance(data, list):
-            return [self._json_value(v, pointer) for v in data]
-        return data
-
-    def _any_json(self, value: Expr) -> None:
-        """A caller value that a JSON template inserts as a JSON value takes any JSON value
-        (an object record, a list, a number), not only text."""
-        for key, param in self.params.items():
-            if value == InputRef(param.py_name) and not param.is_body and param.json_type is None:
-                self.params[key] = replace(param, any_json=True)
-
-    def _json_text(self, template: str, pointer: Pointer) -> Expr:
-        """A raw JSON text template: each value inserted as JSON text (`{{crewIds}}` → `[..]`)."""
-        pieces: list[str | Expr] = []
-        pos = 0
-        for match in PLACEHOLDER.finditer(template):
-            if match.start() > pos:
-                pieces.append(template[pos : match.start()])
-            value = self.resolve(match.group(1), pointer) or Lit(None)
-            # Inside quotes the value is string content; elsewhere it is a JSON value.
-            quoted = template[match.start() - 1 : match.start()] == '"' and (
-                template[match.end() : match.end() + 1] == '"'
-            )
-            if not quoted:
-                self._any_json(value)
-            pieces.append(Escaped(value, "json-string" if quoted else "json-fragment"))
-            pos = match.end()
-        if pos < len(template):
-            pieces.append(template[pos:])
-        return Template(tuple(pieces))
