@@ -13,9 +13,10 @@ from .aggregates import resolve_ref
 from .binary import binary_size
 from .context import Context, as_list, label, tags, text
 from .exposed_auth import lower_exposed_auth
+from .inputs import Exposure
 from .rest import adapter_settings
 from .session import Session
-from .wiring import Exposure, OperationWiring
+from .wiring import OperationWiring
 
 TOOL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 HINT_KEYS = (

@@ -16,9 +16,10 @@ from .binds import Binds
 from .consumes import Consumes
 from .context import Context, as_list, label, mapping, tags, text
 from .exposed_auth import lower_exposed_auth
+from .inputs import Exposure
 from .session import Session
 from .templates import PATH_VARIABLE
-from .wiring import Exposure, OperationWiring
+from .wiring import OperationWiring
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # as the MCP SDK's default request limit
