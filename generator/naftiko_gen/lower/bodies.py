@@ -13,13 +13,13 @@ from .context import as_list, text
 from .templates import PLACEHOLDER, placeholders, split, template_code
 
 if TYPE_CHECKING:
-    from .consumes import _OperationLowering
+    from .consumed_operations import OperationLowering
 
 
 class BodyLowering:
     """Lowers the body of one consumed operation; caller values become its keyword parameters."""
 
-    def __init__(self, operation: _OperationLowering) -> None:
+    def __init__(self, operation: OperationLowering) -> None:
         self.operation = operation
 
     def body(self, body_params: list[tuple[str, dict[str, Any]]]) -> Body | None:

@@ -10,7 +10,8 @@ from ..ir import Input, InputLocation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
-from .consumes import JSON_TYPES, ConsumedOperation
+from .consumed_operations import JSON_TYPES
+from .consumes import ConsumedOperation
 from .context import as_list, text
 from .session import Session
 from .templates import placeholders
