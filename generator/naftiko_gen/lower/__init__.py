@@ -1,7 +1,8 @@
 """Lowering: a validated document becomes a `Capability` IR, or diagnostics say why it cannot.
 
-Organised by the spec's own areas: `binds`, `consumes`, `wiring` (call/with), `outputs`,
-`rest`, `mcp`. This module only walks the document top-down and assembles the result.
+Organised by the spec's own areas (`binds`, `consumes`, `inputs`, `wiring`, `steps`, `outputs`,
+`rest`, `mcp`, `control`, `skills`, ...). This module only walks the document top-down and
+assembles the result.
 """
 
 from __future__ import annotations
@@ -16,27 +17,15 @@ from .aggregates import index_aggregates
 from .binds import lower_binds
 from .consumes import lower_consumes
 from .context import Context, label, mapping, tags, text
+from .control import lower_control
 from .imports import section_entries
 from .limits import limit_settings
 from .mcp import lower_mcp
-from .rest import adapter_settings, lower_rest
+from .rest import lower_rest
 from .session import Session
 from .skills import lower_skill
 
 GENERATED_TYPES = ("rest", "mcp", "skill")
-
-
-def _control(ctx: Context, binds: Any, entry: dict[str, Any], index: int) -> ControlAdapter:
-    """A control adapter (SEMANTICS.md §8); it binds to localhost unless it says otherwise."""
-    namespace = text(entry.get("namespace")) or ("control" if not index else f"control-{index + 1}")
-    defaults = {**entry, "address": text(entry.get("address")) or "localhost"}
-    host_attr, port_attr = adapter_settings(ctx, binds, namespace, defaults, 9190)
-    management = mapping(entry.get("management"))
-    observability = mapping(entry.get("observability"))
-    local_metrics = mapping(mapping(observability.get("metrics")).get("local"))
-    enabled = observability.get("enabled", True) is not False
-    enabled = enabled and local_metrics.get("enabled", True) is not False
-    return ControlAdapter(namespace, host_attr, port_attr, management.get("info") is True, enabled)
 
 
 def _check_port(ctx: Context, entry: dict[str, Any], pointer: tuple[str | int, ...]) -> None:
@@ -88,7 +77,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
             factory = "create_server" + suffix
             mcp.append(lower_mcp(session.within(entry_ctx), entry, pointer, factory))
         elif kind == "control":
-            control.append(_control(entry_ctx, binds, entry, len(control)))
+            control.append(lower_control(entry_ctx, binds, entry, len(control)))
         elif kind == "skill":
             skill_entries.append((entry_ctx, entry, pointer, "create_skill_app" + suffix))
         else:
