@@ -6,6 +6,7 @@ import ast
 import builtins
 import io
 import os
+import shutil
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,39 +22,17 @@ from naftiko_gen.pipeline import RESERVED_SETTINGS
 from naftiko_gen.source import SourceBundle, read_sources
 from naftiko_gen.validate import validate_schema
 
+# standalone section files, one per section
 SHARED = {
     "secrets.yml": """\
         ikanos: "1.0.0-beta5"
-        binds:
-          - namespace: registry-secrets
-            keys:
-              REGISTRY_TOKEN: FLEET_REGISTRY_TOKEN
-        """,
-    "registry.yml": """\
-        ikanos: "1.0.0-beta5"
-        consumes:
-          - type: http
-            namespace: registry
-            baseUri: "https://registry.example.com"
-            authentication:
-              type: bearer
-              token: "{{REGISTRY_TOKEN}}"
-            resources:
-              ships:
-                path: /ships
-                operations:
-                  list-ships:
-                    method: GET
+        binds: [{namespace: registry-secrets, keys: {REGISTRY_TOKEN: FLEET_REGISTRY_TOKEN}}]
         """,
     "flows.yml": """\
         ikanos: "1.0.0-beta5"
         aggregates:
           - namespace: fleet-domain
-            display: Fleet domain
-            flows:
-              list-ships:
-                description: Lists the ships
-                call: registry.list-ships
+            flows: {list-ships: {description: Lists the ships, call: registry.list-ships}}
         """,
     "servers.yml": """\
         ikanos: "1.0.0-beta5"
@@ -61,12 +40,14 @@ SHARED = {
           - type: mcp
             namespace: shared-tools
             port: 3001
-            tools:
-              all-ships:
-                description: Every ship
-                ref: fleet.list-ships
+            tools: {all-ships: {ref: fleet.list-ships}}
         """,
 }
+# a consumes file of the Ikanos tutorial (namespace `registry`, operation `list-ships`)
+REGISTRY = (
+    Path(__file__).parents[1] / "golden/ikanos-beta5/specs/shared/step7-registry-consumes.yml"
+)
+NAMES = ["secrets.yml", "registry.yml", "flows.yml", "servers.yml"]
 ROOT = """\
     ikanos: "1.0.0-beta5"
     info:
@@ -104,6 +85,7 @@ def bundle(tmp_path: Path) -> tuple[SourceBundle, Diagnostics]:
     (tmp_path / "shared").mkdir()
     for name, text in SHARED.items():
         (tmp_path / "shared" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copy(REGISTRY, tmp_path / "shared" / "registry.yml")
     diagnostics = Diagnostics()
     root = _root(tmp_path, ROOT, diagnostics)
     return read_sources(root, diagnostics, strict=False), diagnostics
@@ -114,14 +96,19 @@ def test_every_section_import_is_read_with_its_own_shown_path(
 ) -> None:
     sources, diagnostics = bundle
 
-    assert diagnostics.sorted() == []
+    # an imported file is validated against its schema, at its own locations (flows.yml has no
+    # `display`)
+    assert [d.format() for d in diagnostics.sorted()] == [
+        "shared/flows.yml:3:5: warning[NG010]: 'display' is a required property "
+        "(schema 1.0.0-beta5)"
+    ]
     assert {k: v.beside for k, v in sources.found.items()} == {
-        f"../shared/{name}": True for name in SHARED
+        f"../shared/{name}": True for name in NAMES
     }
     shown = {path.name: document.display for path, document in sources.documents.items()}
-    assert shown == {name: f"shared/{name}" for name in SHARED}
+    assert shown == {name: f"shared/{name}" for name in NAMES}
     assert {path.resolve() for path in sources.inputs} == {
-        (tmp_path / "shared" / name).resolve() for name in SHARED
+        (tmp_path / "shared" / name).resolve() for name in NAMES
     }
     assert all(sources.inputs.values())
 
