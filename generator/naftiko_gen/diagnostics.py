@@ -151,6 +151,9 @@ class Diagnostics:
         index = self._seen.get(key)
         if index is not None:
             self._repeats[index] = self._repeats.get(index, 0) + 1
+            # A repeat is shown at its first place in the document, whatever order it came in.
+            if _place(diagnostic) < _place(self.items[index]):
+                self.items[index] = diagnostic
             return
         self._seen[key] = len(self.items)
         self.items.append(diagnostic)
@@ -188,8 +191,10 @@ class Diagnostics:
                 )
             result.append(diagnostic)
 
-        def order(d: Diagnostic) -> tuple[str, int, int, str]:
-            loc = d.loc or SourceLoc("", 0, 0)
-            return (loc.file, loc.line, loc.col, d.code)
+        return sorted(result, key=lambda d: (*_place(d), d.code))
 
-        return sorted(result, key=order)
+
+def _place(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    """Where a diagnostic sits, for source order (no location first)."""
+    loc = diagnostic.loc or SourceLoc("", 0, 0)
+    return (loc.file, loc.line, loc.col)
