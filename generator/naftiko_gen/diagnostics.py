@@ -123,6 +123,7 @@ CODES: dict[str, str] = {
     "NG109": "a required field is missing or has the wrong type",
     "NG110": "a skill cannot be served (its tool names no sibling adapter or action)",
     "NG111": "a name cannot be made safe (an environment variable name)",
+    "NG112": "two exposed adapters of one type share a namespace (and so their settings)",
     "NG201": "feature not applied by the generated code",
     "NG202": "MCP tool name that some clients reject",
     "NG203": "adapter type not generated",
