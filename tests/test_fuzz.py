@@ -159,6 +159,17 @@ def test_two_adapters_of_one_type_cannot_share_their_settings(
     ]
 
 
+def test_adapters_of_two_types_sharing_their_settings_are_a_warning(tmp_path: Path) -> None:
+    exposes = REST.format(port=8080, namespace="x-y", params="") + MCP.format(
+        port=9090, namespace="x_y"
+    )
+    result = _plan(tmp_path, BASE.format(params="", exposes=exposes))
+    assert result.files is not None
+    (warning,) = [d for d in result.diagnostics if d.code == "NG205"]
+    assert warning.message.startswith("another rest adapter has namespace 'x-y': both would read")
+    assert warning.loc is not None and warning.loc.line == 10
+
+
 def test_a_long_import_location_is_unresolved_not_an_internal_error(tmp_path: Path) -> None:
     text = (
         "naftiko: 1.0.0-alpha2\ncapability:\n  consumes:\n"

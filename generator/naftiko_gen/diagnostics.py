@@ -128,6 +128,7 @@ CODES: dict[str, str] = {
     "NG202": "MCP tool name that some clients reject",
     "NG203": "adapter type not generated",
     "NG204": "a template names a variable that nothing binds",
+    "NG205": "exposed adapters of different types share a namespace (and so their settings)",
     "NG301": "the output package folder was not written by naftiko-gen, or by another spec",
     "NG302": "the output cannot be read or written (a file system error)",
     "NG900": "internal error of the generator",
