@@ -152,6 +152,14 @@ def differences(expected: Tree, actual: Tree) -> list[str]:
     return found
 
 
+def problems(case: Path, actual: Tree) -> list[str]:
+    """Why the case's record does not match `actual`, the tree its specs generate now."""
+    try:
+        return differences(expected_tree(case), actual)
+    except RecordError as error:
+        return [str(error)]
+
+
 def unified_diff(name: str, expected: bytes, actual: bytes) -> str:
     try:
         old, new = expected.decode("utf-8"), actual.decode("utf-8")
@@ -173,6 +181,10 @@ def materialized() -> Path:
     root = Path(tempfile.mkdtemp(prefix="naftiko-gen-golden-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     for case in sorted(GOLDEN.iterdir()):
-        if (case / "specs").is_dir():
+        if not (case / "specs").is_dir():
+            continue
+        try:
             write_tree(root / case.name / "expected", expected_tree(case))
+        except RecordError as error:
+            raise RecordError(f"{error}\nRun: {UPDATE}") from None
     return root
