@@ -31,9 +31,10 @@ LISTING = "expected-files.txt"
 UPDATE = "python -m pytest tests/test_golden.py --update-golden"
 SAME, STORED = "=", "+"
 HEADER = f"""\
-# Every file this golden case generates, relative to expected/ (written by: {UPDATE}).
-# {SAME} byte-identical to the full record (tests/golden/{FULL_RECORD}) at the same package-relative
-#   path, src/<import package>/ mapped; {STORED} stored under expected/ because its bytes differ.
+# Every file this golden case generates, relative to expected/:
+# "{SAME}" byte-identical to the full record (tests/golden/{FULL_RECORD}) at the same
+#     package-relative path (src/<import package>/ mapped), "{STORED}" stored under expected/.
+# Written only by: {UPDATE}
 """
 
 

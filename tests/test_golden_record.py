@@ -123,7 +123,7 @@ def test_a_stored_file_not_listed_or_a_listed_one_missing_is_found(case: Path) -
     (case / "expected" / "other" / "README.md").unlink()
     [found] = problems(case, VARIANT)
     assert found.splitlines() == [
-        f"variant: {LISTING}:5: other/README.md is listed as stored but missing",
+        f"variant: {LISTING}:6: other/README.md is listed as stored but missing",
         "expected/other/stray.txt is stored but not listed",
     ]
 
