@@ -92,27 +92,31 @@ def variant_tree(full: Tree, listing: str, stored: Tree) -> Tree:
     that `variant_record` writes (a stored file not listed, or identical to the full record)."""
     shared = full_record_files(full)
     tree: Tree = {}
-    problems = []
+    errors: list[str] = []
+    listed: set[str] = set()
     for number, line in enumerate(listing.splitlines(), 1):
         if not line or line.startswith("#"):
             continue
         mark, _, name = line.partition(" ")
+        listed.add(name)
         same = shared.get(package_relative(name))
         if mark == SAME and same is not None:
             tree[name] = same
         elif mark == SAME:
-            problems.append(f"{LISTING}:{number}: {name} is not in the full record any more")
+            errors.append(f"{LISTING}:{number}: {name} is not in the full record any more")
         elif mark == STORED and name not in stored:
-            problems.append(f"{LISTING}:{number}: {name} is listed as stored but missing")
+            errors.append(f"{LISTING}:{number}: {name} is listed as stored but missing")
         elif mark == STORED and stored[name] == same:
-            problems.append(f"{LISTING}:{number}: {name} is stored but equals the full record")
+            errors.append(f"{LISTING}:{number}: {name} is stored but equals the full record")
         elif mark == STORED:
             tree[name] = stored[name]
         else:
-            problems.append(f"{LISTING}:{number}: not '{SAME} path' nor '{STORED} path': {line!r}")
-    problems += [f"expected/{name} is stored but not listed" for name in stored.keys() - tree]
-    if problems:
-        raise RecordError("\n".join(problems))
+            errors.append(f"{LISTING}:{number}: not '{SAME} path' nor '{STORED} path': {line!r}")
+    errors += [
+        f"expected/{name} is stored but not listed" for name in sorted(stored.keys() - listed)
+    ]
+    if errors:
+        raise RecordError("\n".join(errors))
     return tree
 
 

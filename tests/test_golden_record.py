@@ -118,12 +118,15 @@ def test_a_shared_file_the_full_record_lost_is_found(case: Path) -> None:
         expected_tree(case)
 
 
-def test_a_stored_file_not_listed_or_a_listed_one_missing_is_found(case: Path) -> None:
+def test_a_stored_file_not_listed_a_listed_one_missing_or_a_bad_line_is_found(case: Path) -> None:
     (case / "expected" / "other" / "stray.txt").write_bytes(b"left over\n")
     (case / "expected" / "other" / "README.md").unlink()
+    with (case / LISTING).open("a", encoding="utf-8") as listing:
+        listing.write("other/rest.py\n")
     [found] = problems(case, VARIANT)
     assert found.splitlines() == [
         f"variant: {LISTING}:6: other/README.md is listed as stored but missing",
+        f"{LISTING}:10: not '= path' nor '+ path': 'other/rest.py'",
         "expected/other/stray.txt is stored but not listed",
     ]
 
