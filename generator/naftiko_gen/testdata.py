@@ -23,6 +23,7 @@ from .ir import (
     SkillAdapter,
     Upstream,
 )
+from .urlpath import request_path, sent_path
 
 TEST_BASE_PATH = "/base"
 # A small valid upstream body per non-JSON output format.
@@ -110,7 +111,7 @@ def _expectation(
     call = calls[0]
     upstream = next(u for u in capability.upstreams if u.attr == call.upstream_attr)
     consumed = next(o for o in upstream.operations if o.method_name == call.method_name)
-    literal = _plain_text(consumed.path_parts[0])
+    literal = sent_path(_plain_text(consumed.path_parts[0]))
     content = SAMPLE_BODIES.get(consumed.output_format)
     return (
         consumed.http_method,
@@ -237,7 +238,7 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
         operation = route.operation
         if not _testable(operation):
             continue
-        url = route.path
+        url = request_path(route.path)
         params: dict[str, Any] = dict(auth_params)
         sent_headers: dict[str, str] = dict(auth_headers)
         body: Any = None

@@ -21,6 +21,7 @@ from .control import lower_control
 from .imports import section_entries
 from .limits import limit_settings
 from .mcp import lower_mcp
+from .namespaces import check_exposed_namespaces
 from .rest import lower_rest
 from .session import Session
 from .skills import lower_skill
@@ -55,6 +56,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     consumes = lower_consumes(ctx, binds)
     session = Session(ctx, binds, consumes, index_aggregates(ctx))
     exposes = section_entries(ctx, "exposes", capability.get("exposes"), ("capability", "exposes"))
+    check_exposed_namespaces(exposes)
     counts = {
         kind: sum(1 for _, _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES
     }

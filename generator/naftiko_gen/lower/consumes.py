@@ -16,6 +16,7 @@ from ..expr import (
 from ..ir import Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
+from ..source import is_consumes_import
 from .access import upstream_tls
 from .binds import Binds, valid_env
 from .consumed_auth import consumed_auth
@@ -94,9 +95,7 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if not isinstance(entry, dict):
             continue
         entry_ctx, entry_pointer = ctx, pointer
-        if "import" in entry or (
-            ("location" in entry or "from" in entry) and "baseUri" not in entry
-        ):
+        if is_consumes_import(entry):
             imported = resolve_import(ctx, entry, pointer, "consumes")
             if imported is None:
                 result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))
