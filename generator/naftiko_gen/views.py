@@ -17,9 +17,11 @@ from .code import Code
 from .diagram import mermaid_flowchart
 from .ir import (
     Capability,
+    ForwardRoute,
     Hints,
     McpAdapter,
     McpPrompt,
+    McpResource,
     Operation,
     RestAdapter,
     Route,
@@ -149,6 +151,14 @@ class McpSection:
 
 
 @dataclass(frozen=True, slots=True)
+class SkillSection:
+    """A skill adapter's table: each skill with its tools' names."""
+
+    adapter: SkillAdapter
+    skills: tuple[tuple[Skill, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Readme(Page):
     """The package README."""
 
@@ -158,6 +168,7 @@ class Readme(Page):
     settings: tuple[tuple[Setting, str], ...]
     rest: tuple[RestSection, ...]
     mcp: tuple[McpSection, ...]
+    skills: tuple[SkillSection, ...]
 
 
 def _setting_default(setting: Setting) -> str:
@@ -226,6 +237,10 @@ def readme(page: Page) -> Readme:
         mcp=tuple(
             McpSection(a, tuple((t, _hint_cells(t.hints)) for t in a.tools), _by_tag(a.tools))
             for a in cap.mcp
+        ),
+        skills=tuple(
+            SkillSection(a, tuple((s, ", ".join(t.name for t in s.tools)) for s in a.skills))
+            for a in cap.skills
         ),
     )
 
@@ -310,6 +325,7 @@ class RestApp:
 
     adapter: RestAdapter
     routes: tuple[tuple[Route, Reads], ...]
+    ordered: list[Route]  # in the order Starlette must match them
     openapi_file: str
 
 
@@ -341,7 +357,12 @@ def rest_module(page: Page) -> RestModule:
     """The view of rest.py."""
     cap = page.cap
     apps = tuple(
-        RestApp(a, tuple((r, _reads(r.operation)) for r in a.routes), openapi_file(a))
+        RestApp(
+            a,
+            tuple((r, _reads(r.operation)) for r in a.routes),
+            sorted(a.routes, key=lambda route: route.order),
+            openapi_file(a),
+        )
         for a in cap.rest
     )
     functions = operation_functions(_operations(cap)).by_name
@@ -361,6 +382,9 @@ class McpServer:
     adapter: McpAdapter
     constant: str  # `TOOLS{constant}`, `HANDLERS{constant}`, ...
     tools: tuple[tuple[Tool, list[tuple[str, bool]]], ...]
+    resources: str  # the expression of the resources it lists
+    prompts: str  # the expression of the prompts it lists
+    http_factory: str  # the function that builds its streamable HTTP app
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +393,8 @@ class McpModule(Page):
 
     mcp: tuple[McpServer, ...]
     skill_adapters: tuple[tuple[SkillAdapter, str], ...]  # with their `SKILLS{suffix}` constant
+    skill_resources: bool  # whether there are skills to list as resources
+    cached: bool  # whether an adapter declares catalog caching
     operation_function: dict[str, str]
     binary: bool
 
@@ -383,18 +409,32 @@ def _hint_items(hints: Hints) -> list[tuple[str, bool]]:
     return [(name, value) for name, value in items if value is not None]
 
 
+def _mcp_server(adapter: McpAdapter, skills: bool) -> McpServer:
+    constant = suffix(adapter).upper()
+    resources = [f"RESOURCES{constant}"] if adapter.resources else []
+    resources += ["SKILL_RESOURCES"] if skills else []
+    return McpServer(
+        adapter,
+        constant,
+        tuple((t, _hint_items(t.hints)) for t in adapter.tools),
+        " + ".join(resources) or "()",
+        f"PROMPTS{constant}" if adapter.prompts else "()",
+        adapter.factory.replace("create_server", "create_http_app"),
+    )
+
+
 def mcp_module(page: Page) -> McpModule:
     """The view of mcp_server.py."""
     cap = page.cap
     ops = _operations(cap)
+    skills = any(adapter.skills for adapter in cap.skills)
     return _extend(
         page,
         McpModule,
-        mcp=tuple(
-            McpServer(a, suffix(a).upper(), tuple((t, _hint_items(t.hints)) for t in a.tools))
-            for a in cap.mcp
-        ),
+        mcp=tuple(_mcp_server(a, skills) for a in cap.mcp),
         skill_adapters=_skill_constants(cap),
+        skill_resources=skills,
+        cached=any(adapter.cache for adapter in cap.mcp),
         operation_function=operation_functions(ops).by_name,
         binary=any(op.binary for op in ops),
     )
@@ -409,11 +449,15 @@ class SkillModule(Page):
     """skill.py."""
 
     skill_adapters: tuple[tuple[SkillAdapter, str], ...]  # with their `SKILLS{suffix}` constant
+    authenticated: bool  # whether a skill adapter checks its callers
 
 
 def skill_module(page: Page) -> SkillModule:
     """The view of skill.py."""
-    return _extend(page, SkillModule, skill_adapters=_skill_constants(page.cap))
+    authenticated = any(adapter.auth for adapter in page.cap.skills)
+    return _extend(
+        page, SkillModule, skill_adapters=_skill_constants(page.cap), authenticated=authenticated
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +533,7 @@ class RestTest:
     routes: list[tuple[str, str]]
     cases: list[testdata.Case]
     first: testdata.Case | None  # the first case that calls upstream
+    forwards: tuple[tuple[ForwardRoute, str, dict[str, str]], ...]  # with a sample path and query
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,6 +561,10 @@ def _rest_test(capability: Capability, adapter: RestAdapter) -> RestTest:
         _route_set(adapter),
         cases,
         testdata.first_calling(cases),
+        tuple(
+            (f, f.path.replace("{path:path}", "a/b%20c"), {**params, "q": "1"})
+            for f in adapter.forwards
+        ),
     )
 
 
@@ -533,6 +582,11 @@ class McpTest:
     cases: list[testdata.Case]
     first: testdata.Case | None  # the first case that calls upstream
     prompts: tuple[tuple[McpPrompt, dict[str, str]], ...]  # with sample arguments
+    tool_names: list[str]
+    resources: tuple[tuple[McpResource, str], ...]  # with a URI that reads it
+    static_uris: list[str]
+    template_uris: list[str]
+    prompt_names: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,7 +602,18 @@ def _mcp_test(capability: Capability, adapter: McpAdapter) -> McpTest:
         (prompt, {str(arg.name): "sample" for arg in prompt.arguments})
         for prompt in adapter.prompts
     )
-    return McpTest(adapter, suffix(adapter), cases, testdata.first_calling(cases), prompts)
+    return McpTest(
+        adapter,
+        suffix(adapter),
+        cases,
+        testdata.first_calling(cases),
+        prompts,
+        tool_names=[tool.name for tool in adapter.tools],
+        resources=tuple((r, r.uri.replace("{", "").replace("}", "")) for r in adapter.resources),
+        static_uris=[r.uri for r in adapter.resources if not r.variables],
+        template_uris=[r.uri for r in adapter.resources if r.variables],
+        prompt_names=[prompt.name for prompt in adapter.prompts],
+    )
 
 
 def mcp_tests(page: Page) -> McpTests:
