@@ -506,6 +506,20 @@ def upstream_module(page: Page) -> UpstreamModule:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SettingsModule(Page):
+    """settings.py: each setting with the reader of a text value (`url` for a base URL)."""
+
+    readers: tuple[tuple[Setting, str], ...]
+
+
+def settings_module(page: Page) -> SettingsModule:
+    """The view of settings.py."""
+    urls = {upstream.base_url_attr for upstream in page.cap.upstreams}
+    readers = tuple((s, "url" if s.attr in urls else "text") for s in page.cap.settings)
+    return _extend(page, SettingsModule, readers=readers)
+
+
 # --- the package's tests
 
 
@@ -519,6 +533,18 @@ class Conftest(Page):
 def conftest(page: Page) -> Conftest:
     """The view of tests/conftest.py."""
     return _extend(page, Conftest, test_environ=testdata.test_environ(page.cap))
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsTests(Page):
+    """tests/test_settings.py: the settings a start without environment must name."""
+
+    required: list[Setting]
+
+
+def settings_tests(page: Page) -> SettingsTests:
+    """The view of tests/test_settings.py."""
+    return _extend(page, SettingsTests, required=[s for s in page.cap.settings if s.required])
 
 
 @dataclass(frozen=True, slots=True)
@@ -664,10 +690,12 @@ VIEWS: Mapping[str, Callable[[Page], Page]] = {
     "src/__pkg__/mcp_server.py": mcp_module,
     "src/__pkg__/skill.py": skill_module,
     "src/__pkg__/upstream.py": upstream_module,
+    "src/__pkg__/settings.py": settings_module,
     "tests/conftest.py": conftest,
     "tests/test_rest.py": rest_tests,
     "tests/test_mcp.py": mcp_tests,
     "tests/test_skill.py": skill_tests,
+    "tests/test_settings.py": settings_tests,
 }
 
 
