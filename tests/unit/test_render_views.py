@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 from naftiko_gen import render
 from naftiko_gen.pipeline import Options, plan_document
 
@@ -24,7 +25,7 @@ def _plan(path: Path) -> dict[str, bytes]:
 
 def test_the_environment_adds_only_the_escaping_filters_and_rendering_changes_nothing() -> None:
     env = render.environment()
-    added = set(env.filters) - set(render.jinja2.Environment().filters)
+    added = set(env.filters) - set(jinja2.Environment().filters)
     assert added == ESCAPING
     filters, globals_ = dict(env.filters), dict(env.globals)
     for path in _specs()[:3]:
