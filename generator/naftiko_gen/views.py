@@ -17,6 +17,7 @@ from .code import Code
 from .diagram import mermaid_flowchart
 from .ir import (
     Capability,
+    ControlAdapter,
     ForwardRoute,
     Hints,
     McpAdapter,
@@ -69,6 +70,11 @@ def suffix(adapter: RestAdapter | McpAdapter | SkillAdapter) -> str:
     """`create_app_orders` → `_orders`; `create_app` → ``."""
     factory = adapter.factory.removeprefix("create_skill_app")
     return factory.removeprefix("create_app").removeprefix("create_server")
+
+
+def http_factory(adapter: McpAdapter) -> str:
+    """The function in mcp_server.py that builds an MCP adapter's streamable HTTP app."""
+    return adapter.factory.replace("create_server", "create_http_app")
 
 
 def openapi_file(adapter: RestAdapter) -> str:
@@ -419,7 +425,7 @@ def _mcp_server(adapter: McpAdapter, skills: bool) -> McpServer:
         tuple((t, _hint_items(t.hints)) for t in adapter.tools),
         " + ".join(resources) or "()",
         f"PROMPTS{constant}" if adapter.prompts else "()",
-        adapter.factory.replace("create_server", "create_http_app"),
+        http_factory(adapter),
     )
 
 
@@ -518,6 +524,34 @@ def settings_module(page: Page) -> SettingsModule:
     urls = {upstream.base_url_attr for upstream in page.cap.upstreams}
     readers = tuple((s, "url" if s.attr in urls else "text") for s in page.cap.settings)
     return _extend(page, SettingsModule, readers=readers)
+
+
+@dataclass(frozen=True, slots=True)
+class ServingModule(Page):
+    """serving.py: where each HTTP adapter listens, and the MCP adapters served over HTTP."""
+
+    addresses: list[
+        tuple[str | None, str | None]
+    ]  # the host and port settings, in `http_apps` order
+    http_mcp: list[str]  # their HTTP app factories
+
+
+def serving_module(page: Page) -> ServingModule:
+    """The view of serving.py."""
+    cap = page.cap
+    http_mcp = [adapter for adapter in cap.mcp if not adapter.stdio]
+    listening: tuple[RestAdapter | McpAdapter | SkillAdapter | ControlAdapter, ...] = (
+        *cap.rest,
+        *http_mcp,
+        *cap.skills,
+        *cap.control[:1],
+    )
+    return _extend(
+        page,
+        ServingModule,
+        addresses=[(a.host_attr, a.port_attr) for a in listening],
+        http_mcp=[http_factory(adapter) for adapter in http_mcp],
+    )
 
 
 # --- the package's tests
@@ -691,6 +725,7 @@ VIEWS: Mapping[str, Callable[[Page], Page]] = {
     "src/__pkg__/skill.py": skill_module,
     "src/__pkg__/upstream.py": upstream_module,
     "src/__pkg__/settings.py": settings_module,
+    "src/__pkg__/serving.py": serving_module,
     "tests/conftest.py": conftest,
     "tests/test_rest.py": rest_tests,
     "tests/test_mcp.py": mcp_tests,
