@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import deploy, formatting, testdata, versions
 from .code import Code
@@ -38,6 +38,8 @@ from .rest_inputs import rest_read
 
 GENERATOR = "naftiko-gen"
 V = TypeVar("V", bound="Page")
+T = TypeVar("T")
+A = TypeVar("A")
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,6 +584,13 @@ def settings_tests(page: Page) -> SettingsTests:
 
 
 @dataclass(frozen=True, slots=True)
+class AdapterTests(Page, Generic[T]):
+    """A test module: the tests of each adapter of one kind."""
+
+    adapters: tuple[T, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RestTest:
     """The tests of one REST adapter."""
 
@@ -594,13 +603,6 @@ class RestTest:
     cases: list[testdata.Case]
     first: testdata.Case | None  # the first case that calls upstream
     forwards: tuple[tuple[ForwardRoute, str, dict[str, str]], ...]  # with a sample path and query
-
-
-@dataclass(frozen=True, slots=True)
-class RestTests(Page):
-    """tests/test_rest.py."""
-
-    rest: tuple[RestTest, ...]
 
 
 def _route_set(adapter: RestAdapter) -> list[tuple[str, str]]:
@@ -628,11 +630,6 @@ def _rest_test(capability: Capability, adapter: RestAdapter) -> RestTest:
     )
 
 
-def rest_tests(page: Page) -> RestTests:
-    """The view of tests/test_rest.py."""
-    return _extend(page, RestTests, rest=tuple(_rest_test(page.cap, a) for a in page.cap.rest))
-
-
 @dataclass(frozen=True, slots=True)
 class McpTest:
     """The tests of one MCP adapter."""
@@ -647,13 +644,6 @@ class McpTest:
     static_uris: list[str]
     template_uris: list[str]
     prompt_names: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class McpTests(Page):
-    """tests/test_mcp.py."""
-
-    mcp: tuple[McpTest, ...]
 
 
 def _mcp_test(capability: Capability, adapter: McpAdapter) -> McpTest:
@@ -676,11 +666,6 @@ def _mcp_test(capability: Capability, adapter: McpAdapter) -> McpTest:
     )
 
 
-def mcp_tests(page: Page) -> McpTests:
-    """The view of tests/test_mcp.py."""
-    return _extend(page, McpTests, mcp=tuple(_mcp_test(page.cap, a) for a in page.cap.mcp))
-
-
 @dataclass(frozen=True, slots=True)
 class SkillTest:
     """The tests of one skill adapter."""
@@ -692,20 +677,30 @@ class SkillTest:
     params: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class SkillTests(Page):
-    """tests/test_skill.py."""
-
-    skill_adapters: tuple[SkillTest, ...]
+def _skill_test(capability: Capability, adapter: SkillAdapter) -> SkillTest:
+    headers, params = testdata.credentials(capability, adapter)
+    return SkillTest(adapter, suffix(adapter), suffix(adapter).upper(), headers, params)
 
 
-def skill_tests(page: Page) -> SkillTests:
+def _tests(
+    page: Page, test: Callable[[Capability, A], T], adapters: tuple[A, ...]
+) -> AdapterTests[T]:
+    return _extend(page, AdapterTests, adapters=tuple(test(page.cap, a) for a in adapters))
+
+
+def rest_tests(page: Page) -> AdapterTests[RestTest]:
+    """The view of tests/test_rest.py."""
+    return _tests(page, _rest_test, page.cap.rest)
+
+
+def mcp_tests(page: Page) -> AdapterTests[McpTest]:
+    """The view of tests/test_mcp.py."""
+    return _tests(page, _mcp_test, page.cap.mcp)
+
+
+def skill_tests(page: Page) -> AdapterTests[SkillTest]:
     """The view of tests/test_skill.py."""
-    tests = tuple(
-        SkillTest(a, suffix(a), suffix(a).upper(), *testdata.credentials(page.cap, a))
-        for a in page.cap.skills
-    )
-    return _extend(page, SkillTests, skill_adapters=tests)
+    return _tests(page, _skill_test, page.cap.skills)
 
 
 def _page(page: Page) -> Page:
