@@ -8,7 +8,7 @@ are Python text (`Code`) pass through unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
@@ -396,12 +396,24 @@ class McpServer:
 
 
 @dataclass(frozen=True, slots=True)
+class SkillFile:
+    """A skill's SKILL.md or instruction file, which every MCP adapter lists as a resource."""
+
+    uri: str
+    name: str
+    description: str | None
+    mime_type: str
+    constant: str  # of the skill adapter's `SKILLS{constant}` in skill.py
+    skill: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
 class McpModule(Page):
     """mcp_server.py."""
 
     mcp: tuple[McpServer, ...]
-    skill_adapters: tuple[tuple[SkillAdapter, str], ...]  # with their `SKILLS{suffix}` constant
-    skill_resources: bool  # whether there are skills to list as resources
+    skill_files: tuple[SkillFile, ...]
     cached: bool  # whether an adapter declares catalog caching
     operation_function: dict[str, str]
     binary: bool
@@ -431,17 +443,43 @@ def _mcp_server(adapter: McpAdapter, skills: bool) -> McpServer:
     )
 
 
+def _skill_files(capability: Capability) -> Iterator[SkillFile]:
+    """Each skill's SKILL.md, then its tools' instruction files, in the catalog's order."""
+    for adapter, constant in _skill_constants(capability):
+        for skill in adapter.skills:
+            name = skill.name
+            yield SkillFile(
+                f"skill://{name}/SKILL.md",
+                name,
+                skill.description,
+                "text/markdown",
+                constant,
+                name,
+                "SKILL.md",
+            )
+            for tool in skill.tools:
+                if tool.instruction is not None:
+                    yield SkillFile(
+                        f"skill://{name}/{tool.instruction}",
+                        f"{name}/{tool.name}",
+                        tool.description,
+                        "text/markdown" if tool.instruction.endswith(".md") else "text/plain",
+                        constant,
+                        name,
+                        tool.instruction,
+                    )
+
+
 def mcp_module(page: Page) -> McpModule:
     """The view of mcp_server.py."""
     cap = page.cap
     ops = _operations(cap)
-    skills = any(adapter.skills for adapter in cap.skills)
+    files = tuple(_skill_files(cap))
     return _extend(
         page,
         McpModule,
-        mcp=tuple(_mcp_server(a, skills) for a in cap.mcp),
-        skill_adapters=_skill_constants(cap),
-        skill_resources=skills,
+        mcp=tuple(_mcp_server(a, bool(files)) for a in cap.mcp),
+        skill_files=files,
         cached=any(adapter.cache for adapter in cap.mcp),
         operation_function=operation_functions(ops).by_name,
         binary=any(op.binary for op in ops),
