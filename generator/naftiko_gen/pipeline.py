@@ -19,6 +19,7 @@ from .lower.context import Context
 from .lower.limits import LIMIT_ATTRS
 from .provenance import record, recorded
 from .render import plan
+from .source import read_sources
 from .unapplied import report_unapplied
 from .validate import IKANOS_SCHEMA_FILES, validate_schema
 
@@ -149,7 +150,8 @@ def _plan(
         version = validate_schema(document, diagnostics, strict=options.strict)
         if version in IKANOS_SCHEMA_FILES:
             report_unapplied(document, diagnostics)
-        ctx = Context(document, diagnostics, options.strict, set(RESERVED_SETTINGS))
+        sources = read_sources(document, diagnostics, strict=options.strict)
+        ctx = Context(document, diagnostics, sources, options.strict, set(RESERVED_SETTINGS))
         capability = lower_capability(ctx, version, options.package)
         if capability is not None and not diagnostics.has_errors:
             spec_name = name_text(PurePosixPath(display).name)
@@ -164,5 +166,5 @@ def _plan(
                 )
             else:
                 result.name = capability.dist_name
-                inputs = record(path, display, result.name, ctx.inputs, diagnostics.sorted())
+                inputs = record(path, display, result.name, sources.inputs, diagnostics.sorted())
                 result.files = with_manifest(files, spec_name, path.read_bytes(), inputs)

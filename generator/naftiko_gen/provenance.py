@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,11 @@ def fingerprint() -> str:
 
 
 def record(
-    spec: Path, display: str, package: str, inputs: dict[Path, bool], warnings: list[Diagnostic]
+    spec: Path,
+    display: str,
+    package: str,
+    inputs: Mapping[Path, bool],
+    warnings: list[Diagnostic],
 ) -> dict[str, Any]:
     """The manifest entries besides the spec hash and the files.
 

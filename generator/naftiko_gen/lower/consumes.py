@@ -13,6 +13,7 @@ from ..ir import Auth, Body, Setting, Upstream, UpstreamOperation, UpstreamParam
 from ..jsonpath import JsonPathError, compile_jsonpath
 from ..load import Document, Pointer
 from ..naming import class_name, env_name, identifier, normalized
+from ..source import is_consumes_import
 from .access import upstream_tls
 from .binary import binary_size
 from .binds import Binds, valid_env
@@ -103,9 +104,7 @@ def lower_consumes(ctx: Context, binds: Binds) -> Consumes:
         if not isinstance(entry, dict):
             continue
         entry_ctx, entry_pointer = ctx, pointer
-        if "import" in entry or (
-            ("location" in entry or "from" in entry) and "baseUri" not in entry
-        ):
+        if is_consumes_import(entry):
             imported = resolve_import(ctx, entry, pointer, "consumes")
             if imported is None:
                 result.unresolved.add(text(entry.get("as")) or text(entry.get("import")))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, SourceLoc
+from ..fields import as_list as as_list
+from ..fields import mapping as mapping
+from ..fields import text as text
 from ..load import Document, Pointer
 from ..naming import identifier, short_attr
+from ..source import SourceBundle
 
 
 @dataclass(slots=True)
@@ -17,24 +20,22 @@ class Context:
 
     document: Document
     diagnostics: Diagnostics
+    sources: SourceBundle  # the root document and every file its imports name, already read
     strict: bool = False
     taken_settings: set[str] = field(default_factory=set)
     taken_envs: set[str] = field(default_factory=set)
     env_prefix: str = ""
-    validated: set[Path] = field(default_factory=set)  # imported files already schema-checked
-    inputs: dict[Path, bool] = field(default_factory=dict)  # files imports read (True) or missed
 
     def for_document(self, document: Document) -> Context:
         """The context of an imported file: its own locations, everything else shared."""
         return Context(
             document,
             self.diagnostics,
+            self.sources,
             self.strict,
             self.taken_settings,
             self.taken_envs,
             self.env_prefix,
-            self.validated,
-            self.inputs,
         )
 
     def setting_attr(self, env: str) -> str:
@@ -54,17 +55,6 @@ class Context:
         self.diagnostics.warning(code, message, self.loc(pointer), hint)
 
 
-def as_list(value: Any) -> list[Any]:
-    """A list field; the map form of later dialects (`{name: {...}}`) becomes a list of entries."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [
-            {"name": key, **item} if isinstance(item, dict) else item for key, item in value.items()
-        ]
-    return []
-
-
 def label(entry: dict[str, Any]) -> str:
     """The human-readable name of an entry: `display` (Ikanos), `label` before it."""
     return text(entry.get("display")) or text(entry.get("label"))
@@ -74,17 +64,3 @@ def tags(*entries: dict[str, Any]) -> tuple[str, ...]:
     """The `tags` of the entries, in order, each once."""
     found = [text(tag) for entry in entries for tag in as_list(entry.get("tags"))]
     return tuple(dict.fromkeys(tag for tag in found if tag))
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    """A mapping field; missing or malformed values read as empty."""
-    return value if isinstance(value, dict) else {}
-
-
-def text(value: Any) -> str:
-    """A text field; missing or non-text values read as empty."""
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

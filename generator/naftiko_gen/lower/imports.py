@@ -1,29 +1,20 @@
 """Import directives: a section entry that names an entry of another file instead of defining it.
 
-Ikanos writes one directive for its four sections (`consumes`, `exposes`, `aggregates`,
-`binds`): `{from: <path>, import: <namespace>, as: <alias>}`, the path relative to the importing
-file, the imported file a capability or a standalone section file (a root `consumes:` etc.).
-Imported entries are lowered with their own file's context, so diagnostics point into that file;
-an imported Ikanos file is also validated against its schema, once.
+The files were found, read and validated by the source stage (`naftiko_gen.source`); here an
+import picks its entry from the bundle. Imported entries are lowered with their own file's
+context, so diagnostics point into that file.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..load import Pointer, load_document
-from ..unapplied import report_unapplied
-from ..validate import validate_schema
+from ..load import Pointer
+from ..source import import_target
+from ..source import is_import as is_import
 from .context import Context, as_list, mapping, text
 
 Entry = tuple[Context, Pointer, dict[str, Any]]
-
-
-def is_import(entry: dict[str, Any]) -> bool:
-    """Whether an `exposes`, `aggregates` or `binds` entry is an import directive."""
-    return "import" in entry and "from" in entry
 
 
 def section_entries(ctx: Context, section: str, items: Any, pointer: Pointer) -> list[Entry]:
@@ -44,21 +35,14 @@ def section_entries(ctx: Context, section: str, items: Any, pointer: Pointer) ->
 def resolve_import(
     ctx: Context, entry: dict[str, Any], pointer: Pointer, section: str
 ) -> Entry | None:
-    """Load the imported file and pick the `section` entry whose namespace `import` names.
+    """Pick the `section` entry whose namespace `import` names from the imported file.
 
-    Spellings seen in the wild: `location` + `import: <namespace>` (engine), `from` instead of
-    `location` (Ikanos), and `import: <path>` + `as: <namespace>` (spec 0.5). The path is
-    relative to the importing file; when it is not found there, the folders above are tried
-    (0.5 examples import from their repository's root) with a warning.
+    The path is relative to the importing file; when it is not found there, the folders above
+    are tried (0.5 examples import from their repository's root) with a warning.
     """
-    location = text(entry.get("location")) or text(entry.get("from"))
-    wanted = text(entry.get("import"))
-    if not location and wanted.endswith((".yml", ".yaml")):
-        location, wanted = wanted, ""
-    key = "location" if "location" in entry else "from" if "from" in entry else "import"
-    relative = location.removeprefix("file://")
-    source = _find_upward(ctx.document.path.parent, relative) if location else None
-    if source is None:
+    location, wanted, key = import_target(entry)
+    found = ctx.sources.found.get(location.removeprefix("file://"))
+    if found is None:
         ctx.error(
             "NG108",
             f"cannot import {section} from '{location}': no such file",
@@ -66,24 +50,16 @@ def resolve_import(
             hint="the path is relative to the importing file, inside its repository",
         )
         return None
-    _record_input(ctx, relative, source)
-    if source.parent != (ctx.document.path.parent.resolve() / relative).parent:
+    if not found.beside:
         ctx.warning(
             "NG108",
             f"'{location}' is not beside this file; it was found in a parent folder",
             (*pointer, key),
         )
-    display = os.path.normpath(
-        Path(ctx.document.display).parent / os.path.relpath(source, ctx.document.path.parent)
-    )
-    document = load_document(source, display, ctx.diagnostics)
+    document = ctx.sources.documents.get(found.path)
     if document is None:
         return None
     data = document.data if isinstance(document.data, dict) else {}
-    if "ikanos" in data and source.resolve() not in ctx.validated:
-        ctx.validated.add(source.resolve())
-        validate_schema(document, ctx.diagnostics, strict=ctx.strict)
-        report_unapplied(document, ctx.diagnostics)
     capability = mapping(data.get("capability"))
     in_capability = section not in data and section in capability
     entries = capability.get(section) if in_capability else data.get(section)
@@ -102,35 +78,4 @@ def resolve_import(
         f"'{location}' has no {section} namespace '{wanted}'",
         (*pointer, "import"),
     )
-    return None
-
-
-def _record_input(ctx: Context, relative: str, source: Path) -> None:
-    """Note the file read, and the nearer places looked at first (a file there would win)."""
-    for base in [ctx.document.path.parent.resolve(), *ctx.document.path.parent.resolve().parents]:
-        candidate = base / relative
-        if candidate == source:
-            break
-        ctx.inputs.setdefault(candidate, False)
-    ctx.inputs[source] = True
-
-
-def _find_upward(folder: Path, relative: str, levels: int = 3) -> Path | None:
-    """`folder/relative`, else the same path under up to `levels` parent folders.
-
-    Imports stay inside the spec's repository: `relative` may not be absolute, and the file
-    found (`..` and symlinks resolved) must lie under the nearest folder holding `.git`, or,
-    outside any repository, under the highest folder searched.
-    """
-    if not relative or PurePosixPath(relative).is_absolute() or "\0" in relative:
-        return None
-    try:
-        bases = [folder.resolve(), *list(folder.resolve().parents)[:levels]]
-        root = next((b for b in bases if (b / ".git").exists()), bases[-1])
-        for base in bases[: bases.index(root) + 1]:
-            candidate = base / relative
-            if candidate.is_file() and candidate.resolve().is_relative_to(root):
-                return candidate
-    except OSError:  # a name too long, a symlink loop: no such file
-        return None
     return None
