@@ -3,7 +3,7 @@
 One Jinja environment, built once and never changed, `StrictUndefined`, templates that mirror the
 generated tree (`templates/package/...`, `__pkg__` standing for the import package; the macros
 they import live outside it, in `templates/_macros/`). Each template gets its own view
-(`views.py`) and only iterates and prints; every document string reaches the output through the
+(`views/`) and only iterates and prints; every document string reaches the output through the
 escaping filters registered here, which all go through `code.py`.
 """
 
@@ -92,7 +92,7 @@ def _template_files() -> tuple[str, ...]:
 
 def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
     """Every file of the generated package, keyed by its path relative to the package folder:
-    for each template, its view (`views.py`) rendered.
+    for each template, its view (`views/`) rendered.
 
     `spec_name` is printed in headers and prose as it is: it must come from `code.name_text`.
     """
