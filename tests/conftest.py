@@ -11,7 +11,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",
         action="store_true",
-        help="rewrite tests/golden/*/expected and expected.stderr, and tests/errors/*.stderr",
+        help="rewrite the golden records tests/golden/* and tests/errors/*.stderr",
     )
 
 

@@ -25,6 +25,8 @@ import yaml
 from naftiko_gen.diagnostics import Diagnostic
 from naftiko_gen.pipeline import DocumentResult, Options, plan_document
 
+from tests.corpus.harness import ruff_problems
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 MAX_SEED_BYTES = 100_000
@@ -236,10 +238,15 @@ def run(
     report: Callable[[str, str], None] | None = None,
     seconds: float = math.inf,
 ) -> list[tuple[str, str]]:
-    """Plan `count` mutants (fewer if `seconds` run out); the (document, problem) pairs found."""
+    """Plan `count` mutants (fewer if `seconds` run out); the (document, problem) pairs found.
+
+    The Python files of every accepted mutant are then linted and format-checked by ruff, all
+    in one batch (`ruff_problems`, as the corpus harness does).
+    """
     sources = seeds()
     rng = random.Random(seed)
-    failures: list[tuple[str, str]] = []
+    found: list[tuple[str, str]] = []
+    accepted: dict[Path, str] = {}  # package folder → its mutant
     deadline = time.monotonic() + seconds
     for index in range(count):
         if time.monotonic() > deadline:
@@ -247,11 +254,37 @@ def run(
         text = mutant(rng, sources)
         spec = folder / f"mutant-{index}.yaml"
         spec.write_text(text, encoding="utf-8", errors="surrogateescape")
-        for problem in check(plan_document(spec, spec.name, Options())):
-            failures.append((text, problem))
-            if report:
-                report(text, problem)
-    return failures
+        result = plan_document(spec, spec.name, Options())
+        problems = check(result)
+        found += _reported([(text, problem) for problem in problems], report)
+        if result.files is not None and not problems:
+            accepted[_write_python(folder / f"mutant-{index}", result.files)] = text
+    files = [f for package in accepted for f in sorted(package.rglob("*.py"))]
+    first_party = {p.name for package in accepted for p in (package / "src").glob("*/")}
+    for file, problems in sorted(ruff_problems(files, first_party).items()):
+        package = next(p for p in file.parents if p in accepted)
+        rel = file.relative_to(package).as_posix()
+        found += _reported([(accepted[package], f"{rel}: {p}") for p in problems], report)
+    return found
+
+
+def _reported(
+    found: list[tuple[str, str]], report: Callable[[str, str], None] | None
+) -> list[tuple[str, str]]:
+    for text, problem in found:
+        if report:
+            report(text, problem)
+    return found
+
+
+def _write_python(package: Path, files: dict[str, bytes]) -> Path:
+    """Write the Python files of a generated package under `package`."""
+    for name, data in files.items():
+        if name.endswith(".py"):
+            path = package / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return package
 
 
 if __name__ == "__main__":

@@ -29,12 +29,14 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from .golden_record import materialized
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = sorted(
     p.parent
     for p in [
         *(REPO / "generated").glob("*/pyproject.toml"),
-        *(REPO / "tests" / "golden").glob("*/expected/*/pyproject.toml"),
+        *materialized().glob("*/expected/*/pyproject.toml"),
     ]
 )
 DEPLOYED = [p for p in PACKAGES if (p / "deploy" / "kubernetes").is_dir()]

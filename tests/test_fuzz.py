@@ -1,4 +1,5 @@
-"""Mutated and hostile documents: never an internal error, every diagnostic one located line.
+"""Mutated and hostile documents: never an internal error, every diagnostic one located line,
+and the Python of every accepted mutant passes `ruff check` and `ruff format --check`.
 
 `test_mutants` plans seeded mutations of real documents (see `tests/fuzz.py`); its size is
 `NAFTIKO_GEN_FUZZ_COUNT` (default 150), its seed `NAFTIKO_GEN_FUZZ_SEED` (default 0), and it
@@ -118,14 +119,8 @@ def test_an_unknown_parameter_location_is_a_warning(tmp_path: Path, where: str) 
     assert [d.code for d in result.diagnostics if "'nowhere'" in d.message] == ["NG201"]
 
 
-@pytest.mark.parametrize(
-    ("first", "second"),
-    [("same", "same"), ("a b", "1 c"), ("class", "Class"), ("x-y", "x_y")],
-)
-def test_two_adapters_of_one_type_keep_distinct_factories(
-    tmp_path: Path, first: str, second: str
-) -> None:
-    exposes = "".join(
+def _two_of_each(first: str, second: str) -> str:
+    return "".join(
         kind.format(port=port, namespace=f'"{namespace}"', params="")
         for kind, port, namespace in (
             (REST, 8080, first),
@@ -134,7 +129,13 @@ def test_two_adapters_of_one_type_keep_distinct_factories(
             (MCP, 9091, second),
         )
     )
-    result = _plan(tmp_path, BASE.format(params="", exposes=exposes))
+
+
+@pytest.mark.parametrize(("first", "second"), [("a b", "1 c"), ("class", "def"), ("x", "x-2")])
+def test_two_adapters_of_one_type_keep_distinct_factories(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    result = _plan(tmp_path, BASE.format(params="", exposes=_two_of_each(first, second)))
     assert result.files is not None
     package = result.name.replace("-", "_") if result.name else ""
     rest = result.files[f"src/{package}/rest.py"].decode()
@@ -142,6 +143,31 @@ def test_two_adapters_of_one_type_keep_distinct_factories(
     assert rest.count("\ndef create_app_") == 2
     assert mcp.count("\ndef create_server_") == 2
     assert "list_things_9090" in mcp and "list_things_9091" in mcp
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("same", "same"), ("class", "Class"), ("x-y", "x_y")]
+)
+def test_two_adapters_of_one_type_cannot_share_their_settings(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    result = _plan(tmp_path, BASE.format(params="", exposes=_two_of_each(first, second)))
+    assert result.files is None
+    assert [e.split(": ")[1:3] for e in _errors(result)] == [
+        ["error[NG112]", f"another {kind} adapter has namespace '{first}'"]
+        for kind in ("rest", "mcp")
+    ]
+
+
+def test_adapters_of_two_types_sharing_their_settings_are_a_warning(tmp_path: Path) -> None:
+    exposes = REST.format(port=8080, namespace="x-y", params="") + MCP.format(
+        port=9090, namespace="x_y"
+    )
+    result = _plan(tmp_path, BASE.format(params="", exposes=exposes))
+    assert result.files is not None
+    (warning,) = [d for d in result.diagnostics if d.code == "NG205"]
+    assert warning.message.startswith("another rest adapter has namespace 'x-y': both would read")
+    assert warning.loc is not None and warning.loc.line == 10
 
 
 def test_a_long_import_location_is_unresolved_not_an_internal_error(tmp_path: Path) -> None:

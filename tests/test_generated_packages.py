@@ -13,15 +13,22 @@ from pathlib import Path
 import pytest
 
 from .generation import REPO
+from .golden_record import materialized
 
+GOLDEN = materialized()  # the golden records, rebuilt as complete trees
 PACKAGES = sorted(
     p.parent.parent
     for p in [
         *(REPO / "generated").glob("*/.naftiko-gen/manifest.json"),
-        *(REPO / "tests" / "golden").glob("*/expected/*/.naftiko-gen/manifest.json"),
+        *GOLDEN.glob("*/expected/*/.naftiko-gen/manifest.json"),
     ]
 )
-IDS = [p.relative_to(REPO).as_posix() for p in PACKAGES]
+IDS = [
+    p.relative_to(REPO).as_posix()
+    if p.is_relative_to(REPO)
+    else f"tests/golden/{p.relative_to(GOLDEN).as_posix()}"
+    for p in PACKAGES
+]
 BIN = Path(sys.executable).parent
 
 

@@ -1,7 +1,10 @@
-"""Golden trees: each case folder holds input specs, the complete expected output and stderr.
+"""Golden trees: each case folder holds input specs, its expected output and stderr.
 
-The test runs the users' CI command (`naftiko-gen specs/* -o expected --check`) inside the case,
-so the golden check is the product's own check mode. Regenerate every case with:
+`sentry-seed` is the full record: its complete generated tree. Every other case is a variant
+record (tests/golden_record.py): the files that differ from the full record, and a listing of
+every file it generates. The test generates each case's specs, as the users' command does, into a
+temporary folder and compares the result file by file with the expected tree rebuilt from the
+record. Rewrite every record (the only way golden files are written) with:
 
     python -m pytest tests/test_golden.py --update-golden
 """
@@ -14,29 +17,49 @@ import pytest
 from click.testing import CliRunner
 from naftiko_gen.cli import main
 
-GOLDEN = Path(__file__).parent / "golden"
+from .golden_record import (
+    FULL_RECORD,
+    GOLDEN,
+    UPDATE,
+    problems,
+    read_tree,
+    write_record,
+)
+
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "specs").is_dir())
-UPDATE = "python -m pytest tests/test_golden.py --update-golden"
 
 
-def run_in(case: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int, str, str]:
-    """Run the CLI on the case's specs from inside the case folder."""
+def generate(case: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """Run the CLI on the case's specs from inside the case folder, writing into `out`."""
     monkeypatch.chdir(case)
     specs = sorted(f"specs/{p.name}" for p in (case / "specs").glob("*.y*ml"))
-    result = CliRunner().invoke(main, [*specs, "-o", "expected", "-q", *extra])
-    return result.exit_code, result.stdout, result.stderr
+    result = CliRunner().invoke(main, [*specs, "-o", str(out), "-q"])
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture(scope="module")
+def full_record(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The full record's tree as the generator writes it now (the base of updated variants)."""
+    out = tmp_path_factory.mktemp("full-record")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        code, stderr = generate(GOLDEN / FULL_RECORD, out, monkeypatch)
+    assert code == 0, stderr
+    return read_tree(out)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden_tree_is_up_to_date(
-    case: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
+    code, stderr = generate(case, tmp_path, monkeypatch)
+    assert code == 0, stderr
+    actual = read_tree(tmp_path)
     expected_stderr = case / "expected.stderr"
-    if update_golden:
-        code, _, stderr = run_in(case, monkeypatch)
-        assert code == 0, stderr
+    if request.getfixturevalue("update_golden"):
+        write_record(case, actual, request.getfixturevalue("full_record"))
         expected_stderr.write_text(stderr, encoding="utf-8")
         return
-    code, diff, stderr = run_in(case, monkeypatch, "--check")
-    assert code == 0, f"{diff}\n{stderr}\nThe golden tree is out of date. Run: {UPDATE}"
+    found = problems(case, actual)
+    if found:
+        pytest.fail("\n".join([*found, f"The golden tree is out of date. Run: {UPDATE}"]), False)
     assert stderr == expected_stderr.read_text(encoding="utf-8"), f"Run: {UPDATE}"

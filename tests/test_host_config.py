@@ -13,13 +13,12 @@ import pytest
 from ruff import find_ruff_bin
 
 from .generation import REPO
+from .golden_record import materialized
 
 pytestmark = pytest.mark.slow
 
 # Packages with long descriptions and hostile strings (quotes, backslashes, unicode).
-GOLDEN_PACKAGES = sorted(
-    path.parent for path in (REPO / "tests" / "golden").glob("*/expected/*/pyproject.toml")
-)
+GOLDEN_PACKAGES = sorted(path.parent for path in materialized().glob("*/expected/*/pyproject.toml"))
 HOSTILE_HOST = """\
 [tool.ruff]
 line-length = 60

@@ -123,10 +123,12 @@ CODES: dict[str, str] = {
     "NG109": "a required field is missing or has the wrong type",
     "NG110": "a skill cannot be served (its tool names no sibling adapter or action)",
     "NG111": "a name cannot be made safe (an environment variable name)",
+    "NG112": "two exposed adapters of one type share a namespace (and so their settings)",
     "NG201": "feature not applied by the generated code",
     "NG202": "MCP tool name that some clients reject",
     "NG203": "adapter type not generated",
     "NG204": "a template names a variable that nothing binds",
+    "NG205": "exposed adapters of different types share a namespace (and so their settings)",
     "NG301": "the output package folder was not written by naftiko-gen, or by another spec",
     "NG302": "the output cannot be read or written (a file system error)",
     "NG900": "internal error of the generator",
@@ -151,6 +153,9 @@ class Diagnostics:
         index = self._seen.get(key)
         if index is not None:
             self._repeats[index] = self._repeats.get(index, 0) + 1
+            # A repeat is shown at its first place in the document, whatever order it came in.
+            if _place(diagnostic) < _place(self.items[index]):
+                self.items[index] = diagnostic
             return
         self._seen[key] = len(self.items)
         self.items.append(diagnostic)
@@ -188,8 +193,10 @@ class Diagnostics:
                 )
             result.append(diagnostic)
 
-        def order(d: Diagnostic) -> tuple[str, int, int, str]:
-            loc = d.loc or SourceLoc("", 0, 0)
-            return (loc.file, loc.line, loc.col, d.code)
+        return sorted(result, key=lambda d: (*_place(d), d.code))
 
-        return sorted(result, key=order)
+
+def _place(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    """Where a diagnostic sits, for source order (no location first)."""
+    loc = diagnostic.loc or SourceLoc("", 0, 0)
+    return (loc.file, loc.line, loc.col)

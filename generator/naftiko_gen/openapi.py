@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ir import Capability, Input, RestAdapter, Route
+from .urlpath import request_path
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA = {
@@ -117,7 +118,7 @@ def openapi_document(capability: Capability, adapter: RestAdapter) -> dict[str, 
     paths: dict[str, dict[str, Any]] = {}
     for route in adapter.routes:
         operation = _route_operation(route, adapter.auth is not None)
-        paths.setdefault(route.path, {})[route.method.lower()] = operation
+        paths.setdefault(request_path(route.path), {})[route.method.lower()] = operation
     for forward in adapter.forwards:
         prefix = forward.path.removesuffix("{path:path}")
         operations = {

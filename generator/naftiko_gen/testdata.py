@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ir import Capability, Input, McpAdapter, Operation, RestAdapter, SkillAdapter, Upstream
+from .urlpath import request_path, sent_path
 
 TEST_BASE_PATH = "/base"
 # A small valid upstream body per non-JSON output format.
@@ -92,7 +93,7 @@ def _expectation(
     literal = ""
     first = consumed.path_parts[0]
     if first.startswith(('"', "'")) and "\\" not in first:
-        literal = first[1:-1]
+        literal = sent_path(first[1:-1])
     content = SAMPLE_BODIES.get(consumed.output_format)
     return (
         consumed.http_method,
@@ -214,7 +215,7 @@ def rest_cases(capability: Capability, adapter: RestAdapter) -> list[Case]:
         operation = route.operation
         if not _testable(operation):
             continue
-        url = route.path
+        url = request_path(route.path)
         params: dict[str, Any] = dict(auth_params)
         sent_headers: dict[str, str] = dict(auth_headers)
         body: Any = None

@@ -86,16 +86,18 @@ def validate_schema(document: Document, diagnostics: Diagnostics, *, strict: boo
     """
     version = schema_version(document, diagnostics)
     severity = Severity.ERROR if strict else Severity.WARNING
-    errors = sorted(
-        _validator(version).iter_errors(document.data), key=lambda e: list(map(str, e.path))
-    )
-    for leaf in (leaf for error in errors for leaf in leaves(error)):
+    found = []
+    for leaf in (
+        leaf for error in _validator(version).iter_errors(document.data) for leaf in leaves(error)
+    ):
         pointer = tuple(leaf.absolute_path)
         message, key = _describe(leaf)
         if key is not None:
             pointer = (*pointer, key)
-        loc = document.loc(pointer)
-        text = f"{message} (schema {version})"
+        found.append((document.loc(pointer), f"{message} (schema {version})"))
+    # jsonschema walks some keywords (additionalProperties) in set order, which varies with
+    # PYTHONHASHSEED: report in source order so the same document gives the same diagnostics.
+    for loc, text in sorted(found, key=lambda item: (item[0].line, item[0].col, item[1])):
         if severity is Severity.ERROR:
             diagnostics.error("NG010", text, loc)
         else:
@@ -107,8 +109,8 @@ def leaves(error: ValidationError) -> list[ValidationError]:
     """The errors that explain `error`: for a failed oneOf/anyOf, those of the closest branch.
 
     The closest branch is the one whose discriminator (`type`) matches, then the one whose
-    errors sit deepest (its top level fits), then the one with the fewest errors; so an MCP
-    adapter is judged as an MCP adapter, not as a REST one.
+    errors sit deepest (its top level fits), then the one with the fewest errors, then the
+    first one; so an MCP adapter is judged as an MCP adapter, not as a REST one.
     """
     if error.validator not in ("oneOf", "anyOf") or not error.context:
         return [error]
@@ -116,13 +118,13 @@ def leaves(error: ValidationError) -> list[ValidationError]:
     for sub in error.context:
         branches.setdefault(int(sub.schema_path[0]), []).append(sub)
 
-    def rank(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int]:
-        _, subs = item
+    def rank(item: tuple[int, list[ValidationError]]) -> tuple[int, int, int, int]:
+        index, subs = item
         wrong_kind = any(
             e.validator in ("const", "enum") and list(e.path) == ["type"] for e in subs
         )
         shallowest = min(len(e.path) for e in subs)
-        return (wrong_kind, -shallowest, len(subs))
+        return (wrong_kind, -shallowest, len(subs), index)
 
     _, best = min(branches.items(), key=rank)
     return [leaf for sub in best for leaf in leaves(sub)]

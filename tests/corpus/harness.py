@@ -166,18 +166,15 @@ def ruff_problems(files: Sequence[Path], first_party: Iterable[str] = ()) -> dic
         except ValueError:
             raise RuntimeError(f"ruff check failed: {check.stderr.strip()[:500]}") from None
         fmt = subprocess.run(
-            [ruff, "format", *common, "--check", *batch],
+            [ruff, "format", *common, "--check", "--output-format=json", *batch],
             capture_output=True,
             text=True,
             check=False,
         )
-        for line in fmt.stdout.splitlines():
-            if line.startswith("Would reformat: "):
-                found[Path(line.removeprefix("Would reformat: ").strip())].append(
-                    "ruff format would reformat it"
-                )
         if fmt.returncode not in (0, 1):
             raise RuntimeError(f"ruff format failed: {fmt.stderr.strip()[:500]}")
+        for item in json.loads(fmt.stdout or "[]"):
+            found[Path(item["filename"])].append("ruff format would reformat it")
     return found
 
 

@@ -49,6 +49,7 @@ from tests.e2e.test_sentry_seed import (  # noqa: F401  (fixtures)
     console_script,
     upstream,
 )
+from tests.golden_record import materialized
 
 PACKAGE = REPO_ROOT / "generated" / DIST
 README = (PACKAGE / "README.md").read_text(encoding="utf-8")
@@ -62,7 +63,7 @@ SNIPPET = re.compile(
 )
 CLAUDE_CODE = re.compile(r"^```sh\n(claude mcp add .*?)\n```$", re.M)
 GENERATED_MANIFESTS = (REPO_ROOT / "generated").glob("*/manifest.json")
-GOLDEN_MANIFESTS = (REPO_ROOT / "tests" / "golden").glob("*/expected/*/manifest.json")
+GOLDEN_MANIFESTS = materialized().glob("*/expected/*/manifest.json")
 MANIFESTS = sorted([*GENERATED_MANIFESTS, *GOLDEN_MANIFESTS])
 
 

@@ -20,10 +20,11 @@ import yaml
 from naftiko_gen.code import mermaid_label
 
 from tests.e2e.harness import REPO_ROOT, ensure_node_modules
+from tests.golden_record import materialized
 
 CHECKER = Path(__file__).with_name("mermaid_check.mjs")
 GENERATED = sorted((REPO_ROOT / "generated").glob("*/README.md"))
-GOLDEN = sorted((REPO_ROOT / "tests" / "golden").glob("*/expected/*/README.md"))
+GOLDEN = sorted(materialized().glob("*/expected/*/README.md"))
 FENCE = re.compile(r"\A<!--[^\n]*-->\n# [^\n]*\n\n```mermaid\n(.*?)\n```\n", re.DOTALL)
 
 

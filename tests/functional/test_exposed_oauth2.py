@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import importlib
 import json
 import os
 import socket
@@ -26,6 +27,10 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client.streamable_http import streamable_http_client
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from tests.e2e.harness import REPO_ROOT, ensure_node_modules, run_node_client
 
@@ -445,3 +450,61 @@ def test_a_malformed_scope_pair_is_a_settings_error(
     settings = cap.load_settings({**cap.env, "THINGS_MCP_TOOL_SCOPES": pair})
     with pytest.raises(cap.runtime.SettingsError, match="is not a name=scope pair"):
         cap.modules["mcp_server"].create_server(cap.modules["upstream"].Clients(settings))
+
+
+class FlakyAuthorizationServer:
+    """A minimal authorization server that can be down, recording the paths it is asked for."""
+
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.down = True
+        self.paths: list[str] = []
+        self.issuer = ""
+        self.app = Starlette(routes=[Route("/{path:path}", self.answer)])
+
+    async def answer(self, request: Request) -> Response:
+        self.paths.append(request.url.path)
+        if self.down:
+            return Response(status_code=503)
+        if request.url.path == "/.well-known/oauth-authorization-server":
+            return JSONResponse({"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks"})
+        if request.url.path == "/jwks":
+            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+            return JSONResponse({"keys": [jwk | {"kid": "k1", "alg": "RS256", "use": "sig"}]})
+        return Response(status_code=404)
+
+    def token(self, kid: str) -> str:
+        now = int(time.time())
+        claims = {"iss": self.issuer, "aud": REST_RESOURCE, "sub": "t", "iat": now, "exp": now + 60}
+        return jwt.encode(claims, self.key, "RS256", headers={"kid": kid})
+
+
+async def test_discovery_backs_off_while_the_authorization_server_is_down(
+    build: Builder, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = FlakyAuthorizationServer()
+    with served(server.app) as issuer:
+        server.issuer = issuer
+        cap = build(document(issuer))
+        auth = importlib.import_module(f"{cap.modules['rest'].__package__}._auth")
+        async with cap.rest() as http:
+            down = [await http.get("/things", headers=bearer(server.token("k1"))) for _ in range(4)]
+            assert [r.status_code for r in down] == [401] * 4
+            # Only the first request looked for the metadata (its three well-known places).
+            assert len(server.paths) == 3
+            server.down = False
+            waiting = await http.get("/things", headers=bearer(server.token("k1")))
+            assert waiting.status_code == 401 and len(server.paths) == 3
+            monkeypatch.setattr(auth, "DISCOVERY_RETRY", 0.0)  # the back-off has elapsed
+            back = await http.get("/things", headers=bearer(server.token("k1")))
+            assert back.status_code == 200, back.text
+            assert server.paths[3:] == ["/.well-known/oauth-authorization-server", "/jwks"]
+            # Unknown keys fetch the key set again at most once per KEYS_REFETCH.
+            for _ in range(3):
+                unknown = await http.get("/things", headers=bearer(server.token("k2")))
+                assert unknown.status_code == 401
+            assert len(server.paths) == 5
+            monkeypatch.setattr(auth, "KEYS_REFETCH", 0.0)
+            unknown = await http.get("/things", headers=bearer(server.token("k2")))
+            assert unknown.status_code == 401 and server.paths[5:] == ["/jwks"]
+    assert len(upstream.requests) == 1

@@ -4,6 +4,7 @@ every caller mistake (422, 404, 405, 413), absent values dropped, and mounting i
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -362,3 +363,61 @@ async def test_a_pattern_python_cannot_compile_is_reported_and_not_checked(
     async with cap.rest() as http:
         response = await http.put("/things/7", json={"count": 1, "note": "1"})
     assert response.status_code == 200, response.text
+
+
+FRAGMENT_PATHS = """
+naftiko: "1.0.0-alpha3"
+info:
+  label: Fragment paths
+  description: paths with a '#', as in the AWS JSON-protocol documents
+capability:
+  consumes:
+    - type: http
+      namespace: tables
+      baseUri: https://tables.example.com
+      resources:
+        - name: describe
+          path: "/#DescribeTable"
+          operations:
+            - name: describe
+              method: POST
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: tables-rest
+      resources:
+        - path: "/v1/#DescribeTable"
+          operations:
+            - method: POST
+              name: describe
+              call: tables.describe
+"""
+
+
+async def test_a_hash_in_a_path_is_percent_encoded_when_exposed_and_a_fragment_when_consumed(
+    build: Builder, upstream: FakeUpstream
+) -> None:
+    cap = build(FRAGMENT_PATHS)
+    upstream.respond(200, json={"Table": {}})
+    async with cap.rest() as http:
+        served = await http.post("/v1/%23DescribeTable")
+        cut = await http.post("/v1/")
+    assert served.status_code == 200, served.text
+    assert cut.status_code == 404  # `#…` is no fragment of the served path
+    # Like every HTTP client (and the Ikanos engine), nothing from the `#` on is sent upstream.
+    assert [r.url.raw_path for r in upstream.requests] == [b"/"]
+    package = cap.modules["rest"].__package__
+    assert package is not None
+    openapi = json.loads((cap.package_dir / "src" / package / "openapi.json").read_text())
+    assert "/v1/%23DescribeTable" in openapi["paths"]
+    assert "/v1/#DescribeTable" not in openapi["paths"]
+    env = {**os.environ, "PYTHONPATH": str(cap.package_dir / "src")}
+    own_tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=cap.package_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr

@@ -19,6 +19,7 @@ from .context import Context, label, mapping, tags, text
 from .imports import section_entries
 from .limits import limit_settings
 from .mcp import lower_mcp
+from .namespaces import check_exposed_namespaces
 from .rest import adapter_settings, lower_rest
 from .skills import lower_skill
 
@@ -66,6 +67,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
     aggregates = index_aggregates(ctx)
     taken_ops: set[str] = set()
     exposes = section_entries(ctx, "exposes", capability.get("exposes"), ("capability", "exposes"))
+    check_exposed_namespaces(exposes)
     counts = {
         kind: sum(1 for _, _, e in exposes if e.get("type") == kind) for kind in GENERATED_TYPES
     }

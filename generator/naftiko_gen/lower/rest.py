@@ -9,6 +9,7 @@ from ..ir import ForwardRoute, Input, RestAdapter, Route, Setting
 from ..load import Pointer
 from ..naming import env_name, identifier, snake
 from ..rest_inputs import checkable
+from ..urlpath import request_path
 from .access import pass_headers_setting, read_only_setting
 from .aggregates import Aggregates, resolve_ref
 from .binary import binary_size, rest_responses
@@ -140,7 +141,7 @@ def lower_rest(
                     method=method,
                     path=route_path,
                     repeated_path_params=repeats,
-                    doc_path=doc_path,
+                    doc_path=request_path(doc_path),
                     name=name,
                     summary=description or f"{method} {doc_path}",
                     operation=operation,

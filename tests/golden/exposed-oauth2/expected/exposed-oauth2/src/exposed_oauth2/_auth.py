@@ -42,9 +42,10 @@ ALGORITHMS: Final = frozenset(
     }
 )
 LEEWAY: Final = 30  # seconds of clock skew tolerated on exp, nbf and iat
-KEYS_REFETCH: Final = (
-    30.0  # at most one key set fetch per this many seconds for unknown keys
-)
+# At most one key set fetch per this many seconds for tokens naming an unknown key.
+KEYS_REFETCH: Final = 30.0
+# After a failed discovery, tokens are refused this many seconds without asking again.
+DISCOVERY_RETRY: Final = 10.0
 TIMEOUT: Final = 10.0
 
 
@@ -119,6 +120,7 @@ class ResourceServer:
         # kid → the key and the algorithm its JWK states, if any
         self._keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}
         self._keys_fetched = -KEYS_REFETCH
+        self._discovery_failed = -DISCOVERY_RETRY
 
     def metadata(self) -> dict[str, Any]:
         """The protected resource metadata (RFC 9728) served at `metadata_url(resource)`."""
@@ -150,25 +152,38 @@ class ResourceServer:
             return await http.get(url, headers={"accept": "application/json"})
 
     async def _discover(self) -> dict[str, Any]:
-        """The authorization server metadata (RFC 8414, else OpenID discovery), cached."""
+        """The authorization server metadata (RFC 8414, else OpenID discovery), cached.
+
+        A failed discovery is not tried again for DISCOVERY_RETRY seconds: while the authorization
+        server is down, each request is refused at once instead of waiting for it.
+        """
         if self._metadata is None:
-            parts = urlsplit(self.issuer)
-            candidates = (
-                f"{self.issuer}/.well-known/oauth-authorization-server",
-                f"{parts.scheme}://{parts.netloc}/.well-known/oauth-authorization-server"
-                + parts.path,
-                f"{self.issuer}/.well-known/openid-configuration",
-            )
-            for url in candidates:
-                response = await self._get(url)
-                if response.status_code == 200:
-                    document = response.json()
-                    if isinstance(document, dict) and document.get("issuer"):
-                        self._metadata = document
-                        break
-            else:
-                raise ValueError(f"no authorization server metadata for {self.issuer}")
+            if time.monotonic() - self._discovery_failed < DISCOVERY_RETRY:
+                raise ValueError(
+                    f"no authorization server metadata for {self.issuer} (retry later)"
+                )
+            try:
+                self._metadata = await self._fetch_metadata()
+            except (httpx2.HTTPError, ValueError):
+                self._discovery_failed = time.monotonic()
+                raise
         return self._metadata
+
+    async def _fetch_metadata(self) -> dict[str, Any]:
+        parts = urlsplit(self.issuer)
+        candidates = (
+            f"{self.issuer}/.well-known/oauth-authorization-server",
+            f"{parts.scheme}://{parts.netloc}/.well-known/oauth-authorization-server"
+            + parts.path,
+            f"{self.issuer}/.well-known/openid-configuration",
+        )
+        for url in candidates:
+            response = await self._get(url)
+            if response.status_code == 200:
+                document = response.json()
+                if isinstance(document, dict) and document.get("issuer"):
+                    return document
+        raise ValueError(f"no authorization server metadata for {self.issuer}")
 
     async def _key(self, kid: str | None) -> tuple[jwt.PyJWK, str | None]:
         """The signing key a token names; an unknown `kid` refetches the key set (rate-limited)."""
@@ -176,8 +191,11 @@ class ResourceServer:
             kid not in self._keys
             and time.monotonic() - self._keys_fetched >= KEYS_REFETCH
         ):
-            self._keys_fetched = time.monotonic()
-            response = await self._get((await self._discover())["jwks_uri"])
+            jwks_uri = (await self._discover())["jwks_uri"]
+            self._keys_fetched = (
+                time.monotonic()
+            )  # a failed fetch waits as long as a good one
+            response = await self._get(jwks_uri)
             response.raise_for_status()
             self._keys = {
                 str(jwk.get("kid", "")): (jwt.PyJWK.from_dict(jwk), jwk.get("alg"))
