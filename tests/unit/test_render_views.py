@@ -10,7 +10,19 @@ from naftiko_gen import render
 from naftiko_gen.pipeline import Options, plan_document
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-ESCAPING = {"py", "code", "comment", "md", "yaml", "json_block", "toml", "json", "yaml_scalar"}
+# The escaping filters, and `annotation`, which prints an upstream parameter's type via printer.py.
+ESCAPING = {
+    "py",
+    "code",
+    "annotation",
+    "comment",
+    "md",
+    "yaml",
+    "json_block",
+    "toml",
+    "json",
+    "yaml_scalar",
+}
 
 
 def _specs() -> list[Path]:
