@@ -22,6 +22,7 @@ from .code import (
     Code,
     comment_text,
     json_text,
+    py_explicit,
     py_value,
     reindent,
     steps_code,
@@ -198,6 +199,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         py=py_value,
+        py_explicit=py_explicit,
         code=reindent,
         comment=comment_text,
         md=_md,
