@@ -77,21 +77,31 @@ def py_value(value: Any, indent: int = 0) -> str:
 
 
 def py_explicit(value: Any, indent: int = 0) -> str:
-    """A literal exploded one item per line with a magic trailing comma, as a person writes a
-    JSON schema; `indent` is the indentation level of the line the literal starts on."""
-    if isinstance(value, Code):
-        return reindent(value, indent)
+    """A literal laid out as a person writes a JSON schema: a collection holding collections is
+    exploded one item per line (magic trailing comma), one of scalars only is left to ruff.
+
+    `indent` is the indentation level of the line the literal starts on.
+    """
+    if isinstance(value, Code) or not _nested(value):
+        return py_value(value, indent)
     inner = INDENT * (indent + 1)
-    if isinstance(value, Mapping) and value:
-        lines = [
-            f"{inner}{py_str(str(k))}: {py_explicit(v, indent + 1)}," for k, v in value.items()
-        ]
-        return "{\n" + "\n".join(lines) + "\n" + INDENT * indent + "}"
-    if isinstance(value, (list, tuple)) and len(value) > 1:
+    if isinstance(value, Mapping):
+        items = [f"{py_str(str(k))}: {py_explicit(v, indent + 1)}" for k, v in value.items()]
+        opening, closing = "{", "}"
+    else:
+        items = [py_explicit(v, indent + 1) for v in value]
         opening, closing = ("(", ")") if isinstance(value, tuple) else ("[", "]")
-        lines = [f"{inner}{py_explicit(v, indent + 1)}," for v in value]
-        return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
-    return py_value(value, indent)
+    lines = [f"{inner}{item}," for item in items]
+    return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
+
+
+def _nested(value: Any) -> bool:
+    """Whether `value` is a collection with a non-empty collection among its items."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    elif not isinstance(value, (list, tuple)):
+        return False
+    return any(isinstance(v, (Mapping, list, tuple)) and v for v in value)
 
 
 def reindent(code: str, indent: int) -> str:

@@ -69,13 +69,14 @@ def test_py_value_leaves_the_layout_to_the_formatter() -> None:
     assert py_value({"a": [1, 2], "t": ("x",), "e": {}}) == '{"a": [1, 2], "t": ("x",), "e": {}}'
 
 
-def test_py_explicit_writes_a_schema_one_item_per_line() -> None:
-    schema = {"type": "object", "required": ["a"], "enum": [1, 2]}
+def test_py_explicit_explodes_only_collections_of_collections() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
     assert py_explicit(schema) == (
-        '{\n    "type": "object",\n    "required": ["a"],\n'
-        '    "enum": [\n        1,\n        2,\n    ],\n}'
+        '{\n    "type": "object",\n    "properties": {\n        "a": {"type": "string"},\n    },\n'
+        '    "required": ["a"],\n}'
     )
-    assert ast.literal_eval(py_explicit({"s": HOSTILE}, indent=2)) == {"s": HOSTILE}
+    assert py_explicit({"enum": [1, 2]}) == '{\n    "enum": [1, 2],\n}'
+    assert ast.literal_eval(py_explicit({"s": [HOSTILE]}, indent=2)) == {"s": [HOSTILE]}
 
 
 def test_py_value_prints_code_as_it_is_reindented() -> None:
