@@ -392,7 +392,7 @@ def test_template_renders_with_jinja_to_the_module_text() -> None:
     jinja2 = pytest.importorskip("jinja2")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     rendered = env.from_string(TEMPLATE.read_text(encoding="utf-8"))
-    assert rendered.render(py_header=HEADER) == module_text()
+    assert rendered.render(runtime_header=HEADER) == module_text()
 
 
 def test_module_passes_ruff_black_and_mypy_strict(tmp_path: Path) -> None:
