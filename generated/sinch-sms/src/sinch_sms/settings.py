@@ -52,8 +52,9 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, *, mock: bool = False
 ) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable
-    (with `mock`, for `serve --mock`, secrets and other required values may be missing)."""
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
     env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
     settings = Settings(
         sinch_service_plan_id=env.secret("SINCH_SERVICE_PLAN_ID", "bound in 'env'"),

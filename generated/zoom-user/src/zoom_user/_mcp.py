@@ -103,9 +103,9 @@ class Catalog:
         self.handlers = handlers
         self.resources = resources
         self.prompts = {prompt.definition.name: prompt for prompt in prompts}
-        self.cache: dict[str, Any] = (
-            {} if cache is None else dict(zip(CACHE_FIELDS, cache))
-        )
+        self.cache: dict[str, Any] = {}
+        if cache is not None:
+            self.cache = {"ttl_ms": cache[0], "cache_scope": cache[1]}
         self.validators = {
             tool.name: jsonschema.Draft202012Validator(tool.input_schema)
             for tool in tools
@@ -210,9 +210,6 @@ class Catalog:
         return types.GetPromptResult(
             description=prompt.definition.description, messages=messages
         )
-
-
-CACHE_FIELDS = ("ttl_ms", "cache_scope")
 
 
 def empty_output(schema: Mapping[str, Any]) -> Any:

@@ -56,8 +56,9 @@ class Settings:
 def load_settings(
     environ: Mapping[str, str] | None = None, *, mock: bool = False
 ) -> Settings:
-    """Read the settings; raise SettingsError listing every missing or invalid variable
-    (with `mock`, for `serve --mock`, secrets and other required values may be missing)."""
+    """Read the settings; raise SettingsError listing every missing or invalid variable.
+
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
     env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
     settings = Settings(
         api_base_url=env.url("API_BASE_URL", "https://api.example.com/v1"),
