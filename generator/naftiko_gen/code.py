@@ -1,9 +1,9 @@
 """The one path by which document text becomes Python source.
 
 Every string, number or JSON value from a document that lands in generated code goes through
-`py_str`, `py_value` or `comment_text`; templates never print document text raw. The output is
-already in the form black and ruff-format produce (double quotes unless that needs more escapes,
-collections exploded with a magic trailing comma), so no formatter runs at generation time.
+`py_str`, `py_value` or `comment_text`; templates never print document text raw. Strings are
+quoted as black and ruff-format quote them; the layout (line breaks) is left to the pinned ruff
+that `formatting` runs, except for schemas, which `py_explicit` writes one item per line.
 """
 
 from __future__ import annotations
@@ -57,27 +57,49 @@ def py_scalar(value: Any) -> str:
 
 
 def py_value(value: Any, indent: int = 0) -> str:
-    """A literal for a JSON-like value; non-empty collections are exploded one item per line.
+    """A literal for a JSON-like value, on one line: ruff breaks it where it is too long.
 
-    `indent` is the indentation level of the line the literal starts on.
+    `indent` is the indentation level of the line the literal starts on (for multi-line `Code`).
     """
     if isinstance(value, Code):
         return reindent(value, indent)
-    inner = INDENT * (indent + 1)
     if isinstance(value, Mapping):
-        if not value:
-            return "{}"
-        lines = [f"{inner}{py_str(str(k))}: {py_value(v, indent + 1)}," for k, v in value.items()]
-        return "{\n" + "\n".join(lines) + "\n" + INDENT * indent + "}"
+        items = (f"{py_str(str(k))}: {py_value(v, indent)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     if isinstance(value, tuple) and len(value) == 1:
         return f"({py_value(value[0], indent)},)"
     if isinstance(value, Sequence) and not isinstance(value, str):
         opening, closing = ("(", ")") if isinstance(value, tuple) else ("[", "]")
-        if not value:
-            return opening + closing
-        lines = [f"{inner}{py_value(v, indent + 1)}," for v in value]
-        return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
+        return opening + ", ".join(py_value(v, indent) for v in value) + closing
     return py_scalar(value)
+
+
+def py_explicit(value: Any, indent: int = 0) -> str:
+    """A literal laid out as a person writes a JSON schema: a collection holding collections is
+    exploded one item per line (magic trailing comma), one of scalars only is left to ruff.
+
+    `indent` is the indentation level of the line the literal starts on.
+    """
+    if isinstance(value, Code) or not _nested(value):
+        return py_value(value, indent)
+    inner = INDENT * (indent + 1)
+    if isinstance(value, Mapping):
+        items = [f"{py_str(str(k))}: {py_explicit(v, indent + 1)}" for k, v in value.items()]
+        opening, closing = "{", "}"
+    else:
+        items = [py_explicit(v, indent + 1) for v in value]
+        opening, closing = ("(", ")") if isinstance(value, tuple) else ("[", "]")
+    lines = [f"{inner}{item}," for item in items]
+    return opening + "\n" + "\n".join(lines) + "\n" + INDENT * indent + closing
+
+
+def _nested(value: Any) -> bool:
+    """Whether `value` is a collection with a non-empty collection among its items."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    elif not isinstance(value, (list, tuple)):
+        return False
+    return any(isinstance(v, (Mapping, list, tuple)) and v for v in value)
 
 
 def reindent(code: str, indent: int) -> str:
@@ -86,14 +108,8 @@ def reindent(code: str, indent: int) -> str:
 
 
 def call_code(function: str, args: Sequence[str]) -> Code:
-    """`function(arg, ...)` exploded one argument per line with a magic trailing comma.
-
-    Arguments may themselves be multi-line `Code`; they are re-indented one level deeper.
-    """
-    if not args:
-        return Code(f"{function}()")
-    lines = [INDENT + reindent(arg, 1) + "," for arg in args]
-    return Code(f"{function}(\n" + "\n".join(lines) + "\n)")
+    """`function(arg, ...)` on one line: ruff breaks it where it is too long."""
+    return Code(f"{function}(" + ", ".join(args) + ")")
 
 
 def comment_text(text: str, limit: int = 400) -> str:

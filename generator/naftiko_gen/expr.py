@@ -6,7 +6,7 @@ knows the names of the generated runtime. Analyses (`testdata.py`) read the node
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from .jsonpath import Step
@@ -147,6 +147,17 @@ EXPR_TYPES = (*REFERENCE_TYPES, JsonPath, Escaped, Template, Helper, Obj, Arr, E
 def setting_attr(value: Expr | None) -> str | None:
     """The setting a value is exactly, if it is one."""
     return value.attr if isinstance(value, SettingRef) else None
+
+
+def settings_in(value: Any) -> set[str]:
+    """Every setting an expression (or a tuple of parts) reads."""
+    if isinstance(value, SettingRef):
+        return {value.attr}
+    if isinstance(value, tuple):
+        return set().union(*(settings_in(item) for item in value))
+    if isinstance(value, EXPR_TYPES):
+        return set().union(*(settings_in(getattr(value, f.name)) for f in fields(value)))
+    return set()
 
 
 def structure(value: Any) -> Expr:

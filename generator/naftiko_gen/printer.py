@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, assert_never
 
-from .code import Code, call_code, py_str, py_value, reindent
+from .code import Code, call_code, py_explicit, py_str, py_value, reindent
 from .expr import (
     EXPR_TYPES,
     REFERENCE_TYPES,
@@ -153,6 +153,11 @@ def leaves(value: Any) -> Any:
 def py(value: Any, indent: int = 0) -> str:
     """The `py` filter: a literal for a JSON-like value, expressions printed in place."""
     return py_value(leaves(value), indent)
+
+
+def explicit(value: Any, indent: int = 0) -> str:
+    """The `py_explicit` filter: `py`, laid out one item per line as a person writes a schema."""
+    return py_explicit(leaves(value), indent)
 
 
 def code(value: Expr | str, indent: int = 0) -> str:

@@ -52,6 +52,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         py=printer.py,
+        py_explicit=printer.explicit,
         code=printer.code,
         annotation=printer.annotation,
         comment=comment_text,
@@ -70,7 +71,7 @@ def _wanted(capability: Capability, relative: str) -> bool:
     name = PurePosixPath(relative).name
     if name in ("rest.py.jinja", "_rest.py.jinja", "test_rest.py.jinja"):
         return bool(capability.rest)
-    if name in ("mcp_server.py.jinja", "test_mcp.py.jinja"):
+    if name in ("mcp_server.py.jinja", "_mcp.py.jinja", "test_mcp.py.jinja"):
         return bool(capability.mcp)
     if name == "_formats.py.jinja":
         return capability.needs_formats

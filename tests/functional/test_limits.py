@@ -261,7 +261,7 @@ async def test_request_deadline_bounds_a_tool_and_a_rest_request(
     assert result.is_error and "did not finish within 0.5s" in tool_text(result)
     # Over HTTP, every adapter app is served inside the request deadline (+1 s for MCP).
     serving = __import__(cap.runtime.__name__.rpartition(".")[0] + ".serving", fromlist=["x"])
-    rest_app = next(serving.http_apps(cap.clients))
+    rest_app = next(serving.ADAPTERS.http_apps(cap.clients))
     upstream.handler = streaming(drip(0.05))
     transport = httpx2.ASGITransport(app=rest_app)
     started = time.monotonic()

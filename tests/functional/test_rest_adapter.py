@@ -272,11 +272,11 @@ def test_the_rest_adapter_is_served_before_the_mcp_sdk_is_imported(build: Builde
     package = result.name.replace("-", "_")
     script = f"""
 import sys
-from {package}.serving import http_apps
+from {package}.serving import ADAPTERS
 from {package}.settings import load_settings
 from {package}.upstream import Clients
 
-apps = http_apps(Clients(load_settings({{}})))
+apps = ADAPTERS.http_apps(Clients(load_settings({{}})))
 next(apps)
 print(sorted(m for m in ("fastapi", "jsonschema", "mcp", "pydantic") if m in sys.modules))
 next(apps)

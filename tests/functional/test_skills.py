@@ -302,7 +302,7 @@ async def test_serve_runs_the_skill_adapter_on_its_port(build: Builder, location
     package = cap.modules["skill"].__name__.rpartition(".")[0]
     serving = importlib.import_module(f"{package}.serving")
     addresses = serving.addresses(cap.settings)
-    apps = list(serving.http_apps(cap.clients))
+    apps = list(serving.ADAPTERS.http_apps(cap.clients))
     assert [port for _, port in addresses] == [8080, 9090, 9091]
     transport = httpx2.ASGITransport(app=apps[addresses.index(("0.0.0.0", 9091))])
     async with httpx2.AsyncClient(transport=transport, base_url="http://t") as http:

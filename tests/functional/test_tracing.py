@@ -191,10 +191,10 @@ def test_without_an_endpoint_the_sdk_is_never_imported(build: Builder) -> None:
     package = package_of(cap)
     script = f"""
 import sys
-from {package} import __main__, mcp_server, operations, rest, serving, settings, upstream
-clients = upstream.Clients(settings.load_settings({{}}), serving.mock_transport())
+from {package} import _serving, _tracing, mcp_server, operations, rest, settings, upstream
+clients = upstream.Clients(settings.load_settings({{}}), _serving.mock_transport())
 rest.create_app(clients), mcp_server.create_http_app(clients)
-__main__.tracing.configure()
+_tracing.configure()
 print(sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk", "opentelemetry.exp"))))
 """
     environ = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}

@@ -5,7 +5,15 @@ import ast
 import math
 
 import pytest
-from naftiko_gen.code import Code, call_code, comment_text, py_scalar, py_str, py_value
+from naftiko_gen.code import (
+    Code,
+    call_code,
+    comment_text,
+    py_explicit,
+    py_scalar,
+    py_str,
+    py_value,
+)
 from naftiko_gen.jsonpath import compile_jsonpath
 from naftiko_gen.printer import steps_code
 
@@ -57,20 +65,27 @@ def test_py_value_reads_back_as_the_same_json_value() -> None:
     assert ast.literal_eval(literal) == expected
 
 
-def test_py_value_explodes_collections_with_a_magic_trailing_comma() -> None:
-    assert py_value({"a": [1]}) == '{\n    "a": [\n        1,\n    ],\n}'
+def test_py_value_leaves_the_layout_to_the_formatter() -> None:
+    assert py_value({"a": [1, 2], "t": ("x",), "e": {}}) == '{"a": [1, 2], "t": ("x",), "e": {}}'
+
+
+def test_py_explicit_explodes_only_collections_of_collections() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    assert py_explicit(schema) == (
+        '{\n    "type": "object",\n    "properties": {\n        "a": {"type": "string"},\n    },\n'
+        '    "required": ["a"],\n}'
+    )
+    assert py_explicit({"enum": [1, 2]}) == '{\n    "enum": [1, 2],\n}'
+    assert ast.literal_eval(py_explicit({"s": [HOSTILE]}, indent=2)) == {"s": [HOSTILE]}
 
 
 def test_py_value_prints_code_as_it_is_reindented() -> None:
-    assert (
-        py_value([Code("f(\n    x,\n)")], indent=1)
-        == "[\n        f(\n            x,\n        ),\n    ]"
-    )
+    assert py_value([Code("f(\n    x,\n)")], indent=1) == "[f(\n        x,\n    )]"
 
 
-def test_call_code_puts_one_argument_per_line() -> None:
+def test_call_code_leaves_the_layout_to_the_formatter() -> None:
     assert call_code("f", []) == "f()"
-    assert call_code("f", ["a", "b=1"]) == "f(\n    a,\n    b=1,\n)"
+    assert call_code("f", ["a", "b=1"]) == "f(a, b=1)"
 
 
 @pytest.mark.parametrize("text", HOSTILE)

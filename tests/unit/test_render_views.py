@@ -13,6 +13,7 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 # The escaping filters, and `annotation`, which prints an upstream parameter's type via printer.py.
 ESCAPING = {
     "py",
+    "py_explicit",
     "code",
     "annotation",
     "comment",

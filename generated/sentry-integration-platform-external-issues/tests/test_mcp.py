@@ -28,48 +28,28 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["retrieve-custom-integration-issue-links"].input_schema == {
         "type": "object",
         "properties": {
-            "issue_id": {
-                "type": "string",
-                "description": "The ID of the Sentry issue.",
-            },
+            "issue_id": {"type": "string", "description": "The ID of the Sentry issue."}
         },
-        "required": [
-            "issue_id",
-        ],
+        "required": ["issue_id"],
     }
     assert tools["sentry-create-update-external-issue"].input_schema == {
         "type": "object",
         "properties": {
-            "uuid": {
-                "type": "string",
-                "description": "The UUID of the installation.",
-            },
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "uuid": {"type": "string", "description": "The UUID of the installation."},
+            "body": {"type": "object", "description": "Request body (JSON)."},
         },
-        "required": [
-            "uuid",
-            "body",
-        ],
+        "required": ["uuid", "body"],
     }
     assert tools["sentry-delete-external-issue"].input_schema == {
         "type": "object",
         "properties": {
-            "uuid": {
-                "type": "string",
-                "description": "The UUID of the installation.",
-            },
+            "uuid": {"type": "string", "description": "The UUID of the installation."},
             "external_issue_id": {
                 "type": "string",
                 "description": "The ID of the external issue link.",
             },
         },
-        "required": [
-            "uuid",
-            "external_issue_id",
-        ],
+        "required": ["uuid", "external_issue_id"],
     }
 
 
@@ -79,9 +59,7 @@ async def test_retrieve_custom_integration_issue_links_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "retrieve-custom-integration-issue-links",
-            {
-                "issue_id": "sample-issue-id",
-            },
+            {"issue_id": "sample-issue-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -97,12 +75,7 @@ async def test_sentry_create_update_external_issue_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "sentry-create-update-external-issue",
-            {
-                "uuid": "sample-uuid",
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"uuid": "sample-uuid", "body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -118,10 +91,7 @@ async def test_sentry_delete_external_issue_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "sentry-delete-external-issue",
-            {
-                "uuid": "sample-uuid",
-                "external_issue_id": "sample-external-issue-id",
-            },
+            {"uuid": "sample-uuid", "external_issue_id": "sample-external-issue-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -138,9 +108,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "retrieve-custom-integration-issue-links",
-            {
-                "issue_id": "sample-issue-id",
-            },
+            {"issue_id": "sample-issue-id"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -153,9 +121,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "retrieve-custom-integration-issue-links",
-            {
-                "issue_id": "sample-issue-id",
-            },
+            {"issue_id": "sample-issue-id"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -49,14 +49,8 @@ async def test_routes_match_the_document(clients: Clients) -> None:
             "DELETE",
             "/v1/sentry-app-installations/{uuid}/external-issues/{external_issue_id}",
         ),
-        (
-            "GET",
-            "/v1/groups/{issue_id}/external-issues",
-        ),
-        (
-            "POST",
-            "/v1/sentry-app-installations/{uuid}/external-issues",
-        ),
+        ("GET", "/v1/groups/{issue_id}/external-issues"),
+        ("POST", "/v1/sentry-app-installations/{uuid}/external-issues"),
     ]
 
 
@@ -84,9 +78,7 @@ async def test_createexternalissue_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/sentry-app-installations/sample-uuid/external-issues",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1

@@ -29,58 +29,34 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["send-sms-batch"].input_schema == {
         "type": "object",
         "properties": {
-            "service_plan_id": {
-                "type": "string",
-                "description": "The service plan ID",
-            },
+            "service_plan_id": {"type": "string", "description": "The service plan ID"},
             "from": {},
             "to": {},
             "body": {},
         },
-        "required": [
-            "service_plan_id",
-        ],
+        "required": ["service_plan_id"],
     }
     assert tools["list-sms-batches"].input_schema == {
         "type": "object",
         "properties": {
-            "service_plan_id": {
-                "type": "string",
-                "description": "The service plan ID",
-            },
+            "service_plan_id": {"type": "string", "description": "The service plan ID"}
         },
-        "required": [
-            "service_plan_id",
-        ],
+        "required": ["service_plan_id"],
     }
     assert tools["get-sms-delivery-report"].input_schema == {
         "type": "object",
         "properties": {
-            "service_plan_id": {
-                "type": "string",
-                "description": "The service plan ID",
-            },
-            "batch_id": {
-                "type": "string",
-                "description": "The batch identifier",
-            },
+            "service_plan_id": {"type": "string", "description": "The service plan ID"},
+            "batch_id": {"type": "string", "description": "The batch identifier"},
         },
-        "required": [
-            "service_plan_id",
-            "batch_id",
-        ],
+        "required": ["service_plan_id", "batch_id"],
     }
     assert tools["list-inbound-sms"].input_schema == {
         "type": "object",
         "properties": {
-            "service_plan_id": {
-                "type": "string",
-                "description": "The service plan ID",
-            },
+            "service_plan_id": {"type": "string", "description": "The service plan ID"}
         },
-        "required": [
-            "service_plan_id",
-        ],
+        "required": ["service_plan_id"],
     }
 
 
@@ -92,15 +68,9 @@ async def test_send_sms_batch_calls_upstream(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": {
-                    "key": "value",
-                },
-                "to": {
-                    "key": "value",
-                },
-                "body": {
-                    "key": "value",
-                },
+                "from": {"key": "value"},
+                "to": {"key": "value"},
+                "body": {"key": "value"},
             },
         )
     assert not result.is_error, result.content
@@ -117,9 +87,7 @@ async def test_list_sms_batches_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-sms-batches",
-            {
-                "service_plan_id": "sample-service-plan-id",
-            },
+            {"service_plan_id": "sample-service-plan-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -154,9 +122,7 @@ async def test_list_inbound_sms_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-inbound-sms",
-            {
-                "service_plan_id": "sample-service-plan-id",
-            },
+            {"service_plan_id": "sample-service-plan-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -175,15 +141,9 @@ async def test_upstream_error_is_a_tool_error(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": {
-                    "key": "value",
-                },
-                "to": {
-                    "key": "value",
-                },
-                "body": {
-                    "key": "value",
-                },
+                "from": {"key": "value"},
+                "to": {"key": "value"},
+                "body": {"key": "value"},
             },
         )
     assert result.is_error
@@ -199,15 +159,9 @@ async def test_upstream_redirect_is_a_tool_error(
             "send-sms-batch",
             {
                 "service_plan_id": "sample-service-plan-id",
-                "from": {
-                    "key": "value",
-                },
-                "to": {
-                    "key": "value",
-                },
-                "body": {
-                    "key": "value",
-                },
+                "from": {"key": "value"},
+                "to": {"key": "value"},
+                "body": {"key": "value"},
             },
         )
     assert result.is_error

@@ -45,18 +45,9 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "GET",
-            "/v1/sms/batches",
-        ),
-        (
-            "GET",
-            "/v1/sms/inbounds",
-        ),
-        (
-            "POST",
-            "/v1/sms/batches",
-        ),
+        ("GET", "/v1/sms/batches"),
+        ("GET", "/v1/sms/inbounds"),
+        ("POST", "/v1/sms/batches"),
     ]
 
 
@@ -90,9 +81,7 @@ async def test_list_batches_calls_upstream(
         response = await http.request(
             "GET",
             "/v1/sms/batches",
-            params={
-                "service_plan_id": "sample-service-plan-id",
-            },
+            params={"service_plan_id": "sample-service-plan-id"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -110,9 +99,7 @@ async def test_list_inbound_messages_calls_upstream(
         response = await http.request(
             "GET",
             "/v1/sms/inbounds",
-            params={
-                "service_plan_id": "sample-service-plan-id",
-            },
+            params={"service_plan_id": "sample-service-plan-id"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1

@@ -28,79 +28,39 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["query-financial-data"].input_schema == {
         "type": "object",
         "properties": {
-            "database": {
-                "type": "string",
-                "description": "Database code",
-            },
-            "filter": {
-                "type": "string",
-                "description": "OData filter expression",
-            },
+            "database": {"type": "string", "description": "Database code"},
+            "filter": {"type": "string", "description": "OData filter expression"},
             "select": {
                 "type": "string",
                 "description": "Comma-separated fields to return",
             },
-            "top": {
-                "type": "integer",
-                "description": "Max rows to return",
-            },
-            "$skip": {
-                "type": "integer",
-                "description": "Rows to skip for pagination",
-            },
-            "$orderby": {
-                "type": "string",
-                "description": "Sort field and direction",
-            },
-            "$count": {
-                "type": "boolean",
-                "description": "Include total count",
-            },
+            "top": {"type": "integer", "description": "Max rows to return"},
+            "$skip": {"type": "integer", "description": "Rows to skip for pagination"},
+            "$orderby": {"type": "string", "description": "Sort field and direction"},
+            "$count": {"type": "boolean", "description": "Include total count"},
         },
-        "required": [
-            "database",
-        ],
+        "required": ["database"],
     }
     assert tools["query-analytical-data"].input_schema == {
         "type": "object",
         "properties": {
-            "database": {
-                "type": "string",
-                "description": "Database code",
-            },
+            "database": {"type": "string", "description": "Database code"},
             "workspace": {
                 "type": "string",
                 "description": "Analytical workspace entity set name",
             },
-            "filter": {
-                "type": "string",
-                "description": "OData filter expression",
-            },
-            "$select": {
-                "type": "string",
-                "description": "Fields to return",
-            },
-            "$top": {
-                "type": "integer",
-                "description": "Max rows",
-            },
+            "filter": {"type": "string", "description": "OData filter expression"},
+            "$select": {"type": "string", "description": "Fields to return"},
+            "$top": {"type": "integer", "description": "Max rows"},
         },
-        "required": [
-            "database",
-            "workspace",
-        ],
+        "required": ["database", "workspace"],
     }
     assert tools["get-odata-metadata"].input_schema == {
         "type": "object",
         "properties": {
-            "database": {
-                "type": "string",
-                "description": "CCH Tagetik database code",
-            },
+            "database": {"type": "string", "description": "CCH Tagetik database code"}
         },
-        "required": [
-            "database",
-        ],
+        "required": ["database"],
     }
 
 
@@ -157,9 +117,7 @@ async def test_get_odata_metadata_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-odata-metadata",
-            {
-                "database": "sample-database",
-            },
+            {"database": "sample-database"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1

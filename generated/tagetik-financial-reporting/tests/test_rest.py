@@ -45,18 +45,9 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "GET",
-            "/v1/analytical-data",
-        ),
-        (
-            "GET",
-            "/v1/financial-data",
-        ),
-        (
-            "GET",
-            "/v1/metadata",
-        ),
+        ("GET", "/v1/analytical-data"),
+        ("GET", "/v1/financial-data"),
+        ("GET", "/v1/metadata"),
     ]
 
 
@@ -118,9 +109,7 @@ async def test_get_odata_metadata_calls_upstream(
         response = await http.request(
             "GET",
             "/v1/metadata",
-            params={
-                "database": "sample-database",
-            },
+            params={"database": "sample-database"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1

@@ -45,224 +45,136 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["activate-user-zoom-return-user"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["delete-user-s-assistant"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["set-user-s-assistant-which-can"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["create-user-zoom-returns-created"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["check-if-user-email-exists"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["check-if-zpk-is-expired"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["create-user-zoom-returns-created-2"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["create-user-zoom-returns-created-3"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["deactivate-user-zoom-return-user"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["delete-user-zoom-return-deleted"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["get-user-info-zoom-user"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["get-user-zoom-user-email"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["list-all-users-zoom"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["list-all-pending-users-zoom"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["delete-user-zoom-system-permanently"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["revoke-user-s-sso-token"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["list-assigned-schedule-privilege-host"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
     }
     assert tools["create-sso-user-zoom-return"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["update-user-info-zoom-user"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
     assert tools["upload-and-update-user-s-profile"].input_schema == {
         "type": "object",
         "properties": {
-            "body": {
-                "type": "object",
-                "description": "Request body (JSON).",
-            },
+            "body": {"type": "object", "description": "Request body (JSON)."}
         },
-        "required": [
-            "body",
-        ],
+        "required": ["body"],
     }
 
 
@@ -272,11 +184,7 @@ async def test_activate_user_zoom_return_user_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "activate-user-zoom-return-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -292,11 +200,7 @@ async def test_delete_user_s_assistant_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "delete-user-s-assistant",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -312,11 +216,7 @@ async def test_set_user_s_assistant_which_can_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "set-user-s-assistant-which-can",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -332,11 +232,7 @@ async def test_create_user_zoom_returns_created_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "create-user-zoom-returns-created",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -352,11 +248,7 @@ async def test_check_if_user_email_exists_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "check-if-user-email-exists",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -372,11 +264,7 @@ async def test_check_if_zpk_is_expired_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "check-if-zpk-is-expired",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -392,11 +280,7 @@ async def test_create_user_zoom_returns_created_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "create-user-zoom-returns-created-2",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -412,11 +296,7 @@ async def test_create_user_zoom_returns_created_3_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "create-user-zoom-returns-created-3",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -432,11 +312,7 @@ async def test_deactivate_user_zoom_return_user_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "deactivate-user-zoom-return-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -452,11 +328,7 @@ async def test_delete_user_zoom_return_deleted_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "delete-user-zoom-return-deleted",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -472,11 +344,7 @@ async def test_get_user_info_zoom_user_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-user-info-zoom-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -492,11 +360,7 @@ async def test_get_user_zoom_user_email_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-user-zoom-user-email",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -512,11 +376,7 @@ async def test_list_all_users_zoom_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-all-users-zoom",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -532,11 +392,7 @@ async def test_list_all_pending_users_zoom_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-all-pending-users-zoom",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -552,11 +408,7 @@ async def test_delete_user_zoom_system_permanently_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "delete-user-zoom-system-permanently",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -572,11 +424,7 @@ async def test_revoke_user_s_sso_token_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "revoke-user-s-sso-token",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -592,11 +440,7 @@ async def test_list_assigned_schedule_privilege_host_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-assigned-schedule-privilege-host",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -612,11 +456,7 @@ async def test_create_sso_user_zoom_return_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "create-sso-user-zoom-return",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -632,11 +472,7 @@ async def test_update_user_info_zoom_user_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "update-user-info-zoom-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -652,11 +488,7 @@ async def test_upload_and_update_user_s_profile_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "upload-and-update-user-s-profile",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -673,11 +505,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "activate-user-zoom-return-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -690,11 +518,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "activate-user-zoom-return-user",
-            {
-                "body": {
-                    "key": "value",
-                },
-            },
+            {"body": {"key": "value"}},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -45,86 +45,26 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "POST",
-            "/v1/user/activate",
-        ),
-        (
-            "POST",
-            "/v1/user/assistant/delete",
-        ),
-        (
-            "POST",
-            "/v1/user/assistant/set",
-        ),
-        (
-            "POST",
-            "/v1/user/autocreate",
-        ),
-        (
-            "POST",
-            "/v1/user/checkemail",
-        ),
-        (
-            "POST",
-            "/v1/user/checkzpk",
-        ),
-        (
-            "POST",
-            "/v1/user/create",
-        ),
-        (
-            "POST",
-            "/v1/user/custcreate",
-        ),
-        (
-            "POST",
-            "/v1/user/deactivate",
-        ),
-        (
-            "POST",
-            "/v1/user/delete",
-        ),
-        (
-            "POST",
-            "/v1/user/get",
-        ),
-        (
-            "POST",
-            "/v1/user/getbyemail",
-        ),
-        (
-            "POST",
-            "/v1/user/list",
-        ),
-        (
-            "POST",
-            "/v1/user/pending",
-        ),
-        (
-            "POST",
-            "/v1/user/permanentdelete",
-        ),
-        (
-            "POST",
-            "/v1/user/revoketoken",
-        ),
-        (
-            "POST",
-            "/v1/user/scheduleforhost/list",
-        ),
-        (
-            "POST",
-            "/v1/user/ssocreate",
-        ),
-        (
-            "POST",
-            "/v1/user/update",
-        ),
-        (
-            "POST",
-            "/v1/user/updatepassword",
-        ),
+        ("POST", "/v1/user/activate"),
+        ("POST", "/v1/user/assistant/delete"),
+        ("POST", "/v1/user/assistant/set"),
+        ("POST", "/v1/user/autocreate"),
+        ("POST", "/v1/user/checkemail"),
+        ("POST", "/v1/user/checkzpk"),
+        ("POST", "/v1/user/create"),
+        ("POST", "/v1/user/custcreate"),
+        ("POST", "/v1/user/deactivate"),
+        ("POST", "/v1/user/delete"),
+        ("POST", "/v1/user/get"),
+        ("POST", "/v1/user/getbyemail"),
+        ("POST", "/v1/user/list"),
+        ("POST", "/v1/user/pending"),
+        ("POST", "/v1/user/permanentdelete"),
+        ("POST", "/v1/user/revoketoken"),
+        ("POST", "/v1/user/scheduleforhost/list"),
+        ("POST", "/v1/user/ssocreate"),
+        ("POST", "/v1/user/update"),
+        ("POST", "/v1/user/updatepassword"),
     ]
 
 
@@ -135,9 +75,7 @@ async def test_useractivate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/activate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -154,9 +92,7 @@ async def test_userassistantdelete_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/assistant/delete",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -173,9 +109,7 @@ async def test_userassistantset_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/assistant/set",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -192,9 +126,7 @@ async def test_userautocreate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/autocreate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -211,9 +143,7 @@ async def test_usercheckemail_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/checkemail",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -230,9 +160,7 @@ async def test_usercheckzpk_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/checkzpk",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -249,9 +177,7 @@ async def test_usercreate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/create",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -268,9 +194,7 @@ async def test_usercustcreate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/custcreate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -287,9 +211,7 @@ async def test_userdeactivate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/deactivate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -306,9 +228,7 @@ async def test_userdelete_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/delete",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -323,9 +243,7 @@ async def test_userget_calls_upstream(clients: Clients, upstream: FakeUpstream) 
         response = await http.request(
             "POST",
             "/v1/user/get",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -342,9 +260,7 @@ async def test_usergetbyemail_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/getbyemail",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -361,9 +277,7 @@ async def test_userlist_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/list",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -380,9 +294,7 @@ async def test_userpending_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/pending",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -399,9 +311,7 @@ async def test_userpermanentdelete_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/permanentdelete",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -418,9 +328,7 @@ async def test_userrevoketoken_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/revoketoken",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -437,9 +345,7 @@ async def test_userscheduleforhostlist_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/scheduleforhost/list",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -456,9 +362,7 @@ async def test_userssocreate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/ssocreate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -475,9 +379,7 @@ async def test_userupdate_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/update",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -494,9 +396,7 @@ async def test_userupdatepassword_calls_upstream(
         response = await http.request(
             "POST",
             "/v1/user/updatepassword",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -514,9 +414,7 @@ async def test_upstream_status_is_mirrored(
         response = await http.request(
             "POST",
             "/v1/user/activate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 404
     assert response.json() == {"detail": "not found"}
@@ -530,9 +428,7 @@ async def test_unreachable_upstream_is_a_502_problem(
         response = await http.request(
             "POST",
             "/v1/user/activate",
-            json={
-                "key": "value",
-            },
+            json={"key": "value"},
         )
     assert response.status_code == 502
     assert response.headers["content-type"] == "application/problem+json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..expr import Expr, Helper, Projection
+from ..expr import Expr, Helper, Projection, settings_in
 from ..ir import (
     Capability,
     ControlAdapter,
@@ -304,16 +304,20 @@ def upstream_module(page: Page) -> UpstreamModule:
 
 @dataclass(frozen=True, slots=True)
 class SettingsModule(Page):
-    """settings.py: each setting with the reader of a text value (`url` for a base URL)."""
+    """settings.py: each setting with the reader of a text value (`url` for a base URL), and how
+    many settings, from the first, are read into locals because another's default refers to them."""
 
     readers: tuple[tuple[Setting, str], ...]
+    hoist: int
 
 
 def settings_module(page: Page) -> SettingsModule:
     """The view of settings.py."""
     urls = {upstream.base_url_attr for upstream in page.cap.upstreams}
     readers = tuple((s, "url" if s.attr in urls else "text") for s in page.cap.settings)
-    return extend(page, SettingsModule, readers=readers)
+    referenced = set().union(*(settings_in(s.default_code) for s in page.cap.settings))
+    hoist = max((i + 1 for i, s in enumerate(page.cap.settings) if s.attr in referenced), default=0)
+    return extend(page, SettingsModule, readers=readers, hoist=hoist)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,7 @@ class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
     """Sentry Integration Platform API — External Issues business capability. Self-contained, no shared references."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.base_url,
@@ -28,53 +26,34 @@ class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
             deadline=settings.upstream_deadline,
             transport=transport,
             tls=rt.tls_context(
-                settings.ca_bundle,
-                settings.client_cert,
-                settings.client_key,
+                settings.ca_bundle, settings.client_cert, settings.client_key
             ),
-            headers={
-                "Authorization": rt.bearer(settings.sentry_system_api_key),
-            },
+            headers={"Authorization": rt.bearer(settings.sentry_system_api_key)},
         )
         self.settings = settings
 
     async def listissueexternallinks(
-        self,
-        *,
-        issue_id: rt.ParamValue,
+        self, *, issue_id: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """Retrieve custom integration issue links for a Sentry issue"""
         return await self.send(
-            "GET",
-            rt.join_text(
-                "/groups/",
-                rt.segment(issue_id),
-                "/external-issues/",
-            ),
+            "GET", rt.join_text("/groups/", rt.segment(issue_id), "/external-issues/")
         )
 
     async def createexternalissue(
-        self,
-        *,
-        uuid: rt.ParamValue,
-        body: Any,
+        self, *, uuid: rt.ParamValue, body: Any
     ) -> rt.UpstreamResponse:
         """Sentry Create or update an external issue"""
         return await self.send(
             "POST",
             rt.join_text(
-                "/sentry-app-installations/",
-                rt.segment(uuid),
-                "/external-issues/",
+                "/sentry-app-installations/", rt.segment(uuid), "/external-issues/"
             ),
             json_body=body,
         )
 
     async def deleteexternalissue(
-        self,
-        *,
-        uuid: rt.ParamValue,
-        external_issue_id: rt.ParamValue,
+        self, *, uuid: rt.ParamValue, external_issue_id: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """Sentry Delete an external issue"""
         return await self.send(
@@ -93,9 +72,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.api = SentryIntegrationPlatformExternalIssuesClient(settings, transport)

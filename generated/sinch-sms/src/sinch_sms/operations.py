@@ -24,37 +24,24 @@ async def send_batch(
 ) -> rt.Outcome:
     """Send a batch SMS message"""
     response = await clients.api.send_batch(
-        service_plan_id=service_plan_id,
-        from_=from_,
-        to=to,
-        body=body,
+        service_plan_id=service_plan_id, from_=from_, to=to, body=body
     )
     return response.outcome()
 
 
 @tracing.operation
-async def list_batches(
-    clients: Clients,
-    *,
-    service_plan_id: str,
-) -> rt.Outcome:
+async def list_batches(clients: Clients, *, service_plan_id: str) -> rt.Outcome:
     """List SMS batches"""
-    response = await clients.api.list_batches(
-        service_plan_id=service_plan_id,
-    )
+    response = await clients.api.list_batches(service_plan_id=service_plan_id)
     return response.outcome()
 
 
 @tracing.operation
 async def list_inbound_messages(
-    clients: Clients,
-    *,
-    service_plan_id: str,
+    clients: Clients, *, service_plan_id: str
 ) -> rt.Outcome:
     """List inbound messages"""
-    response = await clients.api.list_inbound_messages(
-        service_plan_id=service_plan_id,
-    )
+    response = await clients.api.list_inbound_messages(service_plan_id=service_plan_id)
     return response.outcome()
 
 
@@ -69,24 +56,17 @@ async def send_sms_batch(
 ) -> rt.Outcome:
     """Send a batch SMS message to one or more recipients"""
     response = await clients.api.send_batch(
-        service_plan_id=service_plan_id,
-        from_=from_,
-        to=to,
-        body=body,
+        service_plan_id=service_plan_id, from_=from_, to=to, body=body
     )
     return response.outcome()
 
 
 @tracing.operation
 async def get_sms_delivery_report(
-    clients: Clients,
-    *,
-    service_plan_id: str,
-    batch_id: str,
+    clients: Clients, *, service_plan_id: str, batch_id: str
 ) -> rt.Outcome:
     """Get delivery report for an SMS batch"""
     response = await clients.api.get_batch_delivery_report(
-        service_plan_id=service_plan_id,
-        batch_id=batch_id,
+        service_plan_id=service_plan_id, batch_id=batch_id
     )
     return response.outcome()

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "SINCH_SMS_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,168 +54,41 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    sinch_service_plan_id = env.secret(
-        "SINCH_SERVICE_PLAN_ID",
-        "bound in 'env'",
-    )
-    sinch_api_token = env.secret(
-        "SINCH_API_TOKEN",
-        "bound in 'env'",
-    )
-    base_url = env.url(
-        "SINCH_SMS_BASE_URL",
-        "https://us.sms.api.sinch.com",
-    )
-    ca_bundle = env.text(
-        "SINCH_SMS_CA_BUNDLE",
-        "",
-    )
-    client_cert = env.text(
-        "SINCH_SMS_CLIENT_CERT",
-        "",
-    )
-    client_key = env.text(
-        "SINCH_SMS_CLIENT_KEY",
-        "",
-    )
-    rest_host = env.text(
-        "SINCH_SMS_REST_HOST",
-        "0.0.0.0",
-    )
-    rest_port = env.integer(
-        "SINCH_SMS_REST_PORT",
-        8101,
-        minimum=1,
-        maximum=65535,
-    )
-    rest_max_request_bytes = env.integer(
-        "SINCH_SMS_REST_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    rest_read_only = env.flag(
-        "SINCH_SMS_REST_READ_ONLY",
-        False,
-    )
-    rest_pass_headers = env.items(
-        "SINCH_SMS_REST_PASS_HEADERS",
-        (),
-    )
-    mcp_host = env.text(
-        "SINCH_SMS_MCP_HOST",
-        "0.0.0.0",
-    )
-    mcp_port = env.integer(
-        "SINCH_SMS_MCP_PORT",
-        9101,
-        minimum=1,
-        maximum=65535,
-    )
-    mcp_allowed_hosts = env.items(
-        "SINCH_SMS_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    mcp_allowed_origins = env.items(
-        "SINCH_SMS_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    mcp_tools_include = env.items(
-        "SINCH_SMS_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    mcp_tools_exclude = env.items(
-        "SINCH_SMS_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    mcp_confirm_tools = env.items(
-        "SINCH_SMS_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    mcp_read_only = env.flag(
-        "SINCH_SMS_MCP_READ_ONLY",
-        False,
-    )
-    mcp_pass_headers = env.items(
-        "SINCH_SMS_MCP_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "SINCH_SMS_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "SINCH_SMS_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "SINCH_SMS_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "SINCH_SMS_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "SINCH_SMS_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "SINCH_SMS_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "SINCH_SMS_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "SINCH_SMS_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "SINCH_SMS_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "SINCH_SMS_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        sinch_service_plan_id=env.secret("SINCH_SERVICE_PLAN_ID", "bound in 'env'"),
+        sinch_api_token=env.secret("SINCH_API_TOKEN", "bound in 'env'"),
+        base_url=env.url(PREFIX + "BASE_URL", "https://us.sms.api.sinch.com"),
+        ca_bundle=env.text(PREFIX + "CA_BUNDLE", ""),
+        client_cert=env.text(PREFIX + "CLIENT_CERT", ""),
+        client_key=env.text(PREFIX + "CLIENT_KEY", ""),
+        rest_host=env.text(PREFIX + "REST_HOST", "0.0.0.0"),
+        rest_port=env.integer(PREFIX + "REST_PORT", 8101, minimum=1, maximum=65535),
+        rest_max_request_bytes=env.integer(PREFIX + "REST_MAX_REQUEST_BYTES", 4194304),
+        rest_read_only=env.flag(PREFIX + "REST_READ_ONLY", False),
+        rest_pass_headers=env.items(PREFIX + "REST_PASS_HEADERS", ()),
+        mcp_host=env.text(PREFIX + "MCP_HOST", "0.0.0.0"),
+        mcp_port=env.integer(PREFIX + "MCP_PORT", 9101, minimum=1, maximum=65535),
+        mcp_allowed_hosts=env.items(PREFIX + "MCP_ALLOWED_HOSTS", ()),
+        mcp_allowed_origins=env.items(PREFIX + "MCP_ALLOWED_ORIGINS", ()),
+        mcp_tools_include=env.items(PREFIX + "MCP_TOOLS_INCLUDE", ()),
+        mcp_tools_exclude=env.items(PREFIX + "MCP_TOOLS_EXCLUDE", ()),
+        mcp_confirm_tools=env.items(PREFIX + "MCP_CONFIRM_TOOLS", ()),
+        mcp_read_only=env.flag(PREFIX + "MCP_READ_ONLY", False),
+        mcp_pass_headers=env.items(PREFIX + "MCP_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        sinch_service_plan_id=sinch_service_plan_id,
-        sinch_api_token=sinch_api_token,
-        base_url=base_url,
-        ca_bundle=ca_bundle,
-        client_cert=client_cert,
-        client_key=client_key,
-        rest_host=rest_host,
-        rest_port=rest_port,
-        rest_max_request_bytes=rest_max_request_bytes,
-        rest_read_only=rest_read_only,
-        rest_pass_headers=rest_pass_headers,
-        mcp_host=mcp_host,
-        mcp_port=mcp_port,
-        mcp_allowed_hosts=mcp_allowed_hosts,
-        mcp_allowed_origins=mcp_allowed_origins,
-        mcp_tools_include=mcp_tools_include,
-        mcp_tools_exclude=mcp_tools_exclude,
-        mcp_confirm_tools=mcp_confirm_tools,
-        mcp_read_only=mcp_read_only,
-        mcp_pass_headers=mcp_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

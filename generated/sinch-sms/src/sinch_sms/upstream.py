@@ -15,9 +15,7 @@ class SinchSmsClient(rt.UpstreamClient):
     """Sinch SMS API for global messaging"""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.base_url,
@@ -28,13 +26,9 @@ class SinchSmsClient(rt.UpstreamClient):
             deadline=settings.upstream_deadline,
             transport=transport,
             tls=rt.tls_context(
-                settings.ca_bundle,
-                settings.client_cert,
-                settings.client_key,
+                settings.ca_bundle, settings.client_cert, settings.client_key
             ),
-            headers={
-                "Authorization": rt.bearer(settings.sinch_api_token),
-            },
+            headers={"Authorization": rt.bearer(settings.sinch_api_token)},
         )
         self.settings = settings
 
@@ -49,38 +43,20 @@ class SinchSmsClient(rt.UpstreamClient):
         """Send a batch SMS message to one or more recipients"""
         return await self.send(
             "POST",
-            rt.join_text(
-                "/xms/v1/",
-                rt.segment(service_plan_id),
-                "/batches",
-            ),
-            json_body={
-                "from": from_,
-                "to": to,
-                "body": body,
-            },
+            rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/batches"),
+            json_body={"from": from_, "to": to, "body": body},
         )
 
     async def list_batches(
-        self,
-        *,
-        service_plan_id: rt.ParamValue,
+        self, *, service_plan_id: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """List SMS batches"""
         return await self.send(
-            "GET",
-            rt.join_text(
-                "/xms/v1/",
-                rt.segment(service_plan_id),
-                "/batches",
-            ),
+            "GET", rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/batches")
         )
 
     async def get_batch_delivery_report(
-        self,
-        *,
-        service_plan_id: rt.ParamValue,
-        batch_id: rt.ParamValue,
+        self, *, service_plan_id: rt.ParamValue, batch_id: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """Retrieve a batch delivery report"""
         return await self.send(
@@ -95,18 +71,11 @@ class SinchSmsClient(rt.UpstreamClient):
         )
 
     async def list_inbound_messages(
-        self,
-        *,
-        service_plan_id: rt.ParamValue,
+        self, *, service_plan_id: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """List inbound SMS messages"""
         return await self.send(
-            "GET",
-            rt.join_text(
-                "/xms/v1/",
-                rt.segment(service_plan_id),
-                "/inbounds",
-            ),
+            "GET", rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/inbounds")
         )
 
 
@@ -114,9 +83,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.api = SinchSmsClient(settings, transport)

@@ -48,23 +48,13 @@ async def query_analytical_data(
 ) -> rt.Outcome:
     """Retrieve analytical workspace records"""
     response = await clients.tagetik_odata.query_analytical_data(
-        database=database,
-        workspace=workspace,
-        filter=filter,
-        top=top,
-        select=select,
+        database=database, workspace=workspace, filter=filter, top=top, select=select
     )
     return response.outcome()
 
 
 @tracing.operation
-async def get_odata_metadata(
-    clients: Clients,
-    *,
-    database: str,
-) -> rt.Outcome:
+async def get_odata_metadata(clients: Clients, *, database: str) -> rt.Outcome:
     """Retrieve available entity sets and their properties"""
-    response = await clients.tagetik_odata.get_odata_metadata(
-        database=database,
-    )
+    response = await clients.tagetik_odata.get_odata_metadata(database=database)
     return response.outcome()

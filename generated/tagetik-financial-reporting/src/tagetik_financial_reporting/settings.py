@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "TAGETIK_FINANCIAL_REPORTING_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,168 +54,67 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    tagetik_access_token = env.secret(
-        "TAGETIK_ACCESS_TOKEN",
-        "bound in 'env'",
-    )
-    tagetik_base_url = env.secret(
-        "TAGETIK_BASE_URL",
-        "bound in 'env'",
-    )
-    tagetik_odata_base_url = env.url(
-        "TAGETIK_ODATA_BASE_URL",
-        tagetik_base_url,
-    )
-    tagetik_odata_ca_bundle = env.text(
-        "TAGETIK_ODATA_CA_BUNDLE",
-        "",
-    )
-    tagetik_odata_client_cert = env.text(
-        "TAGETIK_ODATA_CLIENT_CERT",
-        "",
-    )
-    tagetik_odata_client_key = env.text(
-        "TAGETIK_ODATA_CLIENT_KEY",
-        "",
-    )
-    tagetik_reporting_api_host = env.text(
-        "TAGETIK_REPORTING_API_HOST",
-        "0.0.0.0",
-    )
-    tagetik_reporting_api_port = env.integer(
-        "TAGETIK_REPORTING_API_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    tagetik_reporting_api_max_request_bytes = env.integer(
-        "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    tagetik_reporting_api_read_only = env.flag(
-        "TAGETIK_REPORTING_API_READ_ONLY",
-        False,
-    )
-    tagetik_reporting_api_pass_headers = env.items(
-        "TAGETIK_REPORTING_API_PASS_HEADERS",
-        (),
-    )
-    tagetik_reporting_mcp_host = env.text(
-        "TAGETIK_REPORTING_MCP_HOST",
-        "0.0.0.0",
-    )
-    tagetik_reporting_mcp_port = env.integer(
-        "TAGETIK_REPORTING_MCP_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    tagetik_reporting_mcp_allowed_hosts = env.items(
-        "TAGETIK_REPORTING_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    tagetik_reporting_mcp_allowed_origins = env.items(
-        "TAGETIK_REPORTING_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    tagetik_reporting_mcp_tools_include = env.items(
-        "TAGETIK_REPORTING_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    tagetik_reporting_mcp_tools_exclude = env.items(
-        "TAGETIK_REPORTING_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    tagetik_reporting_mcp_confirm_tools = env.items(
-        "TAGETIK_REPORTING_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    tagetik_reporting_mcp_read_only = env.flag(
-        "TAGETIK_REPORTING_MCP_READ_ONLY",
-        False,
-    )
-    tagetik_reporting_mcp_pass_headers = env.items(
-        "TAGETIK_REPORTING_MCP_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "TAGETIK_FINANCIAL_REPORTING_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "TAGETIK_FINANCIAL_REPORTING_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "TAGETIK_FINANCIAL_REPORTING_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "TAGETIK_FINANCIAL_REPORTING_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "TAGETIK_FINANCIAL_REPORTING_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "TAGETIK_FINANCIAL_REPORTING_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "TAGETIK_FINANCIAL_REPORTING_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "TAGETIK_FINANCIAL_REPORTING_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "TAGETIK_FINANCIAL_REPORTING_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "TAGETIK_FINANCIAL_REPORTING_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
-    )
-    env.finish()
-    return Settings(
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    tagetik_access_token = env.secret("TAGETIK_ACCESS_TOKEN", "bound in 'env'")
+    tagetik_base_url = env.secret("TAGETIK_BASE_URL", "bound in 'env'")
+    settings = Settings(
         tagetik_access_token=tagetik_access_token,
         tagetik_base_url=tagetik_base_url,
-        tagetik_odata_base_url=tagetik_odata_base_url,
-        tagetik_odata_ca_bundle=tagetik_odata_ca_bundle,
-        tagetik_odata_client_cert=tagetik_odata_client_cert,
-        tagetik_odata_client_key=tagetik_odata_client_key,
-        tagetik_reporting_api_host=tagetik_reporting_api_host,
-        tagetik_reporting_api_port=tagetik_reporting_api_port,
-        tagetik_reporting_api_max_request_bytes=tagetik_reporting_api_max_request_bytes,
-        tagetik_reporting_api_read_only=tagetik_reporting_api_read_only,
-        tagetik_reporting_api_pass_headers=tagetik_reporting_api_pass_headers,
-        tagetik_reporting_mcp_host=tagetik_reporting_mcp_host,
-        tagetik_reporting_mcp_port=tagetik_reporting_mcp_port,
-        tagetik_reporting_mcp_allowed_hosts=tagetik_reporting_mcp_allowed_hosts,
-        tagetik_reporting_mcp_allowed_origins=tagetik_reporting_mcp_allowed_origins,
-        tagetik_reporting_mcp_tools_include=tagetik_reporting_mcp_tools_include,
-        tagetik_reporting_mcp_tools_exclude=tagetik_reporting_mcp_tools_exclude,
-        tagetik_reporting_mcp_confirm_tools=tagetik_reporting_mcp_confirm_tools,
-        tagetik_reporting_mcp_read_only=tagetik_reporting_mcp_read_only,
-        tagetik_reporting_mcp_pass_headers=tagetik_reporting_mcp_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
+        tagetik_odata_base_url=env.url("TAGETIK_ODATA_BASE_URL", tagetik_base_url),
+        tagetik_odata_ca_bundle=env.text("TAGETIK_ODATA_CA_BUNDLE", ""),
+        tagetik_odata_client_cert=env.text("TAGETIK_ODATA_CLIENT_CERT", ""),
+        tagetik_odata_client_key=env.text("TAGETIK_ODATA_CLIENT_KEY", ""),
+        tagetik_reporting_api_host=env.text("TAGETIK_REPORTING_API_HOST", "0.0.0.0"),
+        tagetik_reporting_api_port=env.integer(
+            "TAGETIK_REPORTING_API_PORT", 8080, minimum=1, maximum=65535
+        ),
+        tagetik_reporting_api_max_request_bytes=env.integer(
+            "TAGETIK_REPORTING_API_MAX_REQUEST_BYTES", 4194304
+        ),
+        tagetik_reporting_api_read_only=env.flag(
+            "TAGETIK_REPORTING_API_READ_ONLY", False
+        ),
+        tagetik_reporting_api_pass_headers=env.items(
+            "TAGETIK_REPORTING_API_PASS_HEADERS", ()
+        ),
+        tagetik_reporting_mcp_host=env.text("TAGETIK_REPORTING_MCP_HOST", "0.0.0.0"),
+        tagetik_reporting_mcp_port=env.integer(
+            "TAGETIK_REPORTING_MCP_PORT", 9090, minimum=1, maximum=65535
+        ),
+        tagetik_reporting_mcp_allowed_hosts=env.items(
+            "TAGETIK_REPORTING_MCP_ALLOWED_HOSTS", ()
+        ),
+        tagetik_reporting_mcp_allowed_origins=env.items(
+            "TAGETIK_REPORTING_MCP_ALLOWED_ORIGINS", ()
+        ),
+        tagetik_reporting_mcp_tools_include=env.items(
+            "TAGETIK_REPORTING_MCP_TOOLS_INCLUDE", ()
+        ),
+        tagetik_reporting_mcp_tools_exclude=env.items(
+            "TAGETIK_REPORTING_MCP_TOOLS_EXCLUDE", ()
+        ),
+        tagetik_reporting_mcp_confirm_tools=env.items(
+            "TAGETIK_REPORTING_MCP_CONFIRM_TOOLS", ()
+        ),
+        tagetik_reporting_mcp_read_only=env.flag(
+            "TAGETIK_REPORTING_MCP_READ_ONLY", False
+        ),
+        tagetik_reporting_mcp_pass_headers=env.items(
+            "TAGETIK_REPORTING_MCP_PASS_HEADERS", ()
+        ),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
+    env.finish()
+    return settings

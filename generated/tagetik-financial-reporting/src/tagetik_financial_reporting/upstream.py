@@ -14,9 +14,7 @@ class TagetikOdataClient(rt.UpstreamClient):
     """CCH Tagetik OData v4 REST API"""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.tagetik_odata_base_url,
@@ -31,27 +29,18 @@ class TagetikOdataClient(rt.UpstreamClient):
                 settings.tagetik_odata_client_cert,
                 settings.tagetik_odata_client_key,
             ),
-            headers={
-                "Authorization": rt.bearer(settings.tagetik_access_token),
-            },
+            headers={"Authorization": rt.bearer(settings.tagetik_access_token)},
         )
         self.settings = settings
 
     async def get_odata_metadata(
-        self,
-        *,
-        database: rt.ParamValue,
+        self, *, database: rt.ParamValue
     ) -> rt.UpstreamResponse:
         """Retrieve OData service metadata"""
         return await self.send(
             "GET",
             "/$metadata",
-            query=[
-                (
-                    "database",
-                    database,
-                ),
-            ],
+            query=[("database", database)],
             decode=lambda content: convert_to_json("xml", content),
         )
 
@@ -69,36 +58,14 @@ class TagetikOdataClient(rt.UpstreamClient):
         """Query financial data records with OData filters"""
         return await self.send(
             "GET",
-            rt.join_text(
-                "/odata/",
-                rt.segment(database),
-                "/FinancialData",
-            ),
+            rt.join_text("/odata/", rt.segment(database), "/FinancialData"),
             query=[
-                (
-                    "$filter",
-                    filter,
-                ),
-                (
-                    "$select",
-                    select,
-                ),
-                (
-                    "$top",
-                    top,
-                ),
-                (
-                    "$skip",
-                    skip,
-                ),
-                (
-                    "$orderby",
-                    orderby,
-                ),
-                (
-                    "$count",
-                    count,
-                ),
+                ("$filter", filter),
+                ("$select", select),
+                ("$top", top),
+                ("$skip", skip),
+                ("$orderby", orderby),
+                ("$count", count),
             ],
         )
 
@@ -114,26 +81,8 @@ class TagetikOdataClient(rt.UpstreamClient):
         """Query analytical workspace dataset records"""
         return await self.send(
             "GET",
-            rt.join_text(
-                "/odata/",
-                rt.segment(database),
-                "/",
-                rt.segment(workspace),
-            ),
-            query=[
-                (
-                    "$filter",
-                    filter,
-                ),
-                (
-                    "$select",
-                    select,
-                ),
-                (
-                    "$top",
-                    top,
-                ),
-            ],
+            rt.join_text("/odata/", rt.segment(database), "/", rt.segment(workspace)),
+            query=[("$filter", filter), ("$select", select), ("$top", top)],
         )
 
 
@@ -141,9 +90,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.tagetik_odata = TagetikOdataClient(settings, transport)

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "ZOOM_USER_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,163 +53,40 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    zoom_api_key = env.secret(
-        "ZOOM_API_KEY",
-        "bound in 'env'",
-    )
-    base_url = env.url(
-        "ZOOM_USER_BASE_URL",
-        "https://api.zoom.us/v1",
-    )
-    ca_bundle = env.text(
-        "ZOOM_USER_CA_BUNDLE",
-        "",
-    )
-    client_cert = env.text(
-        "ZOOM_USER_CLIENT_CERT",
-        "",
-    )
-    client_key = env.text(
-        "ZOOM_USER_CLIENT_KEY",
-        "",
-    )
-    rest_host = env.text(
-        "ZOOM_USER_REST_HOST",
-        "0.0.0.0",
-    )
-    rest_port = env.integer(
-        "ZOOM_USER_REST_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    rest_max_request_bytes = env.integer(
-        "ZOOM_USER_REST_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    rest_read_only = env.flag(
-        "ZOOM_USER_REST_READ_ONLY",
-        False,
-    )
-    rest_pass_headers = env.items(
-        "ZOOM_USER_REST_PASS_HEADERS",
-        (),
-    )
-    mcp_host = env.text(
-        "ZOOM_USER_MCP_HOST",
-        "0.0.0.0",
-    )
-    mcp_port = env.integer(
-        "ZOOM_USER_MCP_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    mcp_allowed_hosts = env.items(
-        "ZOOM_USER_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    mcp_allowed_origins = env.items(
-        "ZOOM_USER_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    mcp_tools_include = env.items(
-        "ZOOM_USER_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    mcp_tools_exclude = env.items(
-        "ZOOM_USER_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    mcp_confirm_tools = env.items(
-        "ZOOM_USER_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    mcp_read_only = env.flag(
-        "ZOOM_USER_MCP_READ_ONLY",
-        False,
-    )
-    mcp_pass_headers = env.items(
-        "ZOOM_USER_MCP_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "ZOOM_USER_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "ZOOM_USER_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "ZOOM_USER_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "ZOOM_USER_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "ZOOM_USER_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "ZOOM_USER_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "ZOOM_USER_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "ZOOM_USER_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "ZOOM_USER_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "ZOOM_USER_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        zoom_api_key=env.secret("ZOOM_API_KEY", "bound in 'env'"),
+        base_url=env.url(PREFIX + "BASE_URL", "https://api.zoom.us/v1"),
+        ca_bundle=env.text(PREFIX + "CA_BUNDLE", ""),
+        client_cert=env.text(PREFIX + "CLIENT_CERT", ""),
+        client_key=env.text(PREFIX + "CLIENT_KEY", ""),
+        rest_host=env.text(PREFIX + "REST_HOST", "0.0.0.0"),
+        rest_port=env.integer(PREFIX + "REST_PORT", 8080, minimum=1, maximum=65535),
+        rest_max_request_bytes=env.integer(PREFIX + "REST_MAX_REQUEST_BYTES", 4194304),
+        rest_read_only=env.flag(PREFIX + "REST_READ_ONLY", False),
+        rest_pass_headers=env.items(PREFIX + "REST_PASS_HEADERS", ()),
+        mcp_host=env.text(PREFIX + "MCP_HOST", "0.0.0.0"),
+        mcp_port=env.integer(PREFIX + "MCP_PORT", 9090, minimum=1, maximum=65535),
+        mcp_allowed_hosts=env.items(PREFIX + "MCP_ALLOWED_HOSTS", ()),
+        mcp_allowed_origins=env.items(PREFIX + "MCP_ALLOWED_ORIGINS", ()),
+        mcp_tools_include=env.items(PREFIX + "MCP_TOOLS_INCLUDE", ()),
+        mcp_tools_exclude=env.items(PREFIX + "MCP_TOOLS_EXCLUDE", ()),
+        mcp_confirm_tools=env.items(PREFIX + "MCP_CONFIRM_TOOLS", ()),
+        mcp_read_only=env.flag(PREFIX + "MCP_READ_ONLY", False),
+        mcp_pass_headers=env.items(PREFIX + "MCP_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        zoom_api_key=zoom_api_key,
-        base_url=base_url,
-        ca_bundle=ca_bundle,
-        client_cert=client_cert,
-        client_key=client_key,
-        rest_host=rest_host,
-        rest_port=rest_port,
-        rest_max_request_bytes=rest_max_request_bytes,
-        rest_read_only=rest_read_only,
-        rest_pass_headers=rest_pass_headers,
-        mcp_host=mcp_host,
-        mcp_port=mcp_port,
-        mcp_allowed_hosts=mcp_allowed_hosts,
-        mcp_allowed_origins=mcp_allowed_origins,
-        mcp_tools_include=mcp_tools_include,
-        mcp_tools_exclude=mcp_tools_exclude,
-        mcp_confirm_tools=mcp_confirm_tools,
-        mcp_read_only=mcp_read_only,
-        mcp_pass_headers=mcp_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -14,9 +14,7 @@ import pytest
 from media.settings import Settings, load_settings
 from media.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "MEDIA_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"MEDIA_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -20,43 +20,21 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "get-photo",
-        "get-clip",
-        "get-report",
-    ]
+    assert list(tools) == ["get-photo", "get-clip", "get-report"]
     assert tools["get-photo"].input_schema == {
         "type": "object",
-        "properties": {
-            "id": {
-                "type": "string",
-            },
-        },
-        "required": [
-            "id",
-        ],
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
     }
     assert tools["get-clip"].input_schema == {
         "type": "object",
-        "properties": {
-            "id": {
-                "type": "string",
-            },
-        },
-        "required": [
-            "id",
-        ],
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
     }
     assert tools["get-report"].input_schema == {
         "type": "object",
-        "properties": {
-            "id": {
-                "type": "string",
-            },
-        },
-        "required": [
-            "id",
-        ],
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
     }
 
 
@@ -67,9 +45,7 @@ async def test_get_photo_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-photo",
-            {
-                "id": "sample-id",
-            },
+            {"id": "sample-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -86,9 +62,7 @@ async def test_get_clip_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-clip",
-            {
-                "id": "sample-id",
-            },
+            {"id": "sample-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -105,9 +79,7 @@ async def test_get_report_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-report",
-            {
-                "id": "sample-id",
-            },
+            {"id": "sample-id"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -126,9 +98,7 @@ async def test_resources_and_prompts_are_listed_and_served(
         read = await client.read_resource("photos://id")
         assert read.contents[0].mime_type == "application/octet-stream"
     assert [r.uri for r in resources.resources] == []
-    assert [t.uri_template for t in templates.resource_templates] == [
-        "photos://{id}",
-    ]
+    assert [t.uri_template for t in templates.resource_templates] == ["photos://{id}"]
     assert len(upstream.requests) == 1
 
 
@@ -139,9 +109,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-photo",
-            {
-                "id": "sample-id",
-            },
+            {"id": "sample-id"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -154,9 +122,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-photo",
-            {
-                "id": "sample-id",
-            },
+            {"id": "sample-id"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -45,22 +45,10 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "GET",
-            "/clips/{id}",
-        ),
-        (
-            "GET",
-            "/photos/{id}",
-        ),
-        (
-            "GET",
-            "/reports/{id}",
-        ),
-        (
-            "GET",
-            "/stats",
-        ),
+        ("GET", "/clips/{id}"),
+        ("GET", "/photos/{id}"),
+        ("GET", "/reports/{id}"),
+        ("GET", "/stats"),
     ]
 
 

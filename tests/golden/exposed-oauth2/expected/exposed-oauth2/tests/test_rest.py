@@ -28,9 +28,7 @@ async def test_serves_the_committed_openapi_document(clients: Clients) -> None:
     async with client_for(rest.create_app(clients)) as http:
         served = await http.get(
             "/openapi.json",
-            headers={
-                "Authorization": "Bearer test-access-token",
-            },
+            headers={"Authorization": "Bearer test-access-token"},
         )
         live = await http.get("/health/live")
     assert served.json() == json.loads(committed.read_text("utf-8"))
@@ -57,12 +55,7 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         for method in route.methods or ()
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
-    assert sorted(routes) == [
-        (
-            "GET",
-            "/things",
-        ),
-    ]
+    assert sorted(routes) == [("GET", "/things")]
 
 
 async def test_list_things_calls_upstream(
@@ -72,9 +65,7 @@ async def test_list_things_calls_upstream(
         response = await http.request(
             "GET",
             "/things",
-            headers={
-                "Authorization": "Bearer test-access-token",
-            },
+            headers={"Authorization": "Bearer test-access-token"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -92,9 +83,7 @@ async def test_upstream_status_is_mirrored(
         response = await http.request(
             "GET",
             "/things",
-            headers={
-                "Authorization": "Bearer test-access-token",
-            },
+            headers={"Authorization": "Bearer test-access-token"},
         )
     assert response.status_code == 404
     assert response.json() == {"detail": "not found"}
@@ -108,9 +97,7 @@ async def test_unreachable_upstream_is_a_502_problem(
         response = await http.request(
             "GET",
             "/things",
-            headers={
-                "Authorization": "Bearer test-access-token",
-            },
+            headers={"Authorization": "Bearer test-access-token"},
         )
     assert response.status_code == 502
     assert response.headers["content-type"] == "application/problem+json"

@@ -14,9 +14,7 @@ import pytest
 from http_forward_value_capability.settings import Settings, load_settings
 from http_forward_value_capability.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "EXTERNAL_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"EXTERNAL_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -45,26 +45,11 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "DELETE",
-            "/forward/{path:path}",
-        ),
-        (
-            "GET",
-            "/forward/{path:path}",
-        ),
-        (
-            "PATCH",
-            "/forward/{path:path}",
-        ),
-        (
-            "POST",
-            "/forward/{path:path}",
-        ),
-        (
-            "PUT",
-            "/forward/{path:path}",
-        ),
+        ("DELETE", "/forward/{path:path}"),
+        ("GET", "/forward/{path:path}"),
+        ("PATCH", "/forward/{path:path}"),
+        ("POST", "/forward/{path:path}"),
+        ("PUT", "/forward/{path:path}"),
     ]
 
 
@@ -75,9 +60,7 @@ async def test_forward_external_proxies_path_query_and_body(
         response = await http.request(
             "DELETE",
             "/forward/a/b%20c",
-            params={
-                "q": "1",
-            },
+            params={"q": "1"},
             content=b"payload",
         )
     assert response.status_code == 200

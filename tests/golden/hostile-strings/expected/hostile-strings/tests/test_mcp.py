@@ -20,22 +20,11 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "get-thing",
-    ]
+    assert list(tools) == ["get-thing"]
     assert tools["get-thing"].input_schema == {
         "type": "object",
-        "properties": {
-            "id": {
-                "type": "string",
-            },
-            "q'\"uery": {
-                "type": "string",
-            },
-        },
-        "required": [
-            "id",
-        ],
+        "properties": {"id": {"type": "string"}, "q'\"uery": {"type": "string"}},
+        "required": ["id"],
     }
 
 
@@ -45,10 +34,7 @@ async def test_get_thing_2_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-thing",
-            {
-                "id": "sample-id",
-                "q'\"uery": "sample-q-uery",
-            },
+            {"id": "sample-id", "q'\"uery": "sample-q-uery"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -65,10 +51,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-thing",
-            {
-                "id": "sample-id",
-                "q'\"uery": "sample-q-uery",
-            },
+            {"id": "sample-id", "q'\"uery": "sample-q-uery"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -81,10 +64,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-thing",
-            {
-                "id": "sample-id",
-                "q'\"uery": "sample-q-uery",
-            },
+            {"id": "sample-id", "q'\"uery": "sample-q-uery"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -44,12 +44,7 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         for method in route.methods or ()
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
-    assert sorted(routes) == [
-        (
-            "GET",
-            "/things/{id}/{name}",
-        ),
-    ]
+    assert sorted(routes) == [("GET", "/things/{id}/{name}")]
 
 
 async def test_get_thing_calls_upstream(
@@ -59,9 +54,7 @@ async def test_get_thing_calls_upstream(
         response = await http.request(
             "GET",
             "/things/sample-id/sample-name",
-            params={
-                "q'\"uery": "sample-q-uery",
-            },
+            params={"q'\"uery": "sample-q-uery"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -78,9 +71,7 @@ async def test_upstream_status_is_mirrored(
         response = await http.request(
             "GET",
             "/things/sample-id/sample-name",
-            params={
-                "q'\"uery": "sample-q-uery",
-            },
+            params={"q'\"uery": "sample-q-uery"},
         )
     assert response.status_code == 404
     assert response.json() == {"detail": "not found"}
@@ -94,9 +85,7 @@ async def test_unreachable_upstream_is_a_502_problem(
         response = await http.request(
             "GET",
             "/things/sample-id/sample-name",
-            params={
-                "q'\"uery": "sample-q-uery",
-            },
+            params={"q'\"uery": "sample-q-uery"},
         )
     assert response.status_code == 502
     assert response.headers["content-type"] == "application/problem+json"

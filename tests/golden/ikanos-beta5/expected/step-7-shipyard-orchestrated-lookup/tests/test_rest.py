@@ -45,26 +45,11 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "GET",
-            "/legacy/vessels",
-        ),
-        (
-            "GET",
-            "/ships",
-        ),
-        (
-            "GET",
-            "/ships/{imo}",
-        ),
-        (
-            "GET",
-            "/ships/{imo}/crew",
-        ),
-        (
-            "POST",
-            "/voyages",
-        ),
+        ("GET", "/legacy/vessels"),
+        ("GET", "/ships"),
+        ("GET", "/ships/{imo}"),
+        ("GET", "/ships/{imo}/crew"),
+        ("POST", "/voyages"),
     ]
 
 
@@ -75,9 +60,7 @@ async def test_list_ships_2_calls_upstream(
         response = await http.request(
             "GET",
             "/ships",
-            params={
-                "status": "sample-status",
-            },
+            params={"status": "sample-status"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -127,9 +110,7 @@ async def test_list_legacy_vessels_2_calls_upstream(
         response = await http.request(
             "GET",
             "/legacy/vessels",
-            params={
-                "status": "sample-status",
-            },
+            params={"status": "sample-status"},
         )
     assert response.status_code == 200, response.text
     assert len(upstream.requests) == 1
@@ -152,14 +133,8 @@ async def test_create_voyage_2_calls_upstream(
                 "arrivalPort": "sample-arrival-port",
                 "departureDate": "sample-departure-date",
                 "arrivalDate": "sample-arrival-date",
-                "crewIds": [
-                    "a",
-                    "b",
-                ],
-                "cargoIds": [
-                    "a",
-                    "b",
-                ],
+                "crewIds": ["a", "b"],
+                "cargoIds": ["a", "b"],
             },
         )
     assert response.status_code == 200, response.text
@@ -178,9 +153,7 @@ async def test_upstream_status_is_mirrored(
         response = await http.request(
             "GET",
             "/ships",
-            params={
-                "status": "sample-status",
-            },
+            params={"status": "sample-status"},
         )
     assert response.status_code == 404
     assert response.json() == {"detail": "not found"}
@@ -194,9 +167,7 @@ async def test_unreachable_upstream_is_a_502_problem(
         response = await http.request(
             "GET",
             "/ships",
-            params={
-                "status": "sample-status",
-            },
+            params={"status": "sample-status"},
         )
     assert response.status_code == 502
     assert response.headers["content-type"] == "application/problem+json"

@@ -40,9 +40,7 @@ async def test_skill_catalog_is_served(settings: Settings) -> None:
             {
                 "name": "voyage-ops",
                 "description": "Voyage planning — create and manage voyages",
-                "tools": [
-                    "create-voyage",
-                ],
+                "tools": ["create-voyage"],
             },
         ],
     }

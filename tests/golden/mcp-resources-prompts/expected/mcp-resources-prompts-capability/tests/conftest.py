@@ -14,9 +14,7 @@ import pytest
 from mcp_resources_prompts_capability.settings import Settings, load_settings
 from mcp_resources_prompts_capability.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "MOCK_API_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"MOCK_API_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -20,13 +20,8 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "query-database",
-    ]
-    assert tools["query-database"].input_schema == {
-        "type": "object",
-        "properties": {},
-    }
+    assert list(tools) == ["query-database"]
+    assert tools["query-database"].input_schema == {"type": "object", "properties": {}}
 
 
 async def test_query_database_calls_upstream(
@@ -57,25 +52,19 @@ async def test_resources_and_prompts_are_listed_and_served(
         prompts = await client.list_prompts()
         got = await client.get_prompt(
             "participant-outreach",
-            {
-                "participant_name": "sample",
-                "product_name": "sample",
-            },
+            {"participant_name": "sample", "product_name": "sample"},
         )
         assert len(got.messages) == 1
         got = await client.get_prompt(
             "summary-prompt",
-            {
-                "data": "sample",
-                "format": "sample",
-            },
+            {"data": "sample", "format": "sample"},
         )
         assert len(got.messages) == 3
     assert [r.uri for r in resources.resources] == [
-        "data://databases/pre-release/schema",
+        "data://databases/pre-release/schema"
     ]
     assert [t.uri_template for t in templates.resource_templates] == [
-        "data://users/{userId}/profile",
+        "data://users/{userId}/profile"
     ]
     assert len(upstream.requests) == 2
     assert [p.name for p in prompts.prompts] == [

@@ -14,9 +14,7 @@ import pytest
 from aggregate_basic.settings import Settings, load_settings
 from aggregate_basic.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "WEATHER_API_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"WEATHER_API_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -20,33 +20,20 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "get-forecast",
-        "get-forecast-inherited",
-    ]
+    assert list(tools) == ["get-forecast", "get-forecast-inherited"]
     assert tools["get-forecast"].input_schema == {
         "type": "object",
         "properties": {
-            "location": {
-                "type": "string",
-                "description": "City or coordinates",
-            },
+            "location": {"type": "string", "description": "City or coordinates"}
         },
-        "required": [
-            "location",
-        ],
+        "required": ["location"],
     }
     assert tools["get-forecast-inherited"].input_schema == {
         "type": "object",
         "properties": {
-            "location": {
-                "type": "string",
-                "description": "City or coordinates",
-            },
+            "location": {"type": "string", "description": "City or coordinates"}
         },
-        "required": [
-            "location",
-        ],
+        "required": ["location"],
     }
 
 
@@ -56,9 +43,7 @@ async def test_get_forecast_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-forecast",
-            {
-                "location": "sample-location",
-            },
+            {"location": "sample-location"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -73,9 +58,7 @@ async def test_get_forecast_inherited_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-forecast-inherited",
-            {
-                "location": "sample-location",
-            },
+            {"location": "sample-location"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -91,9 +74,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-forecast",
-            {
-                "location": "sample-location",
-            },
+            {"location": "sample-location"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -106,9 +87,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-forecast",
-            {
-                "location": "sample-location",
-            },
+            {"location": "sample-location"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -45,14 +45,8 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
     assert sorted(routes) == [
-        (
-            "GET",
-            "/forecast/{location}",
-        ),
-        (
-            "POST",
-            "/forecast/{location}",
-        ),
+        ("GET", "/forecast/{location}"),
+        ("POST", "/forecast/{location}"),
     ]
 
 

@@ -30,23 +30,15 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["list-ships"].input_schema == {
         "type": "object",
         "properties": {
-            "status": {
-                "type": "string",
-                "description": "Filter by operational status",
-            },
+            "status": {"type": "string", "description": "Filter by operational status"}
         },
     }
     assert tools["get-ship"].input_schema == {
         "type": "object",
         "properties": {
-            "imo": {
-                "type": "string",
-                "description": "IMO number of the ship",
-            },
+            "imo": {"type": "string", "description": "IMO number of the ship"}
         },
-        "required": [
-            "imo",
-        ],
+        "required": ["imo"],
     }
     assert tools["list-legacy-vessels"].input_schema == {
         "type": "object",
@@ -54,36 +46,21 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
             "status": {
                 "type": "string",
                 "description": "Filter by operational status (active, laid_up, scrapped)",
-            },
+            }
         },
     }
     assert tools["create-voyage"].input_schema == {
         "type": "object",
         "properties": {
-            "shipImo": {
-                "type": "string",
-                "description": "IMO number of the ship",
-            },
-            "departurePort": {
-                "type": "string",
-                "description": "Port of departure",
-            },
-            "arrivalPort": {
-                "type": "string",
-                "description": "Port of arrival",
-            },
+            "shipImo": {"type": "string", "description": "IMO number of the ship"},
+            "departurePort": {"type": "string", "description": "Port of departure"},
+            "arrivalPort": {"type": "string", "description": "Port of arrival"},
             "departureDate": {
                 "type": "string",
                 "description": "Departure date (ISO-8601)",
             },
-            "arrivalDate": {
-                "type": "string",
-                "description": "Arrival date (ISO-8601)",
-            },
-            "crewIds": {
-                "type": "array",
-                "description": "List of crew member IDs",
-            },
+            "arrivalDate": {"type": "string", "description": "Arrival date (ISO-8601)"},
+            "crewIds": {"type": "array", "description": "List of crew member IDs"},
             "cargoIds": {
                 "type": "array",
                 "description": "List of cargo item IDs (optional)",
@@ -101,14 +78,9 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     assert tools["get-ship-with-crew"].input_schema == {
         "type": "object",
         "properties": {
-            "imo": {
-                "type": "string",
-                "description": "IMO number of the ship",
-            },
+            "imo": {"type": "string", "description": "IMO number of the ship"}
         },
-        "required": [
-            "imo",
-        ],
+        "required": ["imo"],
     }
 
 
@@ -118,9 +90,7 @@ async def test_list_ships_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -135,9 +105,7 @@ async def test_get_ship_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "imo": "sample-imo",
-            },
+            {"imo": "sample-imo"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -153,9 +121,7 @@ async def test_list_legacy_vessels_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-legacy-vessels",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -176,14 +142,8 @@ async def test_create_voyage_calls_upstream(
                 "arrivalPort": "sample-arrival-port",
                 "departureDate": "sample-departure-date",
                 "arrivalDate": "sample-arrival-date",
-                "crewIds": [
-                    "a",
-                    "b",
-                ],
-                "cargoIds": [
-                    "a",
-                    "b",
-                ],
+                "crewIds": ["a", "b"],
+                "cargoIds": ["a", "b"],
             },
         )
     assert not result.is_error, result.content
@@ -199,9 +159,7 @@ async def test_get_ship_with_crew_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship-with-crew",
-            {
-                "imo": "sample-imo",
-            },
+            {"imo": "sample-imo"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 2
@@ -217,9 +175,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -232,9 +188,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -18,20 +18,13 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "get-ship",
-    ]
+    assert list(tools) == ["get-ship"]
     assert tools["get-ship"].input_schema == {
         "type": "object",
         "properties": {
-            "imo_number": {
-                "type": "string",
-                "description": "IMO number of the ship",
-            },
+            "imo_number": {"type": "string", "description": "IMO number of the ship"}
         },
-        "required": [
-            "imo_number",
-        ],
+        "required": ["imo_number"],
     }
 
 
@@ -39,9 +32,7 @@ async def test_get_ship_answers_mock(clients: Clients, upstream: FakeUpstream) -
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "imo_number": "sample-imo-number",
-            },
+            {"imo_number": "sample-imo-number"},
         )
     assert not result.is_error, result.content
     assert upstream.requests == []

@@ -14,9 +14,7 @@ import pytest
 from step_2_shipyard_wiring.settings import Settings, load_settings
 from step_2_shipyard_wiring.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "REGISTRY_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"REGISTRY_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -20,30 +20,19 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "list-ships",
-        "get-ship",
-    ]
+    assert list(tools) == ["list-ships", "get-ship"]
     assert tools["list-ships"].input_schema == {
         "type": "object",
         "properties": {
-            "status": {
-                "type": "string",
-                "description": "Filter by operational status",
-            },
+            "status": {"type": "string", "description": "Filter by operational status"}
         },
     }
     assert tools["get-ship"].input_schema == {
         "type": "object",
         "properties": {
-            "imo": {
-                "type": "string",
-                "description": "IMO number of the ship",
-            },
+            "imo": {"type": "string", "description": "IMO number of the ship"}
         },
-        "required": [
-            "imo",
-        ],
+        "required": ["imo"],
     }
 
 
@@ -53,9 +42,7 @@ async def test_list_ships_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -70,9 +57,7 @@ async def test_get_ship_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "imo": "sample-imo",
-            },
+            {"imo": "sample-imo"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -88,9 +73,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -103,9 +86,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "list-ships",
-            {
-                "status": "sample-status",
-            },
+            {"status": "sample-status"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

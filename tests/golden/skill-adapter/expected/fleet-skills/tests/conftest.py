@@ -14,9 +14,7 @@ import pytest
 from fleet_skills.settings import Settings, load_settings
 from fleet_skills.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "REGISTRY_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"REGISTRY_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

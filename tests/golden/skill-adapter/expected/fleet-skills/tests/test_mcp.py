@@ -20,13 +20,8 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "list-ships",
-    ]
-    assert tools["list-ships"].input_schema == {
-        "type": "object",
-        "properties": {},
-    }
+    assert list(tools) == ["list-ships"]
+    assert tools["list-ships"].input_schema == {"type": "object", "properties": {}}
 
 
 async def test_list_ships_calls_upstream(

@@ -44,12 +44,7 @@ async def test_routes_match_the_document(clients: Clients) -> None:
         for method in route.methods or ()
         if method != "HEAD" or "GET" not in (route.methods or ())
     }
-    assert sorted(routes) == [
-        (
-            "GET",
-            "/ships/{imo}",
-        ),
-    ]
+    assert sorted(routes) == [("GET", "/ships/{imo}")]
 
 
 async def test_get_ship_calls_upstream(

@@ -31,11 +31,7 @@ async def test_skill_catalog_is_served(settings: Settings) -> None:
                 "name": "fleet-ops",
                 "description": "Fleet management: list ships, inspect one, read the ship guide",
                 "license": "Apache-2.0",
-                "tools": [
-                    "list-ships",
-                    "get-ship",
-                    "ship-guide",
-                ],
+                "tools": ["list-ships", "get-ship", "ship-guide"],
             },
             {
                 "name": "onboarding",

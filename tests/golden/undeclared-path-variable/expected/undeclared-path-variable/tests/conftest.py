@@ -14,9 +14,7 @@ import pytest
 from undeclared_path_variable.settings import Settings, load_settings
 from undeclared_path_variable.upstream import Clients
 
-ENVIRON: dict[str, str] = {
-    "REGISTRY_BASE_URL": "http://upstream.test/base",
-}
+ENVIRON: dict[str, str] = {"REGISTRY_BASE_URL": "http://upstream.test/base"}
 
 
 @dataclass

@@ -20,9 +20,7 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
     async with Client(mcp_server.create_server(clients)) as client:
         listed = await client.list_tools()
     tools = {tool.name: tool for tool in listed.tools}
-    assert list(tools) == [
-        "get-ship",
-    ]
+    assert list(tools) == ["get-ship"]
     assert tools["get-ship"].input_schema == {
         "type": "object",
         "properties": {
@@ -30,14 +28,9 @@ async def test_tools_are_listed_with_their_schemas(clients: Clients) -> None:
                 "type": "string",
                 "description": "The ship's name (not what the path needs)",
             },
-            "imo": {
-                "type": "string",
-            },
+            "imo": {"type": "string"},
         },
-        "required": [
-            "name",
-            "imo",
-        ],
+        "required": ["name", "imo"],
     }
 
 
@@ -47,10 +40,7 @@ async def test_get_ship_calls_upstream(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "name": "sample-name",
-                "imo": "sample-imo",
-            },
+            {"name": "sample-name", "imo": "sample-imo"},
         )
     assert not result.is_error, result.content
     assert len(upstream.requests) == 1
@@ -67,10 +57,7 @@ async def test_upstream_error_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "name": "sample-name",
-                "imo": "sample-imo",
-            },
+            {"name": "sample-name", "imo": "sample-imo"},
         )
     assert result.is_error
     assert json.loads(result.content[0].text) == {"detail": "not found"}  # type: ignore[union-attr]
@@ -83,10 +70,7 @@ async def test_upstream_redirect_is_a_tool_error(
     async with Client(mcp_server.create_server(clients)) as client:
         result = await client.call_tool(
             "get-ship",
-            {
-                "name": "sample-name",
-                "imo": "sample-imo",
-            },
+            {"name": "sample-name", "imo": "sample-imo"},
         )
     assert result.is_error
     assert "Redirect not followed" in result.content[0].text  # type: ignore[union-attr]

@@ -12,79 +12,42 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def get_photo(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
+async def get_photo(clients: Clients, *, id: str) -> rt.Outcome:
     """Operation get_photo."""
-    response = await clients.api.get_photo(
-        id=id,
-        max_bytes=2048,
-    )
+    response = await clients.api.get_photo(id=id, max_bytes=2048)
     return response.outcome()
 
 
 @tracing.operation
-async def get_clip(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
+async def get_clip(clients: Clients, *, id: str) -> rt.Outcome:
     """Operation get_clip."""
-    response = await clients.api.get_clip(
-        id=id,
-        max_bytes=2048,
-    )
+    response = await clients.api.get_clip(id=id, max_bytes=2048)
     return response.outcome()
 
 
 @tracing.operation
-async def get_report(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
+async def get_report(clients: Clients, *, id: str) -> rt.Outcome:
     """Operation get_report."""
-    response = await clients.api.get_report(
-        id=id,
-        max_bytes=1024,
-    )
+    response = await clients.api.get_report(id=id, max_bytes=1024)
     return response.outcome()
 
 
 @tracing.operation
-async def get_stats(
-    clients: Clients,
-) -> rt.Outcome:
+async def get_stats(clients: Clients) -> rt.Outcome:
     """Operation get_stats."""
     response = await clients.api.get_stats()
     return response.outcome()
 
 
 @tracing.operation
-async def get_photo_2(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
+async def get_photo_2(clients: Clients, *, id: str) -> rt.Outcome:
     """A photo"""
-    response = await clients.api.get_photo(
-        id=id,
-        max_bytes=4096,
-    )
+    response = await clients.api.get_photo(id=id, max_bytes=4096)
     return response.outcome()
 
 
 @tracing.operation
-async def get_clip_2(
-    clients: Clients,
-    *,
-    id: str,
-) -> rt.Outcome:
+async def get_clip_2(clients: Clients, *, id: str) -> rt.Outcome:
     """A sound clip"""
-    response = await clients.api.get_clip(
-        id=id,
-        max_bytes=4096,
-    )
+    response = await clients.api.get_clip(id=id, max_bytes=4096)
     return response.outcome()

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "MEDIA_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,158 +52,39 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    base_url = env.url(
-        "MEDIA_BASE_URL",
-        "https://media.example.com",
-    )
-    ca_bundle = env.text(
-        "MEDIA_CA_BUNDLE",
-        "",
-    )
-    client_cert = env.text(
-        "MEDIA_CLIENT_CERT",
-        "",
-    )
-    client_key = env.text(
-        "MEDIA_CLIENT_KEY",
-        "",
-    )
-    api_host = env.text(
-        "MEDIA_API_HOST",
-        "0.0.0.0",
-    )
-    api_port = env.integer(
-        "MEDIA_API_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    api_max_request_bytes = env.integer(
-        "MEDIA_API_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    api_read_only = env.flag(
-        "MEDIA_API_READ_ONLY",
-        False,
-    )
-    api_pass_headers = env.items(
-        "MEDIA_API_PASS_HEADERS",
-        (),
-    )
-    tools_host = env.text(
-        "MEDIA_TOOLS_HOST",
-        "0.0.0.0",
-    )
-    tools_port = env.integer(
-        "MEDIA_TOOLS_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    tools_allowed_hosts = env.items(
-        "MEDIA_TOOLS_ALLOWED_HOSTS",
-        (),
-    )
-    tools_allowed_origins = env.items(
-        "MEDIA_TOOLS_ALLOWED_ORIGINS",
-        (),
-    )
-    tools_tools_include = env.items(
-        "MEDIA_TOOLS_TOOLS_INCLUDE",
-        (),
-    )
-    tools_tools_exclude = env.items(
-        "MEDIA_TOOLS_TOOLS_EXCLUDE",
-        (),
-    )
-    tools_confirm_tools = env.items(
-        "MEDIA_TOOLS_CONFIRM_TOOLS",
-        (),
-    )
-    tools_read_only = env.flag(
-        "MEDIA_TOOLS_READ_ONLY",
-        False,
-    )
-    tools_pass_headers = env.items(
-        "MEDIA_TOOLS_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "MEDIA_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "MEDIA_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "MEDIA_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "MEDIA_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "MEDIA_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "MEDIA_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "MEDIA_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "MEDIA_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "MEDIA_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "MEDIA_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        base_url=env.url(PREFIX + "BASE_URL", "https://media.example.com"),
+        ca_bundle=env.text(PREFIX + "CA_BUNDLE", ""),
+        client_cert=env.text(PREFIX + "CLIENT_CERT", ""),
+        client_key=env.text(PREFIX + "CLIENT_KEY", ""),
+        api_host=env.text(PREFIX + "API_HOST", "0.0.0.0"),
+        api_port=env.integer(PREFIX + "API_PORT", 8080, minimum=1, maximum=65535),
+        api_max_request_bytes=env.integer(PREFIX + "API_MAX_REQUEST_BYTES", 4194304),
+        api_read_only=env.flag(PREFIX + "API_READ_ONLY", False),
+        api_pass_headers=env.items(PREFIX + "API_PASS_HEADERS", ()),
+        tools_host=env.text(PREFIX + "TOOLS_HOST", "0.0.0.0"),
+        tools_port=env.integer(PREFIX + "TOOLS_PORT", 9090, minimum=1, maximum=65535),
+        tools_allowed_hosts=env.items(PREFIX + "TOOLS_ALLOWED_HOSTS", ()),
+        tools_allowed_origins=env.items(PREFIX + "TOOLS_ALLOWED_ORIGINS", ()),
+        tools_tools_include=env.items(PREFIX + "TOOLS_TOOLS_INCLUDE", ()),
+        tools_tools_exclude=env.items(PREFIX + "TOOLS_TOOLS_EXCLUDE", ()),
+        tools_confirm_tools=env.items(PREFIX + "TOOLS_CONFIRM_TOOLS", ()),
+        tools_read_only=env.flag(PREFIX + "TOOLS_READ_ONLY", False),
+        tools_pass_headers=env.items(PREFIX + "TOOLS_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        base_url=base_url,
-        ca_bundle=ca_bundle,
-        client_cert=client_cert,
-        client_key=client_key,
-        api_host=api_host,
-        api_port=api_port,
-        api_max_request_bytes=api_max_request_bytes,
-        api_read_only=api_read_only,
-        api_pass_headers=api_pass_headers,
-        tools_host=tools_host,
-        tools_port=tools_port,
-        tools_allowed_hosts=tools_allowed_hosts,
-        tools_allowed_origins=tools_allowed_origins,
-        tools_tools_include=tools_tools_include,
-        tools_tools_exclude=tools_tools_exclude,
-        tools_confirm_tools=tools_confirm_tools,
-        tools_read_only=tools_read_only,
-        tools_pass_headers=tools_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

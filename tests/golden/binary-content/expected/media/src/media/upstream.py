@@ -13,9 +13,7 @@ class MediaClient(rt.UpstreamClient):
     """The 'media' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.base_url,
@@ -26,79 +24,48 @@ class MediaClient(rt.UpstreamClient):
             deadline=settings.upstream_deadline,
             transport=transport,
             tls=rt.tls_context(
-                settings.ca_bundle,
-                settings.client_cert,
-                settings.client_key,
+                settings.ca_bundle, settings.client_cert, settings.client_key
             ),
         )
         self.settings = settings
 
     async def get_photo(
-        self,
-        *,
-        id: rt.ParamValue,
-        max_bytes: int = 10485760,
+        self, *, id: rt.ParamValue, max_bytes: int = 10485760
     ) -> rt.UpstreamResponse:
         """GET media.get-photo"""
         return await self.send(
-            "GET",
-            rt.join_text(
-                "/photos/",
-                rt.segment(id),
-            ),
-            max_bytes=max_bytes,
+            "GET", rt.join_text("/photos/", rt.segment(id)), max_bytes=max_bytes
         )
 
     async def get_clip(
-        self,
-        *,
-        id: rt.ParamValue,
-        max_bytes: int = 10485760,
+        self, *, id: rt.ParamValue, max_bytes: int = 10485760
     ) -> rt.UpstreamResponse:
         """GET media.get-clip"""
         return await self.send(
-            "GET",
-            rt.join_text(
-                "/clips/",
-                rt.segment(id),
-            ),
-            max_bytes=max_bytes,
+            "GET", rt.join_text("/clips/", rt.segment(id)), max_bytes=max_bytes
         )
 
     async def get_report(
-        self,
-        *,
-        id: rt.ParamValue,
-        max_bytes: int = 1024,
+        self, *, id: rt.ParamValue, max_bytes: int = 1024
     ) -> rt.UpstreamResponse:
         """GET media.get-report"""
         return await self.send(
             "GET",
-            rt.join_text(
-                "/reports/",
-                rt.segment(id),
-            ),
+            rt.join_text("/reports/", rt.segment(id)),
             max_bytes=max_bytes,
             answer_type="application/pdf",
         )
 
-    async def get_stats(
-        self,
-    ) -> rt.UpstreamResponse:
+    async def get_stats(self) -> rt.UpstreamResponse:
         """GET media.get-stats"""
-        return await self.send(
-            "GET",
-            "/stats",
-        )
+        return await self.send("GET", "/stats")
 
 
 class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.api = MediaClient(settings, transport)

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "CONTROL_CAPABILITY_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,76 +36,23 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    control_host = env.text(
-        "CONTROL_HOST",
-        "localhost",
-    )
-    control_port = env.integer(
-        "CONTROL_PORT",
-        9199,
-        minimum=1,
-        maximum=65535,
-    )
-    connect_timeout = env.number(
-        "CONTROL_CAPABILITY_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "CONTROL_CAPABILITY_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "CONTROL_CAPABILITY_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "CONTROL_CAPABILITY_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "CONTROL_CAPABILITY_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "CONTROL_CAPABILITY_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "CONTROL_CAPABILITY_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "CONTROL_CAPABILITY_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "CONTROL_CAPABILITY_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "CONTROL_CAPABILITY_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        control_host=env.text("CONTROL_HOST", "localhost"),
+        control_port=env.integer("CONTROL_PORT", 9199, minimum=1, maximum=65535),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        control_host=control_host,
-        control_port=control_port,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -12,9 +12,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
 

@@ -12,9 +12,7 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships(
-    clients: Clients,
-) -> rt.Outcome:
+async def list_ships(clients: Clients) -> rt.Outcome:
     """Operation list_ships."""
     response = await clients.registry.list_ships()
     return response.outcome()

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "EXPOSED_AUTH_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,168 +54,41 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    api_token = env.secret(
-        "API_TOKEN",
-        "bound in 'env'",
-    )
-    rest_key = env.secret(
-        "REST_KEY",
-        "bound in 'env'",
-    )
-    registry_base_url = env.url(
-        "REGISTRY_BASE_URL",
-        "https://registry.example.test",
-    )
-    registry_ca_bundle = env.text(
-        "REGISTRY_CA_BUNDLE",
-        "",
-    )
-    registry_client_cert = env.text(
-        "REGISTRY_CLIENT_CERT",
-        "",
-    )
-    registry_client_key = env.text(
-        "REGISTRY_CLIENT_KEY",
-        "",
-    )
-    api_host = env.text(
-        "API_HOST",
-        "0.0.0.0",
-    )
-    api_port = env.integer(
-        "API_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    api_max_request_bytes = env.integer(
-        "API_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    api_read_only = env.flag(
-        "API_READ_ONLY",
-        False,
-    )
-    api_pass_headers = env.items(
-        "API_PASS_HEADERS",
-        (),
-    )
-    tools_host = env.text(
-        "TOOLS_HOST",
-        "0.0.0.0",
-    )
-    tools_port = env.integer(
-        "TOOLS_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    tools_allowed_hosts = env.items(
-        "TOOLS_ALLOWED_HOSTS",
-        (),
-    )
-    tools_allowed_origins = env.items(
-        "TOOLS_ALLOWED_ORIGINS",
-        (),
-    )
-    tools_tools_include = env.items(
-        "TOOLS_TOOLS_INCLUDE",
-        (),
-    )
-    tools_tools_exclude = env.items(
-        "TOOLS_TOOLS_EXCLUDE",
-        (),
-    )
-    tools_confirm_tools = env.items(
-        "TOOLS_CONFIRM_TOOLS",
-        (),
-    )
-    tools_read_only = env.flag(
-        "TOOLS_READ_ONLY",
-        False,
-    )
-    tools_pass_headers = env.items(
-        "TOOLS_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "EXPOSED_AUTH_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "EXPOSED_AUTH_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "EXPOSED_AUTH_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "EXPOSED_AUTH_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "EXPOSED_AUTH_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "EXPOSED_AUTH_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "EXPOSED_AUTH_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "EXPOSED_AUTH_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "EXPOSED_AUTH_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "EXPOSED_AUTH_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        api_token=env.secret("API_TOKEN", "bound in 'env'"),
+        rest_key=env.secret("REST_KEY", "bound in 'env'"),
+        registry_base_url=env.url("REGISTRY_BASE_URL", "https://registry.example.test"),
+        registry_ca_bundle=env.text("REGISTRY_CA_BUNDLE", ""),
+        registry_client_cert=env.text("REGISTRY_CLIENT_CERT", ""),
+        registry_client_key=env.text("REGISTRY_CLIENT_KEY", ""),
+        api_host=env.text("API_HOST", "0.0.0.0"),
+        api_port=env.integer("API_PORT", 8080, minimum=1, maximum=65535),
+        api_max_request_bytes=env.integer("API_MAX_REQUEST_BYTES", 4194304),
+        api_read_only=env.flag("API_READ_ONLY", False),
+        api_pass_headers=env.items("API_PASS_HEADERS", ()),
+        tools_host=env.text("TOOLS_HOST", "0.0.0.0"),
+        tools_port=env.integer("TOOLS_PORT", 9090, minimum=1, maximum=65535),
+        tools_allowed_hosts=env.items("TOOLS_ALLOWED_HOSTS", ()),
+        tools_allowed_origins=env.items("TOOLS_ALLOWED_ORIGINS", ()),
+        tools_tools_include=env.items("TOOLS_TOOLS_INCLUDE", ()),
+        tools_tools_exclude=env.items("TOOLS_TOOLS_EXCLUDE", ()),
+        tools_confirm_tools=env.items("TOOLS_CONFIRM_TOOLS", ()),
+        tools_read_only=env.flag("TOOLS_READ_ONLY", False),
+        tools_pass_headers=env.items("TOOLS_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        api_token=api_token,
-        rest_key=rest_key,
-        registry_base_url=registry_base_url,
-        registry_ca_bundle=registry_ca_bundle,
-        registry_client_cert=registry_client_cert,
-        registry_client_key=registry_client_key,
-        api_host=api_host,
-        api_port=api_port,
-        api_max_request_bytes=api_max_request_bytes,
-        api_read_only=api_read_only,
-        api_pass_headers=api_pass_headers,
-        tools_host=tools_host,
-        tools_port=tools_port,
-        tools_allowed_hosts=tools_allowed_hosts,
-        tools_allowed_origins=tools_allowed_origins,
-        tools_tools_include=tools_tools_include,
-        tools_tools_exclude=tools_tools_exclude,
-        tools_confirm_tools=tools_confirm_tools,
-        tools_read_only=tools_read_only,
-        tools_pass_headers=tools_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

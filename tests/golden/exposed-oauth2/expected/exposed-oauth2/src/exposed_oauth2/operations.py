@@ -12,18 +12,14 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def list_things(
-    clients: Clients,
-) -> rt.Outcome:
+async def list_things(clients: Clients) -> rt.Outcome:
     """Operation list_things."""
     response = await clients.api.list_things()
     return response.outcome()
 
 
 @tracing.operation
-async def delete_things(
-    clients: Clients,
-) -> rt.Outcome:
+async def delete_things(clients: Clients) -> rt.Outcome:
     """Delete things"""
     response = await clients.api.delete_things()
     return response.outcome()

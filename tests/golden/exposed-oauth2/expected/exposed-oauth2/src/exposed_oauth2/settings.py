@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "EXPOSED_OAUTH2_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,188 +58,52 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    api_base_url = env.url(
-        "API_BASE_URL",
-        "https://api.example.com/v1",
-    )
-    api_ca_bundle = env.text(
-        "API_CA_BUNDLE",
-        "",
-    )
-    api_client_cert = env.text(
-        "API_CLIENT_CERT",
-        "",
-    )
-    api_client_key = env.text(
-        "API_CLIENT_KEY",
-        "",
-    )
-    things_rest_host = env.text(
-        "THINGS_REST_HOST",
-        "0.0.0.0",
-    )
-    things_rest_port = env.integer(
-        "THINGS_REST_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    things_rest_max_request_bytes = env.integer(
-        "THINGS_REST_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    things_rest_required_scopes = env.items(
-        "THINGS_REST_REQUIRED_SCOPES",
-        (),
-    )
-    things_rest_operation_scopes = env.items(
-        "THINGS_REST_OPERATION_SCOPES",
-        (),
-    )
-    things_rest_oauth2_client_id = env.text(
-        "THINGS_REST_OAUTH2_CLIENT_ID",
-        None,
-    )
-    things_rest_oauth2_client_secret = env.secret(
-        "THINGS_REST_OAUTH2_CLIENT_SECRET",
-        "secret this server presents to the token introspection endpoint",
-    )
-    things_rest_read_only = env.flag(
-        "THINGS_REST_READ_ONLY",
-        False,
-    )
-    things_rest_pass_headers = env.items(
-        "THINGS_REST_PASS_HEADERS",
-        (),
-    )
-    things_mcp_host = env.text(
-        "THINGS_MCP_HOST",
-        "0.0.0.0",
-    )
-    things_mcp_port = env.integer(
-        "THINGS_MCP_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    things_mcp_allowed_hosts = env.items(
-        "THINGS_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    things_mcp_allowed_origins = env.items(
-        "THINGS_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    things_mcp_required_scopes = env.items(
-        "THINGS_MCP_REQUIRED_SCOPES",
-        (),
-    )
-    things_mcp_tools_include = env.items(
-        "THINGS_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    things_mcp_tools_exclude = env.items(
-        "THINGS_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    things_mcp_confirm_tools = env.items(
-        "THINGS_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    things_mcp_tool_scopes = env.items(
-        "THINGS_MCP_TOOL_SCOPES",
-        (),
-    )
-    things_mcp_read_only = env.flag(
-        "THINGS_MCP_READ_ONLY",
-        False,
-    )
-    things_mcp_pass_headers = env.items(
-        "THINGS_MCP_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "EXPOSED_OAUTH2_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "EXPOSED_OAUTH2_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "EXPOSED_OAUTH2_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "EXPOSED_OAUTH2_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "EXPOSED_OAUTH2_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "EXPOSED_OAUTH2_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "EXPOSED_OAUTH2_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "EXPOSED_OAUTH2_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "EXPOSED_OAUTH2_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "EXPOSED_OAUTH2_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        api_base_url=env.url("API_BASE_URL", "https://api.example.com/v1"),
+        api_ca_bundle=env.text("API_CA_BUNDLE", ""),
+        api_client_cert=env.text("API_CLIENT_CERT", ""),
+        api_client_key=env.text("API_CLIENT_KEY", ""),
+        things_rest_host=env.text("THINGS_REST_HOST", "0.0.0.0"),
+        things_rest_port=env.integer(
+            "THINGS_REST_PORT", 8080, minimum=1, maximum=65535
+        ),
+        things_rest_max_request_bytes=env.integer(
+            "THINGS_REST_MAX_REQUEST_BYTES", 4194304
+        ),
+        things_rest_required_scopes=env.items("THINGS_REST_REQUIRED_SCOPES", ()),
+        things_rest_operation_scopes=env.items("THINGS_REST_OPERATION_SCOPES", ()),
+        things_rest_oauth2_client_id=env.text("THINGS_REST_OAUTH2_CLIENT_ID", None),
+        things_rest_oauth2_client_secret=env.secret(
+            "THINGS_REST_OAUTH2_CLIENT_SECRET",
+            "secret this server presents to the token introspection endpoint",
+        ),
+        things_rest_read_only=env.flag("THINGS_REST_READ_ONLY", False),
+        things_rest_pass_headers=env.items("THINGS_REST_PASS_HEADERS", ()),
+        things_mcp_host=env.text("THINGS_MCP_HOST", "0.0.0.0"),
+        things_mcp_port=env.integer("THINGS_MCP_PORT", 9090, minimum=1, maximum=65535),
+        things_mcp_allowed_hosts=env.items("THINGS_MCP_ALLOWED_HOSTS", ()),
+        things_mcp_allowed_origins=env.items("THINGS_MCP_ALLOWED_ORIGINS", ()),
+        things_mcp_required_scopes=env.items("THINGS_MCP_REQUIRED_SCOPES", ()),
+        things_mcp_tools_include=env.items("THINGS_MCP_TOOLS_INCLUDE", ()),
+        things_mcp_tools_exclude=env.items("THINGS_MCP_TOOLS_EXCLUDE", ()),
+        things_mcp_confirm_tools=env.items("THINGS_MCP_CONFIRM_TOOLS", ()),
+        things_mcp_tool_scopes=env.items("THINGS_MCP_TOOL_SCOPES", ()),
+        things_mcp_read_only=env.flag("THINGS_MCP_READ_ONLY", False),
+        things_mcp_pass_headers=env.items("THINGS_MCP_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        api_base_url=api_base_url,
-        api_ca_bundle=api_ca_bundle,
-        api_client_cert=api_client_cert,
-        api_client_key=api_client_key,
-        things_rest_host=things_rest_host,
-        things_rest_port=things_rest_port,
-        things_rest_max_request_bytes=things_rest_max_request_bytes,
-        things_rest_required_scopes=things_rest_required_scopes,
-        things_rest_operation_scopes=things_rest_operation_scopes,
-        things_rest_oauth2_client_id=things_rest_oauth2_client_id,
-        things_rest_oauth2_client_secret=things_rest_oauth2_client_secret,
-        things_rest_read_only=things_rest_read_only,
-        things_rest_pass_headers=things_rest_pass_headers,
-        things_mcp_host=things_mcp_host,
-        things_mcp_port=things_mcp_port,
-        things_mcp_allowed_hosts=things_mcp_allowed_hosts,
-        things_mcp_allowed_origins=things_mcp_allowed_origins,
-        things_mcp_required_scopes=things_mcp_required_scopes,
-        things_mcp_tools_include=things_mcp_tools_include,
-        things_mcp_tools_exclude=things_mcp_tools_exclude,
-        things_mcp_confirm_tools=things_mcp_confirm_tools,
-        things_mcp_tool_scopes=things_mcp_tool_scopes,
-        things_mcp_read_only=things_mcp_read_only,
-        things_mcp_pass_headers=things_mcp_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

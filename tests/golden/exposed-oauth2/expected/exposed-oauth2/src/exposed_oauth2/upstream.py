@@ -13,9 +13,7 @@ class ApiClient(rt.UpstreamClient):
     """The 'api' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.api_base_url,
@@ -33,32 +31,20 @@ class ApiClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def list_things(
-        self,
-    ) -> rt.UpstreamResponse:
+    async def list_things(self) -> rt.UpstreamResponse:
         """GET api.list-things"""
-        return await self.send(
-            "GET",
-            "/things",
-        )
+        return await self.send("GET", "/things")
 
-    async def delete_things(
-        self,
-    ) -> rt.UpstreamResponse:
+    async def delete_things(self) -> rt.UpstreamResponse:
         """DELETE api.delete-things"""
-        return await self.send(
-            "DELETE",
-            "/things",
-        )
+        return await self.send("DELETE", "/things")
 
 
 class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.api = ApiClient(settings, transport)

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "HTTP_FORWARD_VALUE_CAPABILITY_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,111 +43,30 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    external_base_url = env.url(
-        "EXTERNAL_BASE_URL",
-        "https://api.example.com/v1",
-    )
-    external_ca_bundle = env.text(
-        "EXTERNAL_CA_BUNDLE",
-        "",
-    )
-    external_client_cert = env.text(
-        "EXTERNAL_CLIENT_CERT",
-        "",
-    )
-    external_client_key = env.text(
-        "EXTERNAL_CLIENT_KEY",
-        "",
-    )
-    sample_host = env.text(
-        "SAMPLE_HOST",
-        "localhost",
-    )
-    sample_port = env.integer(
-        "SAMPLE_PORT",
-        8083,
-        minimum=1,
-        maximum=65535,
-    )
-    sample_max_request_bytes = env.integer(
-        "SAMPLE_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    sample_read_only = env.flag(
-        "SAMPLE_READ_ONLY",
-        False,
-    )
-    sample_pass_headers = env.items(
-        "SAMPLE_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "HTTP_FORWARD_VALUE_CAPABILITY_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "HTTP_FORWARD_VALUE_CAPABILITY_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "HTTP_FORWARD_VALUE_CAPABILITY_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "HTTP_FORWARD_VALUE_CAPABILITY_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "HTTP_FORWARD_VALUE_CAPABILITY_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "HTTP_FORWARD_VALUE_CAPABILITY_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "HTTP_FORWARD_VALUE_CAPABILITY_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "HTTP_FORWARD_VALUE_CAPABILITY_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "HTTP_FORWARD_VALUE_CAPABILITY_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "HTTP_FORWARD_VALUE_CAPABILITY_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        external_base_url=env.url("EXTERNAL_BASE_URL", "https://api.example.com/v1"),
+        external_ca_bundle=env.text("EXTERNAL_CA_BUNDLE", ""),
+        external_client_cert=env.text("EXTERNAL_CLIENT_CERT", ""),
+        external_client_key=env.text("EXTERNAL_CLIENT_KEY", ""),
+        sample_host=env.text("SAMPLE_HOST", "localhost"),
+        sample_port=env.integer("SAMPLE_PORT", 8083, minimum=1, maximum=65535),
+        sample_max_request_bytes=env.integer("SAMPLE_MAX_REQUEST_BYTES", 4194304),
+        sample_read_only=env.flag("SAMPLE_READ_ONLY", False),
+        sample_pass_headers=env.items("SAMPLE_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        external_base_url=external_base_url,
-        external_ca_bundle=external_ca_bundle,
-        external_client_cert=external_client_cert,
-        external_client_key=external_client_key,
-        sample_host=sample_host,
-        sample_port=sample_port,
-        sample_max_request_bytes=sample_max_request_bytes,
-        sample_read_only=sample_read_only,
-        sample_pass_headers=sample_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -13,9 +13,7 @@ class ExternalClient(rt.UpstreamClient):
     """External API endpoint"""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.external_base_url,
@@ -30,10 +28,7 @@ class ExternalClient(rt.UpstreamClient):
                 settings.external_client_cert,
                 settings.external_client_key,
             ),
-            headers={
-                "X-API-Version": "2026-03-03",
-                "X-API-Key": "secret-key-123",
-            },
+            headers={"X-API-Version": "2026-03-03", "X-API-Key": "secret-key-123"},
         )
         self.settings = settings
 
@@ -42,9 +37,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.external = ExternalClient(settings, transport)

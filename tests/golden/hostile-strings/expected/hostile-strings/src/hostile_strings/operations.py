@@ -15,18 +15,10 @@ from .upstream import Clients
 
 @tracing.operation
 async def get_thing(
-    clients: Clients,
-    *,
-    id: str,
-    name: str,
-    q_uery: str | None = None,
+    clients: Clients, *, id: str, name: str, q_uery: str | None = None
 ) -> rt.Outcome:
     """Route summary with ''' and / and {braces}"""
-    response = await clients.hostile.get_thing(
-        id=id,
-        name=name,
-        q_uery=q_uery,
-    )
+    response = await clients.hostile.get_thing(id=id, name=name, q_uery=q_uery)
     return response.outcome(shape_get_thing)
 
 
@@ -40,18 +32,10 @@ def shape_get_thing(body: Any) -> Any:
 
 @tracing.operation
 async def get_thing_2(
-    clients: Clients,
-    *,
-    id: str,
-    q_uery: str | None = None,
+    clients: Clients, *, id: str, q_uery: str | None = None
 ) -> rt.Outcome:
     """Tool ''' description / with ${x} {{y}}"""
     response = await clients.hostile.get_thing(
-        id=id,
-        name=rt.join_text(
-            'literal "value" \\ ',
-            id,
-        ),
-        q_uery=q_uery,
+        id=id, name=rt.join_text('literal "value" \\ ', id), q_uery=q_uery
     )
     return response.outcome()

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "HOSTILE_STRINGS_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,163 +53,49 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    hostile_token = env.secret(
-        "HOSTILE_TOKEN",
-        "bound in 'env'",
-    )
-    hostile_base_url = env.url(
-        "HOSTILE_BASE_URL",
-        "https://example.test/api\"+__import__('os').getcwd()+\"",
-    )
-    hostile_ca_bundle = env.text(
-        "HOSTILE_CA_BUNDLE",
-        "",
-    )
-    hostile_client_cert = env.text(
-        "HOSTILE_CLIENT_CERT",
-        "",
-    )
-    hostile_client_key = env.text(
-        "HOSTILE_CLIENT_KEY",
-        "",
-    )
-    hostile_rest_host = env.text(
-        "HOSTILE_REST_HOST",
-        "0.0.0.0",
-    )
-    hostile_rest_port = env.integer(
-        "HOSTILE_REST_PORT",
-        8081,
-        minimum=1,
-        maximum=65535,
-    )
-    hostile_rest_max_request_bytes = env.integer(
-        "HOSTILE_REST_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    hostile_rest_read_only = env.flag(
-        "HOSTILE_REST_READ_ONLY",
-        False,
-    )
-    hostile_rest_pass_headers = env.items(
-        "HOSTILE_REST_PASS_HEADERS",
-        (),
-    )
-    hostile_mcp_host = env.text(
-        "HOSTILE_MCP_HOST",
-        "0.0.0.0",
-    )
-    hostile_mcp_port = env.integer(
-        "HOSTILE_MCP_PORT",
-        9091,
-        minimum=1,
-        maximum=65535,
-    )
-    hostile_mcp_allowed_hosts = env.items(
-        "HOSTILE_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    hostile_mcp_allowed_origins = env.items(
-        "HOSTILE_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    hostile_mcp_tools_include = env.items(
-        "HOSTILE_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    hostile_mcp_tools_exclude = env.items(
-        "HOSTILE_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    hostile_mcp_confirm_tools = env.items(
-        "HOSTILE_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    hostile_mcp_read_only = env.flag(
-        "HOSTILE_MCP_READ_ONLY",
-        False,
-    )
-    hostile_mcp_pass_headers = env.items(
-        "HOSTILE_MCP_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "HOSTILE_STRINGS_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "HOSTILE_STRINGS_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "HOSTILE_STRINGS_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "HOSTILE_STRINGS_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "HOSTILE_STRINGS_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "HOSTILE_STRINGS_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "HOSTILE_STRINGS_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "HOSTILE_STRINGS_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "HOSTILE_STRINGS_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "HOSTILE_STRINGS_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        hostile_token=env.secret("HOSTILE_TOKEN", "bound in 'env'"),
+        hostile_base_url=env.url(
+            "HOSTILE_BASE_URL",
+            "https://example.test/api\"+__import__('os').getcwd()+\"",
+        ),
+        hostile_ca_bundle=env.text("HOSTILE_CA_BUNDLE", ""),
+        hostile_client_cert=env.text("HOSTILE_CLIENT_CERT", ""),
+        hostile_client_key=env.text("HOSTILE_CLIENT_KEY", ""),
+        hostile_rest_host=env.text("HOSTILE_REST_HOST", "0.0.0.0"),
+        hostile_rest_port=env.integer(
+            "HOSTILE_REST_PORT", 8081, minimum=1, maximum=65535
+        ),
+        hostile_rest_max_request_bytes=env.integer(
+            "HOSTILE_REST_MAX_REQUEST_BYTES", 4194304
+        ),
+        hostile_rest_read_only=env.flag("HOSTILE_REST_READ_ONLY", False),
+        hostile_rest_pass_headers=env.items("HOSTILE_REST_PASS_HEADERS", ()),
+        hostile_mcp_host=env.text("HOSTILE_MCP_HOST", "0.0.0.0"),
+        hostile_mcp_port=env.integer(
+            "HOSTILE_MCP_PORT", 9091, minimum=1, maximum=65535
+        ),
+        hostile_mcp_allowed_hosts=env.items("HOSTILE_MCP_ALLOWED_HOSTS", ()),
+        hostile_mcp_allowed_origins=env.items("HOSTILE_MCP_ALLOWED_ORIGINS", ()),
+        hostile_mcp_tools_include=env.items("HOSTILE_MCP_TOOLS_INCLUDE", ()),
+        hostile_mcp_tools_exclude=env.items("HOSTILE_MCP_TOOLS_EXCLUDE", ()),
+        hostile_mcp_confirm_tools=env.items("HOSTILE_MCP_CONFIRM_TOOLS", ()),
+        hostile_mcp_read_only=env.flag("HOSTILE_MCP_READ_ONLY", False),
+        hostile_mcp_pass_headers=env.items("HOSTILE_MCP_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        hostile_token=hostile_token,
-        hostile_base_url=hostile_base_url,
-        hostile_ca_bundle=hostile_ca_bundle,
-        hostile_client_cert=hostile_client_cert,
-        hostile_client_key=hostile_client_key,
-        hostile_rest_host=hostile_rest_host,
-        hostile_rest_port=hostile_rest_port,
-        hostile_rest_max_request_bytes=hostile_rest_max_request_bytes,
-        hostile_rest_read_only=hostile_rest_read_only,
-        hostile_rest_pass_headers=hostile_rest_pass_headers,
-        hostile_mcp_host=hostile_mcp_host,
-        hostile_mcp_port=hostile_mcp_port,
-        hostile_mcp_allowed_hosts=hostile_mcp_allowed_hosts,
-        hostile_mcp_allowed_origins=hostile_mcp_allowed_origins,
-        hostile_mcp_tools_include=hostile_mcp_tools_include,
-        hostile_mcp_tools_exclude=hostile_mcp_tools_exclude,
-        hostile_mcp_confirm_tools=hostile_mcp_confirm_tools,
-        hostile_mcp_read_only=hostile_mcp_read_only,
-        hostile_mcp_pass_headers=hostile_mcp_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -13,9 +13,7 @@ class HostileClient(rt.UpstreamClient):
     """'''; raise SystemExit # /"""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.hostile_base_url,
@@ -32,10 +30,8 @@ class HostileClient(rt.UpstreamClient):
             ),
             headers={
                 'X-Key"); import os; (': rt.join_text(
-                    "pre-",
-                    settings.hostile_token,
-                    '-"post',
-                ),
+                    "pre-", settings.hostile_token, '-"post'
+                )
             },
         )
         self.settings = settings
@@ -50,27 +46,9 @@ class HostileClient(rt.UpstreamClient):
         """A / backslash, a ''' triple quote, and a newline"""
         return await self.send(
             "GET",
-            rt.join_text(
-                "/things/",
-                rt.segment(id),
-                "/\"quoted'/",
-                rt.segment(name),
-            ),
-            query=[
-                (
-                    "q'\"uery",
-                    q_uery,
-                ),
-            ],
-            headers=[
-                (
-                    "X-Trace",
-                    rt.join_text(
-                        self.settings.hostile_token,
-                        '"}',
-                    ),
-                ),
-            ],
+            rt.join_text("/things/", rt.segment(id), "/\"quoted'/", rt.segment(name)),
+            query=[("q'\"uery", q_uery)],
+            headers=[("X-Trace", rt.join_text(self.settings.hostile_token, '"}'))],
         )
 
 
@@ -78,9 +56,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.hostile = HostileClient(settings, transport)

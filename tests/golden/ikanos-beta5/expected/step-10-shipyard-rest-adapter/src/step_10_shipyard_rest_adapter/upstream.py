@@ -16,9 +16,7 @@ class RegistryClient(rt.UpstreamClient):
     """The 'registry' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.registry_base_url,
@@ -41,35 +39,14 @@ class RegistryClient(rt.UpstreamClient):
         self.settings = settings
 
     async def list_ships(
-        self,
-        *,
-        status: rt.ParamValue | None = None,
+        self, *, status: rt.ParamValue | None = None
     ) -> rt.UpstreamResponse:
         """GET registry.list-ships"""
-        return await self.send(
-            "GET",
-            "/ships",
-            query=[
-                (
-                    "status",
-                    status,
-                ),
-            ],
-        )
+        return await self.send("GET", "/ships", query=[("status", status)])
 
-    async def get_ship(
-        self,
-        *,
-        imo_number: rt.ParamValue,
-    ) -> rt.UpstreamResponse:
+    async def get_ship(self, *, imo_number: rt.ParamValue) -> rt.UpstreamResponse:
         """GET registry.get-ship"""
-        return await self.send(
-            "GET",
-            rt.join_text(
-                "/ships/",
-                rt.segment(imo_number),
-            ),
-        )
+        return await self.send("GET", rt.join_text("/ships/", rt.segment(imo_number)))
 
     async def create_voyage(
         self,
@@ -106,23 +83,16 @@ class RegistryClient(rt.UpstreamClient):
             media_type="application/json",
         )
 
-    async def list_crew(
-        self,
-    ) -> rt.UpstreamResponse:
+    async def list_crew(self) -> rt.UpstreamResponse:
         """GET registry.list-crew"""
-        return await self.send(
-            "GET",
-            "/crew",
-        )
+        return await self.send("GET", "/crew")
 
 
 class LegacyClient(rt.UpstreamClient):
     """The 'legacy' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.legacy_base_url,
@@ -137,27 +107,18 @@ class LegacyClient(rt.UpstreamClient):
                 settings.legacy_client_cert,
                 settings.legacy_client_key,
             ),
-            headers={
-                "X-Dock-Key": settings.dockyard_api_key,
-            },
+            headers={"X-Dock-Key": settings.dockyard_api_key},
         )
         self.settings = settings
 
     async def list_vessels(
-        self,
-        *,
-        status: rt.ParamValue | None = None,
+        self, *, status: rt.ParamValue | None = None
     ) -> rt.UpstreamResponse:
         """GET legacy.list-vessels"""
         return await self.send(
             "GET",
             "/vessels",
-            query=[
-                (
-                    "status",
-                    status,
-                ),
-            ],
+            query=[("status", status)],
             decode=lambda content: convert_to_json("xml", content),
         )
 
@@ -166,9 +127,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.registry = RegistryClient(settings, transport)

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,226 +62,84 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
     bind_file_1 = env.bind_file(
         "shared/secrets.yaml",
-        (
+        ("REGISTRY_TOKEN", "REGISTRY_VERSION", "MCP_SERVER_TOKEN"),
+    )
+    bind_file_2 = env.bind_file("shared/secrets.yaml", ("DOCKYARD_API_KEY",))
+    settings = Settings(
+        registry_token=env.secret(
             "REGISTRY_TOKEN",
-            "REGISTRY_VERSION",
-            "MCP_SERVER_TOKEN",
+            "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
+            bind_file_1.get("registry-bearer-token"),
         ),
-    )
-    bind_file_2 = env.bind_file(
-        "shared/secrets.yaml",
-        ("DOCKYARD_API_KEY",),
-    )
-    registry_token = env.secret(
-        "REGISTRY_TOKEN",
-        "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
-        bind_file_1.get("registry-bearer-token"),
-    )
-    registry_version = env.secret(
-        "REGISTRY_VERSION",
-        "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
-        bind_file_1.get("registry-api-version"),
-    )
-    mcp_server_token = env.secret(
-        "MCP_SERVER_TOKEN",
-        "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
-        bind_file_1.get("mcp-server-token"),
-    )
-    dockyard_api_key = env.secret(
-        "DOCKYARD_API_KEY",
-        "Legacy Dockyard API credentials. (file shared/secrets.yaml)",
-        bind_file_2.get("dockyard-api-key"),
-    )
-    registry_base_url = env.url(
-        "REGISTRY_BASE_URL",
-        "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
-    )
-    registry_ca_bundle = env.text(
-        "REGISTRY_CA_BUNDLE",
-        "",
-    )
-    registry_client_cert = env.text(
-        "REGISTRY_CLIENT_CERT",
-        "",
-    )
-    registry_client_key = env.text(
-        "REGISTRY_CLIENT_KEY",
-        "",
-    )
-    legacy_base_url = env.url(
-        "LEGACY_BASE_URL",
-        "https://mocks.naftiko.net/rest/naftiko-shipyard-legacy-dockyard-api/1.0.0-alpha2",
-    )
-    legacy_ca_bundle = env.text(
-        "LEGACY_CA_BUNDLE",
-        "",
-    )
-    legacy_client_cert = env.text(
-        "LEGACY_CLIENT_CERT",
-        "",
-    )
-    legacy_client_key = env.text(
-        "LEGACY_CLIENT_KEY",
-        "",
-    )
-    shipyard_tools_host = env.text(
-        "SHIPYARD_TOOLS_HOST",
-        "0.0.0.0",
-    )
-    shipyard_tools_port = env.integer(
-        "SHIPYARD_TOOLS_PORT",
-        3001,
-        minimum=1,
-        maximum=65535,
-    )
-    shipyard_tools_allowed_hosts = env.items(
-        "SHIPYARD_TOOLS_ALLOWED_HOSTS",
-        (),
-    )
-    shipyard_tools_allowed_origins = env.items(
-        "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
-        (),
-    )
-    shipyard_tools_tools_include = env.items(
-        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
-        (),
-    )
-    shipyard_tools_tools_exclude = env.items(
-        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
-        (),
-    )
-    shipyard_tools_confirm_tools = env.items(
-        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
-        (),
-    )
-    shipyard_tools_read_only = env.flag(
-        "SHIPYARD_TOOLS_READ_ONLY",
-        False,
-    )
-    shipyard_tools_pass_headers = env.items(
-        "SHIPYARD_TOOLS_PASS_HEADERS",
-        (),
-    )
-    shipyard_api_host = env.text(
-        "SHIPYARD_API_HOST",
-        "0.0.0.0",
-    )
-    shipyard_api_port = env.integer(
-        "SHIPYARD_API_PORT",
-        3002,
-        minimum=1,
-        maximum=65535,
-    )
-    shipyard_api_max_request_bytes = env.integer(
-        "SHIPYARD_API_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    shipyard_api_read_only = env.flag(
-        "SHIPYARD_API_READ_ONLY",
-        False,
-    )
-    shipyard_api_pass_headers = env.items(
-        "SHIPYARD_API_PASS_HEADERS",
-        (),
-    )
-    shipyard_skills_host = env.text(
-        "SHIPYARD_SKILLS_HOST",
-        "0.0.0.0",
-    )
-    shipyard_skills_port = env.integer(
-        "SHIPYARD_SKILLS_PORT",
-        3003,
-        minimum=1,
-        maximum=65535,
-    )
-    connect_timeout = env.number(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+        registry_version=env.secret(
+            "REGISTRY_VERSION",
+            "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
+            bind_file_1.get("registry-api-version"),
+        ),
+        mcp_server_token=env.secret(
+            "MCP_SERVER_TOKEN",
+            "Maritime Registry API credentials and config. (file shared/secrets.yaml)",
+            bind_file_1.get("mcp-server-token"),
+        ),
+        dockyard_api_key=env.secret(
+            "DOCKYARD_API_KEY",
+            "Legacy Dockyard API credentials. (file shared/secrets.yaml)",
+            bind_file_2.get("dockyard-api-key"),
+        ),
+        registry_base_url=env.url(
+            "REGISTRY_BASE_URL",
+            "https://mocks.naftiko.net/rest/naftiko-shipyard-maritime-registry-api/1.0.0-alpha2",
+        ),
+        registry_ca_bundle=env.text("REGISTRY_CA_BUNDLE", ""),
+        registry_client_cert=env.text("REGISTRY_CLIENT_CERT", ""),
+        registry_client_key=env.text("REGISTRY_CLIENT_KEY", ""),
+        legacy_base_url=env.url(
+            "LEGACY_BASE_URL",
+            "https://mocks.naftiko.net/rest/naftiko-shipyard-legacy-dockyard-api/1.0.0-alpha2",
+        ),
+        legacy_ca_bundle=env.text("LEGACY_CA_BUNDLE", ""),
+        legacy_client_cert=env.text("LEGACY_CLIENT_CERT", ""),
+        legacy_client_key=env.text("LEGACY_CLIENT_KEY", ""),
+        shipyard_tools_host=env.text("SHIPYARD_TOOLS_HOST", "0.0.0.0"),
+        shipyard_tools_port=env.integer(
+            "SHIPYARD_TOOLS_PORT", 3001, minimum=1, maximum=65535
+        ),
+        shipyard_tools_allowed_hosts=env.items("SHIPYARD_TOOLS_ALLOWED_HOSTS", ()),
+        shipyard_tools_allowed_origins=env.items("SHIPYARD_TOOLS_ALLOWED_ORIGINS", ()),
+        shipyard_tools_tools_include=env.items("SHIPYARD_TOOLS_TOOLS_INCLUDE", ()),
+        shipyard_tools_tools_exclude=env.items("SHIPYARD_TOOLS_TOOLS_EXCLUDE", ()),
+        shipyard_tools_confirm_tools=env.items("SHIPYARD_TOOLS_CONFIRM_TOOLS", ()),
+        shipyard_tools_read_only=env.flag("SHIPYARD_TOOLS_READ_ONLY", False),
+        shipyard_tools_pass_headers=env.items("SHIPYARD_TOOLS_PASS_HEADERS", ()),
+        shipyard_api_host=env.text("SHIPYARD_API_HOST", "0.0.0.0"),
+        shipyard_api_port=env.integer(
+            "SHIPYARD_API_PORT", 3002, minimum=1, maximum=65535
+        ),
+        shipyard_api_max_request_bytes=env.integer(
+            "SHIPYARD_API_MAX_REQUEST_BYTES", 4194304
+        ),
+        shipyard_api_read_only=env.flag("SHIPYARD_API_READ_ONLY", False),
+        shipyard_api_pass_headers=env.items("SHIPYARD_API_PASS_HEADERS", ()),
+        shipyard_skills_host=env.text("SHIPYARD_SKILLS_HOST", "0.0.0.0"),
+        shipyard_skills_port=env.integer(
+            "SHIPYARD_SKILLS_PORT", 3003, minimum=1, maximum=65535
+        ),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        registry_token=registry_token,
-        registry_version=registry_version,
-        mcp_server_token=mcp_server_token,
-        dockyard_api_key=dockyard_api_key,
-        registry_base_url=registry_base_url,
-        registry_ca_bundle=registry_ca_bundle,
-        registry_client_cert=registry_client_cert,
-        registry_client_key=registry_client_key,
-        legacy_base_url=legacy_base_url,
-        legacy_ca_bundle=legacy_ca_bundle,
-        legacy_client_cert=legacy_client_cert,
-        legacy_client_key=legacy_client_key,
-        shipyard_tools_host=shipyard_tools_host,
-        shipyard_tools_port=shipyard_tools_port,
-        shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
-        shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
-        shipyard_tools_tools_include=shipyard_tools_tools_include,
-        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
-        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
-        shipyard_tools_read_only=shipyard_tools_read_only,
-        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
-        shipyard_api_host=shipyard_api_host,
-        shipyard_api_port=shipyard_api_port,
-        shipyard_api_max_request_bytes=shipyard_api_max_request_bytes,
-        shipyard_api_read_only=shipyard_api_read_only,
-        shipyard_api_pass_headers=shipyard_api_pass_headers,
-        shipyard_skills_host=shipyard_skills_host,
-        shipyard_skills_port=shipyard_skills_port,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

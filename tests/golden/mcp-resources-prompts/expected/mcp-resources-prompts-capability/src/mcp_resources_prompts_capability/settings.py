@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "MCP_RESOURCES_PROMPTS_CAPABILITY_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,131 +47,52 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    mock_api_base_url = env.url(
-        "MOCK_API_BASE_URL",
-        "http://localhost:8080/v1",
-    )
-    mock_api_ca_bundle = env.text(
-        "MOCK_API_CA_BUNDLE",
-        "",
-    )
-    mock_api_client_cert = env.text(
-        "MOCK_API_CLIENT_CERT",
-        "",
-    )
-    mock_api_client_key = env.text(
-        "MOCK_API_CLIENT_KEY",
-        "",
-    )
-    test_mcp_resources_prompts_host = env.text(
-        "TEST_MCP_RESOURCES_PROMPTS_HOST",
-        "localhost",
-    )
-    test_mcp_resources_prompts_port = env.integer(
-        "TEST_MCP_RESOURCES_PROMPTS_PORT",
-        9096,
-        minimum=1,
-        maximum=65535,
-    )
-    test_mcp_resources_prompts_allowed_hosts = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_HOSTS",
-        (),
-    )
-    test_mcp_resources_prompts_allowed_origins = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_ORIGINS",
-        (),
-    )
-    test_mcp_resources_prompts_tools_include = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_INCLUDE",
-        (),
-    )
-    test_mcp_resources_prompts_tools_exclude = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_TOOLS_EXCLUDE",
-        (),
-    )
-    test_mcp_resources_prompts_confirm_tools = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_CONFIRM_TOOLS",
-        (),
-    )
-    test_mcp_resources_prompts_read_only = env.flag(
-        "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY",
-        False,
-    )
-    test_mcp_resources_prompts_pass_headers = env.items(
-        "TEST_MCP_RESOURCES_PROMPTS_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "MCP_RESOURCES_PROMPTS_CAPABILITY_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        mock_api_base_url=env.url("MOCK_API_BASE_URL", "http://localhost:8080/v1"),
+        mock_api_ca_bundle=env.text("MOCK_API_CA_BUNDLE", ""),
+        mock_api_client_cert=env.text("MOCK_API_CLIENT_CERT", ""),
+        mock_api_client_key=env.text("MOCK_API_CLIENT_KEY", ""),
+        test_mcp_resources_prompts_host=env.text(
+            "TEST_MCP_RESOURCES_PROMPTS_HOST", "localhost"
+        ),
+        test_mcp_resources_prompts_port=env.integer(
+            "TEST_MCP_RESOURCES_PROMPTS_PORT", 9096, minimum=1, maximum=65535
+        ),
+        test_mcp_resources_prompts_allowed_hosts=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_HOSTS", ()
+        ),
+        test_mcp_resources_prompts_allowed_origins=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_ALLOWED_ORIGINS", ()
+        ),
+        test_mcp_resources_prompts_tools_include=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_TOOLS_INCLUDE", ()
+        ),
+        test_mcp_resources_prompts_tools_exclude=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_TOOLS_EXCLUDE", ()
+        ),
+        test_mcp_resources_prompts_confirm_tools=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_CONFIRM_TOOLS", ()
+        ),
+        test_mcp_resources_prompts_read_only=env.flag(
+            "TEST_MCP_RESOURCES_PROMPTS_READ_ONLY", False
+        ),
+        test_mcp_resources_prompts_pass_headers=env.items(
+            "TEST_MCP_RESOURCES_PROMPTS_PASS_HEADERS", ()
+        ),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        mock_api_base_url=mock_api_base_url,
-        mock_api_ca_bundle=mock_api_ca_bundle,
-        mock_api_client_cert=mock_api_client_cert,
-        mock_api_client_key=mock_api_client_key,
-        test_mcp_resources_prompts_host=test_mcp_resources_prompts_host,
-        test_mcp_resources_prompts_port=test_mcp_resources_prompts_port,
-        test_mcp_resources_prompts_allowed_hosts=test_mcp_resources_prompts_allowed_hosts,
-        test_mcp_resources_prompts_allowed_origins=test_mcp_resources_prompts_allowed_origins,
-        test_mcp_resources_prompts_tools_include=test_mcp_resources_prompts_tools_include,
-        test_mcp_resources_prompts_tools_exclude=test_mcp_resources_prompts_tools_exclude,
-        test_mcp_resources_prompts_confirm_tools=test_mcp_resources_prompts_confirm_tools,
-        test_mcp_resources_prompts_read_only=test_mcp_resources_prompts_read_only,
-        test_mcp_resources_prompts_pass_headers=test_mcp_resources_prompts_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

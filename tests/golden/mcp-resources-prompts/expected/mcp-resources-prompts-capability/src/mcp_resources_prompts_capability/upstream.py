@@ -13,9 +13,7 @@ class MockApiClient(rt.UpstreamClient):
     """The 'mock-api' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.mock_api_base_url,
@@ -30,27 +28,17 @@ class MockApiClient(rt.UpstreamClient):
                 settings.mock_api_client_cert,
                 settings.mock_api_client_key,
             ),
-            headers={
-                "Content-Type": "application/json",
-            },
+            headers={"Content-Type": "application/json"},
         )
         self.settings = settings
 
-    async def query_db(
-        self,
-        *,
-        datasource_id: rt.ParamValue,
-    ) -> rt.UpstreamResponse:
+    async def query_db(self, *, datasource_id: rt.ParamValue) -> rt.UpstreamResponse:
         """Query Database"""
         return await self.send(
             "POST",
-            rt.join_text(
-                "/databases/",
-                rt.segment(datasource_id),
-                "/query",
-            ),
+            rt.join_text("/databases/", rt.segment(datasource_id), "/query"),
             content=rt.join_text(
-                '{\n  "filter": {\n    "property": "Status",\n    "select": {\n      "equals": "Committed"\n    }\n  }\n}\n',
+                '{\n  "filter": {\n    "property": "Status",\n    "select": {\n      "equals": "Committed"\n    }\n  }\n}\n'
             ),
             media_type="application/json",
         )
@@ -60,9 +48,7 @@ class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.mock_api = MockApiClient(settings, transport)

@@ -14,11 +14,7 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def get_forecast_2(
-    clients: Clients,
-    *,
-    location: str,
-) -> rt.Outcome:
+async def get_forecast_2(clients: Clients, *, location: str) -> rt.Outcome:
     """Fetch current weather forecast for a location."""
     response = await clients.weather_api.get_forecast()
     return response.outcome(shape_get_forecast_2)

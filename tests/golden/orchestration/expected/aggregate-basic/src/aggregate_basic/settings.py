@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "AGGREGATE_BASIC_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,158 +52,47 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    weather_api_base_url = env.url(
-        "WEATHER_API_BASE_URL",
-        "http://localhost:8080/v1",
-    )
-    weather_api_ca_bundle = env.text(
-        "WEATHER_API_CA_BUNDLE",
-        "",
-    )
-    weather_api_client_cert = env.text(
-        "WEATHER_API_CLIENT_CERT",
-        "",
-    )
-    weather_api_client_key = env.text(
-        "WEATHER_API_CLIENT_KEY",
-        "",
-    )
-    forecast_mcp_host = env.text(
-        "FORECAST_MCP_HOST",
-        "localhost",
-    )
-    forecast_mcp_port = env.integer(
-        "FORECAST_MCP_PORT",
-        9100,
-        minimum=1,
-        maximum=65535,
-    )
-    forecast_mcp_allowed_hosts = env.items(
-        "FORECAST_MCP_ALLOWED_HOSTS",
-        (),
-    )
-    forecast_mcp_allowed_origins = env.items(
-        "FORECAST_MCP_ALLOWED_ORIGINS",
-        (),
-    )
-    forecast_mcp_tools_include = env.items(
-        "FORECAST_MCP_TOOLS_INCLUDE",
-        (),
-    )
-    forecast_mcp_tools_exclude = env.items(
-        "FORECAST_MCP_TOOLS_EXCLUDE",
-        (),
-    )
-    forecast_mcp_confirm_tools = env.items(
-        "FORECAST_MCP_CONFIRM_TOOLS",
-        (),
-    )
-    forecast_mcp_read_only = env.flag(
-        "FORECAST_MCP_READ_ONLY",
-        False,
-    )
-    forecast_mcp_pass_headers = env.items(
-        "FORECAST_MCP_PASS_HEADERS",
-        (),
-    )
-    forecast_rest_host = env.text(
-        "FORECAST_REST_HOST",
-        "localhost",
-    )
-    forecast_rest_port = env.integer(
-        "FORECAST_REST_PORT",
-        9101,
-        minimum=1,
-        maximum=65535,
-    )
-    forecast_rest_max_request_bytes = env.integer(
-        "FORECAST_REST_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    forecast_rest_read_only = env.flag(
-        "FORECAST_REST_READ_ONLY",
-        False,
-    )
-    forecast_rest_pass_headers = env.items(
-        "FORECAST_REST_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "AGGREGATE_BASIC_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "AGGREGATE_BASIC_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "AGGREGATE_BASIC_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "AGGREGATE_BASIC_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "AGGREGATE_BASIC_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "AGGREGATE_BASIC_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "AGGREGATE_BASIC_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "AGGREGATE_BASIC_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "AGGREGATE_BASIC_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "AGGREGATE_BASIC_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        weather_api_base_url=env.url(
+            "WEATHER_API_BASE_URL", "http://localhost:8080/v1"
+        ),
+        weather_api_ca_bundle=env.text("WEATHER_API_CA_BUNDLE", ""),
+        weather_api_client_cert=env.text("WEATHER_API_CLIENT_CERT", ""),
+        weather_api_client_key=env.text("WEATHER_API_CLIENT_KEY", ""),
+        forecast_mcp_host=env.text("FORECAST_MCP_HOST", "localhost"),
+        forecast_mcp_port=env.integer(
+            "FORECAST_MCP_PORT", 9100, minimum=1, maximum=65535
+        ),
+        forecast_mcp_allowed_hosts=env.items("FORECAST_MCP_ALLOWED_HOSTS", ()),
+        forecast_mcp_allowed_origins=env.items("FORECAST_MCP_ALLOWED_ORIGINS", ()),
+        forecast_mcp_tools_include=env.items("FORECAST_MCP_TOOLS_INCLUDE", ()),
+        forecast_mcp_tools_exclude=env.items("FORECAST_MCP_TOOLS_EXCLUDE", ()),
+        forecast_mcp_confirm_tools=env.items("FORECAST_MCP_CONFIRM_TOOLS", ()),
+        forecast_mcp_read_only=env.flag("FORECAST_MCP_READ_ONLY", False),
+        forecast_mcp_pass_headers=env.items("FORECAST_MCP_PASS_HEADERS", ()),
+        forecast_rest_host=env.text("FORECAST_REST_HOST", "localhost"),
+        forecast_rest_port=env.integer(
+            "FORECAST_REST_PORT", 9101, minimum=1, maximum=65535
+        ),
+        forecast_rest_max_request_bytes=env.integer(
+            "FORECAST_REST_MAX_REQUEST_BYTES", 4194304
+        ),
+        forecast_rest_read_only=env.flag("FORECAST_REST_READ_ONLY", False),
+        forecast_rest_pass_headers=env.items("FORECAST_REST_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        weather_api_base_url=weather_api_base_url,
-        weather_api_ca_bundle=weather_api_ca_bundle,
-        weather_api_client_cert=weather_api_client_cert,
-        weather_api_client_key=weather_api_client_key,
-        forecast_mcp_host=forecast_mcp_host,
-        forecast_mcp_port=forecast_mcp_port,
-        forecast_mcp_allowed_hosts=forecast_mcp_allowed_hosts,
-        forecast_mcp_allowed_origins=forecast_mcp_allowed_origins,
-        forecast_mcp_tools_include=forecast_mcp_tools_include,
-        forecast_mcp_tools_exclude=forecast_mcp_tools_exclude,
-        forecast_mcp_confirm_tools=forecast_mcp_confirm_tools,
-        forecast_mcp_read_only=forecast_mcp_read_only,
-        forecast_mcp_pass_headers=forecast_mcp_pass_headers,
-        forecast_rest_host=forecast_rest_host,
-        forecast_rest_port=forecast_rest_port,
-        forecast_rest_max_request_bytes=forecast_rest_max_request_bytes,
-        forecast_rest_read_only=forecast_rest_read_only,
-        forecast_rest_pass_headers=forecast_rest_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -13,9 +13,7 @@ class WeatherApiClient(rt.UpstreamClient):
     """The 'weather-api' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.weather_api_base_url,
@@ -33,23 +31,16 @@ class WeatherApiClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def get_forecast(
-        self,
-    ) -> rt.UpstreamResponse:
+    async def get_forecast(self) -> rt.UpstreamResponse:
         """GET weather-api.get-forecast"""
-        return await self.send(
-            "GET",
-            "/forecast",
-        )
+        return await self.send("GET", "/forecast")
 
 
 class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.weather_api = WeatherApiClient(settings, transport)

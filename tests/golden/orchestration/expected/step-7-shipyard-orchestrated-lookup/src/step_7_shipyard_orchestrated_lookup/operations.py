@@ -14,15 +14,9 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships_2(
-    clients: Clients,
-    *,
-    status: str | None = None,
-) -> rt.Outcome:
+async def list_ships_2(clients: Clients, *, status: str | None = None) -> rt.Outcome:
     """Operation list_ships_2."""
-    response = await clients.registry.list_ships(
-        status=status,
-    )
+    response = await clients.registry.list_ships(status=status)
     return response.outcome(shape_list_ships_2)
 
 
@@ -41,15 +35,9 @@ def shape_list_ships_2(body: Any) -> Any:
 
 
 @tracing.operation
-async def get_ship_2(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
+async def get_ship_2(clients: Clients, *, imo: str) -> rt.Outcome:
     """Operation get_ship_2."""
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
+    response = await clients.registry.get_ship(imo_number=imo)
     return response.outcome(shape_get_ship_2)
 
 
@@ -70,17 +58,11 @@ def shape_get_ship_2(body: Any) -> Any:
 
 
 @tracing.operation
-async def get_ship_with_crew_2(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
+async def get_ship_with_crew_2(clients: Clients, *, imo: str) -> rt.Outcome:
     """Operation get_ship_with_crew_2."""
     context: dict[str, Any] = {}
     with tracing.span("step get-ship"):
-        response = await clients.registry.get_ship(
-            imo_number=imo,
-        )
+        response = await clients.registry.get_ship(imo_number=imo)
         if not response.ok:
             return response.outcome()
         context["get-ship"] = response.data()
@@ -94,10 +76,7 @@ async def get_ship_with_crew_2(
             context.get("list-crew"),
             "crewId",
             rt.first(context, ("get-ship", "assignedCrew")),
-            (
-                "fullName",
-                "role",
-            ),
+            ("fullName", "role"),
         )
     return rt.Outcome(
         200,
@@ -117,14 +96,10 @@ async def get_ship_with_crew_2(
 
 @tracing.operation
 async def list_legacy_vessels_2(
-    clients: Clients,
-    *,
-    status: str | None = None,
+    clients: Clients, *, status: str | None = None
 ) -> rt.Outcome:
     """Operation list_legacy_vessels_2."""
-    response = await clients.legacy.list_vessels(
-        status=status,
-    )
+    response = await clients.legacy.list_vessels(status=status)
     return response.outcome(shape_list_legacy_vessels_2)
 
 
@@ -188,14 +163,10 @@ def shape_create_voyage_2(body: Any) -> Any:
 
 @tracing.operation
 async def list_legacy_vessels(
-    clients: Clients,
-    *,
-    status: str | None = None,
+    clients: Clients, *, status: str | None = None
 ) -> rt.Outcome:
     """List vessels from the legacy Dockyard, optionally filtered by status"""
-    response = await clients.legacy.list_vessels(
-        status=status,
-    )
+    response = await clients.legacy.list_vessels(status=status)
     return response.outcome(shape_list_legacy_vessels)
 
 

@@ -199,7 +199,7 @@ SKILLS: dict[str, Skill] = {
                         "action": "create-voyage",
                         "mode": "mcp",
                     },
-                },
+                }
             ],
         },
         None,
@@ -226,9 +226,7 @@ def create_skill_app(settings: Settings) -> Starlette:
                 {
                     "name": "voyage-ops",
                     "description": "Voyage planning — create and manage voyages",
-                    "tools": [
-                        "create-voyage",
-                    ],
+                    "tools": ["create-voyage"],
                 },
             ],
         },

@@ -14,43 +14,27 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def listissueexternallinks(
-    clients: Clients,
-    *,
-    issue_id: str,
-) -> rt.Outcome:
+async def listissueexternallinks(clients: Clients, *, issue_id: str) -> rt.Outcome:
     """Retrieve custom integration issue links for a Sentry issue"""
-    response = await clients.api.listissueexternallinks(
-        issue_id=issue_id,
-    )
+    response = await clients.api.listissueexternallinks(issue_id=issue_id)
     return response.outcome()
 
 
 @tracing.operation
 async def createexternalissue(
-    clients: Clients,
-    *,
-    uuid: str,
-    body: dict[str, Any],
+    clients: Clients, *, uuid: str, body: dict[str, Any]
 ) -> rt.Outcome:
     """Sentry Create or update an external issue"""
-    response = await clients.api.createexternalissue(
-        uuid=uuid,
-        body=body,
-    )
+    response = await clients.api.createexternalissue(uuid=uuid, body=body)
     return response.outcome()
 
 
 @tracing.operation
 async def deleteexternalissue(
-    clients: Clients,
-    *,
-    uuid: str,
-    external_issue_id: str,
+    clients: Clients, *, uuid: str, external_issue_id: str
 ) -> rt.Outcome:
     """Sentry Delete an external issue"""
     response = await clients.api.deleteexternalissue(
-        uuid=uuid,
-        external_issue_id=external_issue_id,
+        uuid=uuid, external_issue_id=external_issue_id
     )
     return response.outcome()

@@ -12,11 +12,7 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(
-    clients: Clients,
-    *,
-    imo_number: str,
-) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo_number: str) -> rt.Outcome:
     """Retrieve a ship's details by IMO number"""
     return rt.Outcome(
         200,

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "STEP_1_SHIPYARD_MOCK_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,111 +43,32 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    shipyard_tools_host = env.text(
-        "SHIPYARD_TOOLS_HOST",
-        "0.0.0.0",
-    )
-    shipyard_tools_port = env.integer(
-        "SHIPYARD_TOOLS_PORT",
-        3001,
-        minimum=1,
-        maximum=65535,
-    )
-    shipyard_tools_allowed_hosts = env.items(
-        "SHIPYARD_TOOLS_ALLOWED_HOSTS",
-        (),
-    )
-    shipyard_tools_allowed_origins = env.items(
-        "SHIPYARD_TOOLS_ALLOWED_ORIGINS",
-        (),
-    )
-    shipyard_tools_tools_include = env.items(
-        "SHIPYARD_TOOLS_TOOLS_INCLUDE",
-        (),
-    )
-    shipyard_tools_tools_exclude = env.items(
-        "SHIPYARD_TOOLS_TOOLS_EXCLUDE",
-        (),
-    )
-    shipyard_tools_confirm_tools = env.items(
-        "SHIPYARD_TOOLS_CONFIRM_TOOLS",
-        (),
-    )
-    shipyard_tools_read_only = env.flag(
-        "SHIPYARD_TOOLS_READ_ONLY",
-        False,
-    )
-    shipyard_tools_pass_headers = env.items(
-        "SHIPYARD_TOOLS_PASS_HEADERS",
-        (),
-    )
-    connect_timeout = env.number(
-        "STEP_1_SHIPYARD_MOCK_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "STEP_1_SHIPYARD_MOCK_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "STEP_1_SHIPYARD_MOCK_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "STEP_1_SHIPYARD_MOCK_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "STEP_1_SHIPYARD_MOCK_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "STEP_1_SHIPYARD_MOCK_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "STEP_1_SHIPYARD_MOCK_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "STEP_1_SHIPYARD_MOCK_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "STEP_1_SHIPYARD_MOCK_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "STEP_1_SHIPYARD_MOCK_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        shipyard_tools_host=env.text("SHIPYARD_TOOLS_HOST", "0.0.0.0"),
+        shipyard_tools_port=env.integer(
+            "SHIPYARD_TOOLS_PORT", 3001, minimum=1, maximum=65535
+        ),
+        shipyard_tools_allowed_hosts=env.items("SHIPYARD_TOOLS_ALLOWED_HOSTS", ()),
+        shipyard_tools_allowed_origins=env.items("SHIPYARD_TOOLS_ALLOWED_ORIGINS", ()),
+        shipyard_tools_tools_include=env.items("SHIPYARD_TOOLS_TOOLS_INCLUDE", ()),
+        shipyard_tools_tools_exclude=env.items("SHIPYARD_TOOLS_TOOLS_EXCLUDE", ()),
+        shipyard_tools_confirm_tools=env.items("SHIPYARD_TOOLS_CONFIRM_TOOLS", ()),
+        shipyard_tools_read_only=env.flag("SHIPYARD_TOOLS_READ_ONLY", False),
+        shipyard_tools_pass_headers=env.items("SHIPYARD_TOOLS_PASS_HEADERS", ()),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        shipyard_tools_host=shipyard_tools_host,
-        shipyard_tools_port=shipyard_tools_port,
-        shipyard_tools_allowed_hosts=shipyard_tools_allowed_hosts,
-        shipyard_tools_allowed_origins=shipyard_tools_allowed_origins,
-        shipyard_tools_tools_include=shipyard_tools_tools_include,
-        shipyard_tools_tools_exclude=shipyard_tools_tools_exclude,
-        shipyard_tools_confirm_tools=shipyard_tools_confirm_tools,
-        shipyard_tools_read_only=shipyard_tools_read_only,
-        shipyard_tools_pass_headers=shipyard_tools_pass_headers,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -3,66 +3,24 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _runtime as rt
-from . import _tracing as tracing
-from .serving import (
-    ListenError,
-    configure_logging,
-    mock_transport,
-    run,
-    serve_http,
-    serve_stdio,
-    serve_workers,
-)
+from . import _serving
+from .serving import ADAPTERS, stdio_server
 from .settings import load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the capability."""
-    parser = argparse.ArgumentParser(
-        prog="step-2-shipyard-wiring",
-        description="step-2-shipyard-wiring",
+    return _serving.command(
+        argv,
+        "step-2-shipyard-wiring",
+        "step-2-shipyard-wiring",
+        load_settings,
+        ADAPTERS,
+        stdio_server,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the capability's adapters")
-    serve.add_argument(
-        "--stdio",
-        action="store_true",
-        default=False,
-        help="serve MCP over stdio",
-    )
-    serve.add_argument(
-        "--mock", action="store_true", help="answer without any upstream"
-    )
-    args = parser.parse_args(argv)
-    configure_logging()
-    try:
-        settings = load_settings(mock=args.mock)
-    except rt.SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    tracing.configure()
-    transport = mock_transport() if args.mock else None
-    try:
-        if args.stdio:
-            run(serve_stdio(settings, transport))
-        elif settings.workers > 1:
-            serve_workers(settings, args.mock)
-        else:
-            run(serve_http(settings, transport))
-    except (
-        ListenError,
-        rt.SettingsError,
-    ) as exc:  # a port taken, a TLS file unreadable
-        print(exc, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,15 +14,9 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships(
-    clients: Clients,
-    *,
-    status: str | None = None,
-) -> rt.Outcome:
+async def list_ships(clients: Clients, *, status: str | None = None) -> rt.Outcome:
     """List ships in the shipyard, optionally filtered by status"""
-    response = await clients.registry.list_ships(
-        status=status,
-    )
+    response = await clients.registry.list_ships(status=status)
     return response.outcome(shape_list_ships)
 
 
@@ -41,15 +35,9 @@ def shape_list_ships(body: Any) -> Any:
 
 
 @tracing.operation
-async def get_ship(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo: str) -> rt.Outcome:
     """Retrieve a ship's details by IMO number"""
-    response = await clients.registry.get_ship(
-        imo_number=imo,
-    )
+    response = await clients.registry.get_ship(imo_number=imo)
     return response.outcome(shape_get_ship)
 
 

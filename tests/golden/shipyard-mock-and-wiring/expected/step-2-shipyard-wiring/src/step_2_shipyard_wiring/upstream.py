@@ -13,9 +13,7 @@ class RegistryClient(rt.UpstreamClient):
     """The 'registry' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.registry_base_url,
@@ -34,44 +32,21 @@ class RegistryClient(rt.UpstreamClient):
         self.settings = settings
 
     async def list_ships(
-        self,
-        *,
-        status: rt.ParamValue | None = None,
+        self, *, status: rt.ParamValue | None = None
     ) -> rt.UpstreamResponse:
         """GET registry.list-ships"""
-        return await self.send(
-            "GET",
-            "/ships",
-            query=[
-                (
-                    "status",
-                    status,
-                ),
-            ],
-        )
+        return await self.send("GET", "/ships", query=[("status", status)])
 
-    async def get_ship(
-        self,
-        *,
-        imo_number: rt.ParamValue,
-    ) -> rt.UpstreamResponse:
+    async def get_ship(self, *, imo_number: rt.ParamValue) -> rt.UpstreamResponse:
         """GET registry.get-ship"""
-        return await self.send(
-            "GET",
-            rt.join_text(
-                "/ships/",
-                rt.segment(imo_number),
-            ),
-        )
+        return await self.send("GET", rt.join_text("/ships/", rt.segment(imo_number)))
 
 
 class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.registry = RegistryClient(settings, transport)

@@ -12,22 +12,14 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(
-    clients: Clients,
-    *,
-    imo: str,
-) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo: str) -> rt.Outcome:
     """Operation get_ship."""
-    response = await clients.registry.get_ship(
-        imo=imo,
-    )
+    response = await clients.registry.get_ship(imo=imo)
     return response.outcome()
 
 
 @tracing.operation
-async def list_ships(
-    clients: Clients,
-) -> rt.Outcome:
+async def list_ships(clients: Clients) -> rt.Outcome:
     """List the ships of the registry"""
     response = await clients.registry.list_ships()
     return response.outcome()

@@ -7,7 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import _runtime as rt
+from . import _settings
+
+# Most variables are named after the capability: PREFIX + the setting's name.
+PREFIX = "FLEET_SKILLS_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,170 +54,45 @@ def load_settings(
 ) -> Settings:
     """Read the settings; raise SettingsError listing every missing or invalid variable.
 
-    With `mock` (`serve --mock`), secrets and other required values may be missing.
-    """
-    env = rt.EnvReader(os.environ if environ is None else environ, mock=mock)
-    registry_base_url = env.url(
-        "REGISTRY_BASE_URL",
-        "https://registry.example.com/v1",
-    )
-    registry_ca_bundle = env.text(
-        "REGISTRY_CA_BUNDLE",
-        "",
-    )
-    registry_client_cert = env.text(
-        "REGISTRY_CLIENT_CERT",
-        "",
-    )
-    registry_client_key = env.text(
-        "REGISTRY_CLIENT_KEY",
-        "",
-    )
-    fleet_api_host = env.text(
-        "FLEET_API_HOST",
-        "0.0.0.0",
-    )
-    fleet_api_port = env.integer(
-        "FLEET_API_PORT",
-        8080,
-        minimum=1,
-        maximum=65535,
-    )
-    fleet_api_max_request_bytes = env.integer(
-        "FLEET_API_MAX_REQUEST_BYTES",
-        4194304,
-    )
-    fleet_api_read_only = env.flag(
-        "FLEET_API_READ_ONLY",
-        False,
-    )
-    fleet_api_pass_headers = env.items(
-        "FLEET_API_PASS_HEADERS",
-        (),
-    )
-    fleet_tools_host = env.text(
-        "FLEET_TOOLS_HOST",
-        "0.0.0.0",
-    )
-    fleet_tools_port = env.integer(
-        "FLEET_TOOLS_PORT",
-        9090,
-        minimum=1,
-        maximum=65535,
-    )
-    fleet_tools_allowed_hosts = env.items(
-        "FLEET_TOOLS_ALLOWED_HOSTS",
-        (),
-    )
-    fleet_tools_allowed_origins = env.items(
-        "FLEET_TOOLS_ALLOWED_ORIGINS",
-        (),
-    )
-    fleet_tools_tools_include = env.items(
-        "FLEET_TOOLS_TOOLS_INCLUDE",
-        (),
-    )
-    fleet_tools_tools_exclude = env.items(
-        "FLEET_TOOLS_TOOLS_EXCLUDE",
-        (),
-    )
-    fleet_tools_confirm_tools = env.items(
-        "FLEET_TOOLS_CONFIRM_TOOLS",
-        (),
-    )
-    fleet_tools_read_only = env.flag(
-        "FLEET_TOOLS_READ_ONLY",
-        False,
-    )
-    fleet_tools_pass_headers = env.items(
-        "FLEET_TOOLS_PASS_HEADERS",
-        (),
-    )
-    host = env.text(
-        "FLEET_SKILLS_HOST",
-        "0.0.0.0",
-    )
-    port = env.integer(
-        "FLEET_SKILLS_PORT",
-        9091,
-        minimum=1,
-        maximum=65535,
-    )
-    connect_timeout = env.number(
-        "FLEET_SKILLS_CONNECT_TIMEOUT",
-        3.0,
-    )
-    read_timeout = env.number(
-        "FLEET_SKILLS_READ_TIMEOUT",
-        30.0,
-    )
-    retries = env.integer(
-        "FLEET_SKILLS_RETRIES",
-        2,
-        minimum=0,
-        maximum=10,
-    )
-    workers = env.integer(
-        "FLEET_SKILLS_WORKERS",
-        1,
-        minimum=1,
-    )
-    access_log = env.flag(
-        "FLEET_SKILLS_ACCESS_LOG",
-        False,
-    )
-    max_response_bytes = env.integer(
-        "FLEET_SKILLS_MAX_RESPONSE_BYTES",
-        10485760,
-        minimum=1,
-    )
-    upstream_deadline = env.number(
-        "FLEET_SKILLS_UPSTREAM_DEADLINE",
-        60.0,
-    )
-    request_deadline = env.number(
-        "FLEET_SKILLS_REQUEST_DEADLINE",
-        120.0,
-    )
-    header_timeout = env.number(
-        "FLEET_SKILLS_HEADER_TIMEOUT",
-        10.0,
-    )
-    keep_alive_timeout = env.integer(
-        "FLEET_SKILLS_KEEP_ALIVE_TIMEOUT",
-        5,
-        minimum=1,
+    With `mock` (`serve --mock`), secrets and other required values may be missing."""
+    env = _settings.EnvReader(os.environ if environ is None else environ, mock=mock)
+    settings = Settings(
+        registry_base_url=env.url(
+            "REGISTRY_BASE_URL", "https://registry.example.com/v1"
+        ),
+        registry_ca_bundle=env.text("REGISTRY_CA_BUNDLE", ""),
+        registry_client_cert=env.text("REGISTRY_CLIENT_CERT", ""),
+        registry_client_key=env.text("REGISTRY_CLIENT_KEY", ""),
+        fleet_api_host=env.text("FLEET_API_HOST", "0.0.0.0"),
+        fleet_api_port=env.integer("FLEET_API_PORT", 8080, minimum=1, maximum=65535),
+        fleet_api_max_request_bytes=env.integer("FLEET_API_MAX_REQUEST_BYTES", 4194304),
+        fleet_api_read_only=env.flag("FLEET_API_READ_ONLY", False),
+        fleet_api_pass_headers=env.items("FLEET_API_PASS_HEADERS", ()),
+        fleet_tools_host=env.text("FLEET_TOOLS_HOST", "0.0.0.0"),
+        fleet_tools_port=env.integer(
+            "FLEET_TOOLS_PORT", 9090, minimum=1, maximum=65535
+        ),
+        fleet_tools_allowed_hosts=env.items("FLEET_TOOLS_ALLOWED_HOSTS", ()),
+        fleet_tools_allowed_origins=env.items("FLEET_TOOLS_ALLOWED_ORIGINS", ()),
+        fleet_tools_tools_include=env.items("FLEET_TOOLS_TOOLS_INCLUDE", ()),
+        fleet_tools_tools_exclude=env.items("FLEET_TOOLS_TOOLS_EXCLUDE", ()),
+        fleet_tools_confirm_tools=env.items("FLEET_TOOLS_CONFIRM_TOOLS", ()),
+        fleet_tools_read_only=env.flag("FLEET_TOOLS_READ_ONLY", False),
+        fleet_tools_pass_headers=env.items("FLEET_TOOLS_PASS_HEADERS", ()),
+        host=env.text(PREFIX + "HOST", "0.0.0.0"),
+        port=env.integer(PREFIX + "PORT", 9091, minimum=1, maximum=65535),
+        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
+        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
+        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
+        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
+        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
+        max_response_bytes=env.integer(
+            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
+        ),
+        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
+        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
+        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
+        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
     )
     env.finish()
-    return Settings(
-        registry_base_url=registry_base_url,
-        registry_ca_bundle=registry_ca_bundle,
-        registry_client_cert=registry_client_cert,
-        registry_client_key=registry_client_key,
-        fleet_api_host=fleet_api_host,
-        fleet_api_port=fleet_api_port,
-        fleet_api_max_request_bytes=fleet_api_max_request_bytes,
-        fleet_api_read_only=fleet_api_read_only,
-        fleet_api_pass_headers=fleet_api_pass_headers,
-        fleet_tools_host=fleet_tools_host,
-        fleet_tools_port=fleet_tools_port,
-        fleet_tools_allowed_hosts=fleet_tools_allowed_hosts,
-        fleet_tools_allowed_origins=fleet_tools_allowed_origins,
-        fleet_tools_tools_include=fleet_tools_tools_include,
-        fleet_tools_tools_exclude=fleet_tools_tools_exclude,
-        fleet_tools_confirm_tools=fleet_tools_confirm_tools,
-        fleet_tools_read_only=fleet_tools_read_only,
-        fleet_tools_pass_headers=fleet_tools_pass_headers,
-        host=host,
-        port=port,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries=retries,
-        workers=workers,
-        access_log=access_log,
-        max_response_bytes=max_response_bytes,
-        upstream_deadline=upstream_deadline,
-        request_deadline=request_deadline,
-        header_timeout=header_timeout,
-        keep_alive_timeout=keep_alive_timeout,
-    )
+    return settings

@@ -145,9 +145,7 @@ SKILLS: dict[str, Skill] = {
             "argument-hint": "[imo]",
             "allowed-tools": "list-ships",
             "user-invocable": True,
-            "metadata": {
-                "owner": "fleet team",
-            },
+            "metadata": {"owner": "fleet team"},
             "tools": [
                 {
                     "name": "list-ships",
@@ -200,11 +198,7 @@ def create_skill_app(settings: Settings) -> Starlette:
                     "name": "fleet-ops",
                     "description": "Fleet management: list ships, inspect one, read the ship guide",
                     "license": "Apache-2.0",
-                    "tools": [
-                        "list-ships",
-                        "get-ship",
-                        "ship-guide",
-                    ],
+                    "tools": ["list-ships", "get-ship", "ship-guide"],
                 },
                 {
                     "name": "onboarding",

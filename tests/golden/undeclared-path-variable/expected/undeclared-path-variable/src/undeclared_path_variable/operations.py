@@ -12,14 +12,7 @@ from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(
-    clients: Clients,
-    *,
-    name: str,
-    imo: str,
-) -> rt.Outcome:
+async def get_ship(clients: Clients, *, name: str, imo: str) -> rt.Outcome:
     """Get one ship"""
-    response = await clients.registry.get_ship(
-        imo=imo,
-    )
+    response = await clients.registry.get_ship(imo=imo)
     return response.outcome()

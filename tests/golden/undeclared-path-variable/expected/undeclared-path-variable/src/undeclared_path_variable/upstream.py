@@ -13,9 +13,7 @@ class RegistryClient(rt.UpstreamClient):
     """The 'registry' API."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         super().__init__(
             settings.registry_base_url,
@@ -33,28 +31,16 @@ class RegistryClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def get_ship(
-        self,
-        *,
-        imo: rt.ParamValue,
-    ) -> rt.UpstreamResponse:
+    async def get_ship(self, *, imo: rt.ParamValue) -> rt.UpstreamResponse:
         """GET registry.get-ship"""
-        return await self.send(
-            "GET",
-            rt.join_text(
-                "/ships/",
-                rt.segment(imo),
-            ),
-        )
+        return await self.send("GET", rt.join_text("/ships/", rt.segment(imo)))
 
 
 class Clients:
     """The upstream clients of this capability, created once and shared by every adapter."""
 
     def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
+        self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.registry = RegistryClient(settings, transport)
