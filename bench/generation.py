@@ -39,7 +39,9 @@ from _common import (
     write_results,
 )
 
-SHARED = ROOT.parent / "shared"
+# The shared reference material (the corpus, the OpenAPI documents) beside the checkout, as the
+# tests expect it; NAFTIKO_BENCH_SHARED names another place (e.g. for a clone elsewhere).
+SHARED = Path(os.environ.get("NAFTIKO_BENCH_SHARED") or ROOT.parent / "shared")
 OPENAPI_DIR = SHARED / "bench" / "openapi"
 CORPUS = SHARED / "corpus"
 PROVIDERS = ("sentry-system", "notion", "pagerduty", "netlify")
@@ -273,6 +275,8 @@ def measure_naftiko_in_process(
 
 def corpus_documents() -> tuple[dict[Path, int], dict[Path, int]]:
     """All capability documents of the corpus, and those of the OpenAPI documents' providers."""
+    if not CORPUS.is_dir():
+        raise SystemExit(f"{CORPUS} not found: set NAFTIKO_BENCH_SHARED to the shared folder")
     everything: dict[Path, int] = {}
     for doc in sorted([*CORPUS.rglob("*.yaml"), *CORPUS.rglob("*.yml")]):
         ops = capability_operations(doc)
