@@ -327,7 +327,7 @@ def build_server(
 
     has_resources = bool(catalog.resources)
     has_prompts = bool(catalog.prompts)
-    return Server(
+    server: Server[Any] = Server(
         name,
         version="1.0.0",
         instructions=instructions or None,
@@ -339,6 +339,11 @@ def build_server(
         on_list_prompts=list_prompts if has_prompts else None,
         on_get_prompt=get_prompt if has_prompts else None,
     )
+    # The SDK's default middleware opens an OpenTelemetry span of the global tracer provider
+    # around every request. This package traces its tool calls into its own provider
+    # (_tracing.py), so that span is never exported by it: it would only cost time per request.
+    server.middleware.clear()
+    return server
 
 
 def http_app(
