@@ -273,10 +273,15 @@ def measure_naftiko_in_process(
     return rows
 
 
+def require(folder: Path) -> None:
+    """Stop with one clear message when the shared material is not where it is looked for."""
+    if not folder.is_dir():
+        raise SystemExit(f"{folder} not found: set NAFTIKO_BENCH_SHARED to the shared folder")
+
+
 def corpus_documents() -> tuple[dict[Path, int], dict[Path, int]]:
     """All capability documents of the corpus, and those of the OpenAPI documents' providers."""
-    if not CORPUS.is_dir():
-        raise SystemExit(f"{CORPUS} not found: set NAFTIKO_BENCH_SHARED to the shared folder")
+    require(CORPUS)
     everything: dict[Path, int] = {}
     for doc in sorted([*CORPUS.rglob("*.yaml"), *CORPUS.rglob("*.yml")]):
         ops = capability_operations(doc)
@@ -304,6 +309,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.runs = 1
+    require(OPENAPI_DIR)
     openapi_docs = {doc: openapi_operations(doc) for doc in sorted(OPENAPI_DIR.glob("*.yml"))}
     everything, providers = corpus_documents()
     WORK.mkdir(exist_ok=True)
