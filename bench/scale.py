@@ -45,7 +45,7 @@ from _common import (
     write_results,
 )
 from _servers import GENERATED_PINS
-from generation import CORPUS
+from generation import CORPUS, require
 
 # Spanning sizes: 23, 47, 163, 265, 506 and 1,158 tools (the largest document of the corpus).
 DOCS = [
@@ -189,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.runs, args.calls = 1, 3
+    require(CORPUS)
     if not shutil.which("naftiko-gen"):
         raise SystemExit("naftiko-gen is not on PATH (PATH=.venv/bin:$PATH)")
     rows: list[tuple[Package, Start, list[Start]]] = []
