@@ -30,21 +30,19 @@ from _common import (
     MCP_HEADERS,
     WORK,
     Proc,
-    ensure_venv,
     free_port,
     http_ok,
     log,
     markdown_table,
     mcp_probe,
     median,
-    pip_install,
     rss_mb,
     running,
     start,
     wait_until,
     write_results,
 )
-from _servers import GENERATED_PINS
+from _servers import install_generated
 from generation import CORPUS, require
 
 # Spanning sizes: 23, 47, 163, 265, 506 and 1,158 tools (the largest document of the corpus).
@@ -90,9 +88,7 @@ def prepare(document: Path, out: Path) -> Package:
     if done.returncode != 0:
         raise RuntimeError(f"naftiko-gen {document}: exit {done.returncode}\n{done.stderr[-500:]}")
     (package,) = out.iterdir()
-    venv_bin = ensure_venv("generated", GENERATED_PINS)
-    pip_install(venv_bin, str(package))
-    pip_install(venv_bin, "--no-deps", "--force-reinstall", str(package))
+    venv_bin = install_generated(package)
     settings = next(package.glob("src/*/settings.py")).read_text(encoding="utf-8")
     ports = dict(re.findall(r'(rest|mcp)_port = env\.integer\(\s*"(\w+)"', settings))
     routes = 0
