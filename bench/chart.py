@@ -172,12 +172,13 @@ SCALE_MEASURES = (
     ("rest_ready_s", "first REST 2xx (s)"),
     ("mcp_ready_s", "first MCP tools/list (s)"),
     ("tools_list_ms", "tools/list latency (ms)"),
+    ("tools_list_kb", "tools/list answer (KB)"),
     ("rss_ready_mb", "RSS at ready (MB)"),
 )
 
 
 def draw_scale(out: Path) -> None:
-    """Each measure of bench/scale.py against the tool count, log-log, with its fitted exponent."""
+    """Each measure of bench/scale.py against the tool count (log scale), with its log-log fit."""
     scale = load("scale")
     if not scale:
         return
@@ -188,9 +189,10 @@ def draw_scale(out: Path) -> None:
 
     packages = sorted(scale["packages"], key=lambda p: p["median"]["tools"])
     tools = [p["median"]["tools"] for p in packages]
-    fig, axes = plt.subplots(1, len(SCALE_MEASURES), figsize=(14, 3.4))
+    fig, axes = plt.subplots(1, len(SCALE_MEASURES), figsize=(16, 3.4))
     for ax, (measure, label) in zip(axes, SCALE_MEASURES, strict=True):
-        ax.loglog(tools, [p["median"][measure] for p in packages], marker="o")
+        ax.semilogx(tools, [p["median"][measure] for p in packages], marker="o")
+        ax.set_ylim(bottom=0)
         exponent = scale["fits_against_tools"][measure]["loglog_exponent"]
         ax.set_title(f"{label}\nlog-log exponent {exponent}", fontsize=9)
         ax.set_xlabel("tools", fontsize=8)

@@ -76,6 +76,7 @@ class Start:
     mcp_ready_s: float | None
     tools: int
     tools_list_ms: float
+    tools_list_kb: float
     rss_ready_mb: float
 
 
@@ -98,25 +99,24 @@ def prepare(document: Path, out: Path) -> Package:
     return Package(document.name, document.stat().st_size, venv_bin / package.name, ports, routes)
 
 
-def post_json(url: str, payload: dict[str, object]) -> dict[str, object]:
+def post(url: str, payload: dict[str, object]) -> bytes:
     body = json.dumps(payload).encode()
     request = urllib.request.Request(url, data=body, headers=MCP_HEADERS)
     with urllib.request.urlopen(request, timeout=30) as response:
-        reply: dict[str, object] = json.loads(response.read())
-        return reply
+        answer: bytes = response.read()
+        return answer
 
 
-def tools_list(url: str, calls: int) -> tuple[int, float]:
-    """The number of tools listed, and the median milliseconds of `calls` tools/list requests."""
+def tools_list(url: str, calls: int) -> tuple[int, float, float]:
+    """The number of tools listed, the median milliseconds of `calls` tools/list requests (until
+    the answer's last byte; the client parses it afterwards) and the answer's size in KB."""
     payload: dict[str, object] = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
-    times, count = [], 0
+    times, answer = [], b""
     for _ in range(calls):
         began = time.perf_counter()
-        result = post_json(url, payload)["result"]
+        answer = post(url, payload)
         times.append((time.perf_counter() - began) * 1000)
-        assert isinstance(result, dict)
-        count = len(result["tools"])
-    return count, median(times)
+    return len(json.loads(answer)["result"]["tools"]), median(times), len(answer) / 1024
 
 
 def measure(package: Package, calls: int) -> Start:
@@ -136,13 +136,13 @@ def measure(package: Package, calls: int) -> Start:
         rest_s = mcp_s = None
         if "rest" in urls:
             rest_s = wait_until(proc, lambda: http_ok(urls["rest"]), timeout=120)
-        tools, list_ms = 0, math.nan
+        tools, list_ms, list_kb = 0, math.nan, math.nan
         if "mcp" in urls:
             mcp_s = wait_until(proc, mcp_probe(urls["mcp"], "tools/list"), timeout=120)
         rss = rss_mb(proc.pid)
         if "mcp" in urls:
-            tools, list_ms = tools_list(urls["mcp"], calls)
-        return Start(rest_s, mcp_s, tools, list_ms, rss)
+            tools, list_ms, list_kb = tools_list(urls["mcp"], calls)
+        return Start(rest_s, mcp_s, tools, list_ms, list_kb, rss)
 
 
 def middle(runs: list[Start]) -> Start:
@@ -155,6 +155,7 @@ def middle(runs: list[Start]) -> Start:
         of([r.mcp_ready_s for r in runs]),
         runs[0].tools,
         median([r.tools_list_ms for r in runs]),
+        runs[0].tools_list_kb,
         median([r.rss_ready_mb for r in runs]),
     )
 
@@ -197,14 +198,14 @@ def main() -> None:
         rows.append((package, middle(runs), runs))
         log(f"{package.document}: {rows[-1][1]}")
     sizes = [float(start.tools or package.routes) for package, start, _ in rows]
-    measures = ["rest_ready_s", "mcp_ready_s", "tools_list_ms", "rss_ready_mb"]
+    measures = ["rest_ready_s", "mcp_ready_s", "tools_list_ms", "tools_list_kb", "rss_ready_mb"]
     fits = {m: fit(sizes, [getattr(start, m) for _, start, _ in rows]) for m in measures}
     headers = ["document", "spec KB", "tools", "routes", "first REST 2xx s"]
-    headers += ["first tools/list s", "tools/list ms", "RSS at ready MB"]
+    headers += ["first tools/list s", "tools/list ms", "tools/list KB", "RSS at ready MB"]
     table = [
         [p.document, p.spec_bytes / 1024, s.tools, p.routes, s.rest_ready_s, s.mcp_ready_s, *tail]
         for p, s, _ in rows
-        for tail in [(s.tools_list_ms, s.rss_ready_mb)]
+        for tail in [(s.tools_list_ms, s.tools_list_kb, s.rss_ready_mb)]
     ]
     growth = ["measure", "per 100 tools", "log-log exponent"]
     growth_rows = [[m, f["per_100_tools"], f["loglog_exponent"]] for m, f in fits.items()]
