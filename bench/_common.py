@@ -264,7 +264,10 @@ def parse_wrk(out: str) -> Load:
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return Load(rps, _ms(pct["50"]), _ms(pct["99"]), errors)
+    if len(pct) < 2:  # no latency distribution (e.g. no request finished): not a crash
+        log(f"wrk gave no latency percentiles:\n{out[-800:]}")
+    p50, p99 = (_ms(pct[p]) if p in pct else float("nan") for p in ("50", "99"))
+    return Load(rps, p50, p99, errors)
 
 
 def wrk(url: str, seconds: int, connections: int = 16, script: Path | None = None) -> Load:
