@@ -215,6 +215,16 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of the live processes of a process group, in seconds."""
+    ticks = 0
+    for pid in group_pids(pgid):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pgid: int) -> float:
     """Resident memory of a process group in MB (VmRSS summed: shared pages count per process)."""
     total_kb = 0
@@ -237,6 +247,7 @@ class Load:
     p50: float
     p99: float
     errors: int = 0
+    cpu_ms: float | None = None  # the server's CPU time (all its processes) per request
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -253,7 +264,10 @@ def parse_wrk(out: str) -> Load:
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return Load(rps, _ms(pct["50"]), _ms(pct["99"]), errors)
+    if len(pct) < 2:  # no latency distribution (e.g. no request finished): not a crash
+        log(f"wrk gave no latency percentiles:\n{out[-800:]}")
+    p50, p99 = (_ms(pct[p]) if p in pct else float("nan") for p in ("50", "99"))
+    return Load(rps, p50, p99, errors)
 
 
 def wrk(url: str, seconds: int, connections: int = 16, script: Path | None = None) -> Load:
@@ -311,6 +325,7 @@ def median_load(runs: Sequence[Load]) -> Load:
         p50=median([r.p50 for r in runs]),
         p99=median([r.p99 for r in runs]),
         errors=sum(r.errors for r in runs),
+        cpu_ms=median([r.cpu_ms for r in runs if r.cpu_ms is not None]),
     )
 
 

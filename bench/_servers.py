@@ -252,7 +252,13 @@ def generated_server(args: argparse.Namespace, only: str | None = None) -> Serve
             return f"naftiko-gen exit {done.returncode}: {done.stderr.strip()[-300:]}"
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(f"{tmp}/out/{stem}", out)
-    venv_bin = ensure_venv("generated", GENERATED_PINS)
-    pip_install(venv_bin, str(out))  # its dependencies
-    pip_install(venv_bin, "--no-deps", "--force-reinstall", str(out))  # always this tree's code
+    venv_bin = install_generated(out)
     return Server(name, f"{shlex.quote(str(venv_bin / stem))} serve", env)
+
+
+def install_generated(package: Path) -> Path:
+    """Install a generated package into `.work/venvs/generated`; return the venv's bin folder."""
+    venv_bin = ensure_venv("generated", GENERATED_PINS)
+    pip_install(venv_bin, str(package))  # its dependencies
+    pip_install(venv_bin, "--no-deps", "--force-reinstall", str(package))  # this tree's code
+    return venv_bin

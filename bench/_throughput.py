@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from _common import (
     Load,
     Proc,
+    cpu_seconds,
     group_pids,
     inspector_load,
     log,
@@ -98,6 +99,24 @@ def loader(kind: str, args: argparse.Namespace) -> Callable[[str, str, int], Loa
     )
 
 
+def measured_load(load: Callable[[str, str, int], Load], row: Row, seconds: int) -> Load:
+    """One load of `row`'s server, with the CPU time its processes spent per request."""
+    if row.proc is None:
+        return load(row.url, row.tool, seconds)
+    before = cpu_seconds(row.proc.pid)
+    got = load(row.url, row.tool, seconds)
+    spent = cpu_seconds(row.proc.pid) - before
+    got.cpu_ms = round(spent * 1000 / (got.rps * seconds), 4) if got.rps else None
+    return got
+
+
+def round_ratios(row: Row, base: Row | None) -> list[float | None]:
+    """Round by round (each round loads every server once in turn), row's rate ÷ base's."""
+    if base is None:
+        return []
+    return [ratio(a.rps, b.rps) for a, b in zip(row.runs, base.runs, strict=False)]
+
+
 def run(
     kind: str, name: str, baselines: list[Server], references: list[str], description: str
 ) -> None:
@@ -128,7 +147,7 @@ def run(
                 row.rss_warm_mb = rss_mb(row.proc.pid)
         for round_no in range(args.runs):
             for row in live:
-                row.runs.append(load(row.url, row.tool, args.duration))
+                row.runs.append(measured_load(load, row, args.duration))
                 log(f"round {round_no + 1}/{args.runs} {row.name} w{row.workers}: {row.runs[-1]}")
         for row in live:
             if row.proc:
@@ -148,10 +167,11 @@ def report(
 ) -> None:
     unit = "req/s" if kind == "rest" else "calls/s"
     medians = {(row.name, row.workers): median_load(row.runs) for row in rows if row.runs}
-    headers = ["server", "workers", "processes", unit, "p50 ms", "p99 ms", "errors", "RSS warm MB"]
-    headers += ["RSS after load MB"]
+    by_key = {(row.name, row.workers): row for row in rows}
+    headers = ["server", "workers", "processes", unit, "p50 ms", "p99 ms", "errors"]
+    headers += ["server CPU ms / req", "RSS warm MB", "RSS after load MB"]
     for ref in references:
-        headers += [f"{unit} ÷ {ref}", f"p99 ÷ {ref}"]
+        headers += [f"{unit} ÷ {ref}", f"lowest round ÷ {ref}", f"p99 ÷ {ref}", f"CPU ÷ {ref}"]
     headers.append("note")
     table_rows: list[list[object]] = []
     results = []
@@ -159,16 +179,20 @@ def report(
         got = medians.get((row.name, row.workers))
         cells: list[object] = [row.name, row.workers, row.processes]
         cells += (
-            [got.rps, got.p50, got.p99, got.errors] if got else ["not available", None, None, None]
+            [got.rps, got.p50, got.p99, got.errors, got.cpu_ms]
+            if got
+            else ["not available", None, None, None, None]
         )
         cells += [row.rss_warm_mb, row.rss_load_mb]
+        rounds = {ref: round_ratios(row, by_key.get((ref, row.workers))) for ref in references}
         for ref in references:
             base = medians.get((ref, row.workers))
-            cells += (
-                [ratio(got.rps, base.rps), ratio(got.p99, base.p99)]
-                if got and base
-                else [None, None]
-            )
+            known = [r for r in rounds[ref] if r is not None]
+            if got and base:
+                cells += [ratio(got.rps, base.rps), min(known) if known else None]
+                cells += [ratio(got.p99, base.p99), ratio(got.cpu_ms, base.cpu_ms)]
+            else:
+                cells += [None, None, None, None]
         cells.append(row.note)
         table_rows.append(cells)
         results.append(
@@ -181,6 +205,7 @@ def report(
                 "note": row.note,
                 "median": asdict(got) if got else None,
                 "runs": [asdict(r) for r in row.runs],
+                "round_ratios": rounds,
             }
         )
     loader_name = "wrk -t1" if kind == "rest" or args.loader == "wrk" else "MCP Inspector --load"

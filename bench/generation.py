@@ -39,7 +39,9 @@ from _common import (
     write_results,
 )
 
-SHARED = ROOT.parent / "shared"
+# The shared reference material (the corpus, the OpenAPI documents) beside the checkout, as the
+# tests expect it; NAFTIKO_BENCH_SHARED names another place (e.g. for a clone elsewhere).
+SHARED = Path(os.environ.get("NAFTIKO_BENCH_SHARED") or ROOT.parent / "shared")
 OPENAPI_DIR = SHARED / "bench" / "openapi"
 CORPUS = SHARED / "corpus"
 PROVIDERS = ("sentry-system", "notion", "pagerduty", "netlify")
@@ -271,8 +273,15 @@ def measure_naftiko_in_process(
     return rows
 
 
+def require(folder: Path) -> None:
+    """Stop with one clear message when the shared material is not where it is looked for."""
+    if not folder.is_dir():
+        raise SystemExit(f"{folder} not found: set NAFTIKO_BENCH_SHARED to the shared folder")
+
+
 def corpus_documents() -> tuple[dict[Path, int], dict[Path, int]]:
     """All capability documents of the corpus, and those of the OpenAPI documents' providers."""
+    require(CORPUS)
     everything: dict[Path, int] = {}
     for doc in sorted([*CORPUS.rglob("*.yaml"), *CORPUS.rglob("*.yml")]):
         ops = capability_operations(doc)
@@ -300,6 +309,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.runs = 1
+    require(OPENAPI_DIR)
     openapi_docs = {doc: openapi_operations(doc) for doc in sorted(OPENAPI_DIR.glob("*.yml"))}
     everything, providers = corpus_documents()
     WORK.mkdir(exist_ok=True)

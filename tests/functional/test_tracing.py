@@ -170,6 +170,27 @@ async def test_mcp_call_is_one_trace_with_a_span_per_step_and_upstream_call(
     ]
 
 
+async def test_an_mcp_call_is_one_server_span_even_where_the_sdk_traces_too(
+    traced: tuple[Capability, ModuleType, InMemorySpanExporter],
+    upstream: FakeUpstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The SDK's own per-request span is off: a host whose global provider is the package's
+    (here: the SDK's tracer pointed at the same exporter) gets no second span per call."""
+    cap, _, exporter = traced
+    host = TracerProvider()
+    host.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr("mcp.shared._otel._tracer", host.get_tracer("mcp-python-sdk"))
+    upstream.respond(200, json={"name": "Aurora"})
+    async with cap.mcp() as client:
+        assert (await client.list_tools()).tools
+        result = await client.call_tool("ship-and-crew", {"imo": "1"})
+    assert not result.is_error
+    names = [s.name for s in exporter.get_finished_spans()]
+    assert names.count("tools/call ship-and-crew") == 1, names
+    assert "tools/list" not in names
+
+
 async def test_without_tracing_nothing_is_traced_or_sent(
     build: Builder, upstream: FakeUpstream
 ) -> None:

@@ -402,7 +402,7 @@ def build_server(
 
     resources = bool(catalog.resources)
     prompts = bool(catalog.prompts)
-    return Server(
+    server: Server[Any] = Server(
         name,
         version=version,
         instructions=instructions or None,
@@ -414,6 +414,11 @@ def build_server(
         on_list_prompts=list_prompts if prompts else None,
         on_get_prompt=get_prompt if prompts else None,
     )
+    # The SDK's default middleware opens an OpenTelemetry span of the global tracer provider
+    # around every request. This package traces its tool calls into its own provider
+    # (_tracing.py), so that span is never exported by it: it would only cost time per request.
+    server.middleware.clear()
+    return server
 
 
 class TokenServer(Protocol):
