@@ -319,3 +319,29 @@ def test_a_run_killed_at_a_random_moment_over_a_larger_tree(tmp_path: Path, seed
     assert sorted(p.name for p in out.iterdir()) == names
     assert {name: tree(out / name) for name in names} == new
     assert run(*specs, "-o", out, "--check").exit_code == 0
+
+
+def test_a_manifest_with_merge_conflict_markers_is_resolved_by_regenerating(
+    out: Path, spec: Path
+) -> None:
+    """Two branches regenerated the package: git leaves markers in the manifest. `--check`
+    reports the package as out of date (not as a folder naftiko-gen did not write), and
+    regenerating writes a clean manifest."""
+    manifest = out / NAME / ".naftiko-gen" / "manifest.json"
+    ours = manifest.read_text()
+    theirs = ours.replace('"version"', '"version-on-the-other-branch"')
+    lines_ours, lines_theirs = ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    manifest.write_text(
+        "".join(lines_ours[:2])
+        + "<<<<<<< HEAD\n"
+        + "".join(lines_ours[2:])
+        + "=======\n"
+        + "".join(lines_theirs[2:])
+        + ">>>>>>> feature\n"
+    )
+    checked = run(spec, "-o", out, "--check")
+    assert checked.exit_code == 1, checked.output
+    assert "NG301" not in checked.output
+    assert run(spec, "-o", out, "-q").exit_code == 0
+    assert manifest.read_text() == ours
+    assert run(spec, "-o", out, "--check").exit_code == 0

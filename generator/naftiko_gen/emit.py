@@ -115,13 +115,38 @@ def _read(root: Path, relative: str) -> bytes | None:
 
 
 def read_manifest(package_dir: Path) -> dict[str, Any] | None:
-    """The package's manifest, or None when there is none (or it is not a manifest)."""
+    """The package's manifest, or None when there is none (or it is not a manifest).
+
+    A manifest left with merge conflict markers (two branches regenerated the same package) is
+    read as its first side, so that regenerating resolves the conflict instead of refusing the
+    folder as one naftiko-gen did not write.
+    """
     raw = _read(package_dir, MANIFEST)
     try:
-        data = json.loads(raw) if raw is not None else None
+        data = json.loads(_first_side(raw)) if raw is not None else None
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _first_side(raw: bytes) -> bytes:
+    """`raw` with each git conflict block replaced by its first side (`<<<<<<<` to `|||||||` or
+    `=======`); text without conflict markers is returned as it is."""
+    if not raw.startswith(b"<<<<<<< ") and b"\n<<<<<<< " not in raw:
+        return raw
+    kept: list[bytes] = []
+    side = "outside"
+    for line in raw.splitlines(keepends=True):
+        bare = line.rstrip(b"\r\n")
+        if bare.startswith(b"<<<<<<<"):
+            side = "first"
+        elif side == "first" and (bare == b"=======" or bare.startswith(b"|||||||")):
+            side = "other"
+        elif side != "outside" and bare.startswith(b">>>>>>>"):
+            side = "outside"
+        elif side != "other":
+            kept.append(line)
+    return b"".join(kept)
 
 
 def _old_manifest(package_dir: Path) -> dict[str, str]:
