@@ -28,14 +28,14 @@ from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[Clients, Mapping[str, Any]], Awaitable[rt.Outcome]]
-Reader = Callable[[Clients, Mapping[str, str]], Awaitable[rt.Outcome]]
+Handler = Callable[[Clients, Mapping[str, Any]], Awaitable[_errors.Outcome]]
+Reader = Callable[[Clients, Mapping[str, str]], Awaitable[_errors.Outcome]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,12 @@ class Call:
     """A tool's handler: its operation function, called with the arguments the tool declares,
     each as its Python parameter (`parameters`: argument name → parameter name)."""
 
-    function: Callable[..., Awaitable[rt.Outcome]]
+    function: Callable[..., Awaitable[_errors.Outcome]]
     parameters: Mapping[str, str]
 
     async def __call__(
         self, clients: Clients, arguments: Mapping[str, Any]
-    ) -> rt.Outcome:
+    ) -> _errors.Outcome:
         given = {
             self.parameters[k]: v for k, v in arguments.items() if k in self.parameters
         }
@@ -134,7 +134,7 @@ class Catalog:
                 outcome = await self.handlers[tool.name](clients, arguments)
         except TimeoutError:
             return failure(f"Timeout: the tool did not finish within {deadline:g}s")
-        except rt.CapabilityError as exc:
+        except _errors.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
@@ -170,7 +170,7 @@ class Catalog:
     async def read(self, clients: Clients, uri: str) -> types.ReadResourceResult:
         """Read the resource `uri` names; failures are JSON-RPC errors."""
         for resource in self.resources:
-            variables = rt.match_uri(resource.uri, uri)
+            variables = _values.match_uri(resource.uri, uri)
             if variables is None:
                 continue
             try:
@@ -179,7 +179,7 @@ class Catalog:
                 raise MCPError(
                     -32602, f"the resource needs a value for {exc}"
                 ) from None
-            except rt.CapabilityError as exc:
+            except _errors.CapabilityError as exc:
                 raise MCPError(-32603, f"{exc.title}: {exc.detail}") from None
             if outcome.status >= 400:
                 raise MCPError(-32603, f"the upstream answered {outcome.status}")
@@ -203,7 +203,7 @@ class Catalog:
         messages = [
             types.PromptMessage(
                 role=role,
-                content=types.TextContent(text=rt.fill_prompt(text, arguments)),
+                content=types.TextContent(text=_values.fill_prompt(text, arguments)),
             )
             for role, text in prompt.messages
         ]
