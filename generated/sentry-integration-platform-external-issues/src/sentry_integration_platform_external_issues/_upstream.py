@@ -12,7 +12,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -60,7 +60,6 @@ class UpstreamResponse:
 
     @property
     def ok(self) -> bool:
-        """A 2xx status."""
         return 200 <= self.status < 300
 
     def data(self, fields: Sequence[tuple[str, Sequence[Step]]] = ()) -> Any:
@@ -88,7 +87,7 @@ class UpstreamResponse:
         """Mirror the status; map a 2xx body, pass any other body through unchanged."""
         if not self.content.strip():
             return Outcome(self.status)
-        if not 200 <= self.status < 300:
+        if not self.ok:
             try:
                 return Outcome(self.status, decode_json(self.content))
             except ValueError:
@@ -131,10 +130,10 @@ def _pairs(items: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
             continue
         if isinstance(value, list | tuple):
             pairs.extend((name, text(item)) for item in value if item is not None)
-        elif isinstance(value, bool):
-            pairs.append((name, "true" if value else "false"))
         else:
-            pairs.append((name, text(value)))
+            pairs.append(
+                (name, text(value))
+            )  # booleans as JSON reads them: true, false
     return pairs
 
 
@@ -407,11 +406,10 @@ class ClientCredentials(httpx2.Auth):
         self.token: str | None = None
         self.expires = 0.0
 
-    def async_auth_flow(self, request: httpx2.Request) -> Any:
+    async def async_auth_flow(
+        self, request: httpx2.Request
+    ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         """Fetch a token when none is valid, then send the request with it."""
-        return self._flow(request)
-
-    async def _flow(self, request: httpx2.Request) -> Any:
         renewed = False
         while True:
             if self.token is None or time.monotonic() >= self.expires:

@@ -59,19 +59,24 @@ def secret_ok(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def credentials(authorization: str | None, scheme: str) -> str | None:
+    """What an `Authorization: <scheme> …` header carries (`scheme` in lower case)."""
+    given, _, value = (authorization or "").partition(" ")
+    return value.strip() or None if given.lower() == scheme else None
+
+
 def bearer_ok(authorization: str | None, token: str) -> bool:
     """Whether an Authorization header carries the bearer `token`."""
-    scheme, _, value = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and secret_ok(value.strip(), token)
+    return secret_ok(credentials(authorization, "bearer"), token)
 
 
 def basic_ok(authorization: str | None, username: str, password: str) -> bool:
     """Whether an Authorization header carries these basic credentials."""
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "basic":
+    value = credentials(authorization, "basic")
+    if value is None:
         return False
     try:
-        user, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+        user, _, secret = base64.b64decode(value).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return False
     return secret_ok(user, username) & secret_ok(secret, password)

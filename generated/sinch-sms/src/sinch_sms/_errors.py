@@ -32,15 +32,11 @@ class InputError(CapabilityError):
 
 
 class UpstreamUnavailable(CapabilityError):
-    """The upstream could not be reached."""
-
     status = 502
     title = "Upstream unavailable"
 
 
 class UpstreamTimeout(CapabilityError):
-    """The upstream did not answer in time."""
-
     status = 504
     title = "Upstream timeout"
 
@@ -82,7 +78,6 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        """A 2xx status."""
         return 200 <= self.status < 300
 
     @property

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -28,7 +29,7 @@ from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import _errors, _values
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
@@ -170,7 +171,7 @@ class Catalog:
     async def read(self, clients: Clients, uri: str) -> types.ReadResourceResult:
         """Read the resource `uri` names; failures are JSON-RPC errors."""
         for resource in self.resources:
-            variables = _values.match_uri(resource.uri, uri)
+            variables = match_uri(resource.uri, uri)
             if variables is None:
                 continue
             try:
@@ -202,14 +203,30 @@ class Catalog:
         arguments = params.arguments or {}
         messages = [
             types.PromptMessage(
-                role=role,
-                content=types.TextContent(text=_values.fill_prompt(text, arguments)),
+                role=role, content=types.TextContent(text=fill_prompt(text, arguments))
             )
             for role, text in prompt.messages
         ]
         return types.GetPromptResult(
             description=prompt.definition.description, messages=messages
         )
+
+
+def match_uri(template: str, uri: str) -> dict[str, str] | None:
+    """The variables of `uri` if it matches the resource URI `template` (`{x}`: one segment)."""
+    names = re.findall(r"\{([^{}/]+)\}", template)
+    pieces = re.split(r"\{[^{}/]+\}", template)
+    match = re.fullmatch("([^/]+)".join(re.escape(piece) for piece in pieces), uri)
+    return dict(zip(names, match.groups(), strict=True)) if match else None
+
+
+def fill_prompt(template: str, arguments: Mapping[str, str]) -> str:
+    """Double-brace placeholders replaced by the arguments, once (values are never re-read)."""
+    return re.sub(
+        r"\{\{([a-zA-Z0-9_]+)\}\}",
+        lambda match: arguments.get(match.group(1), match.group(0)),
+        template,
+    )
 
 
 def empty_output(schema: Mapping[str, Any]) -> Any:

@@ -7,7 +7,6 @@ Identical in every package naftiko-gen writes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import quote
@@ -148,23 +147,6 @@ def lookup(items: Any, match: str, value: Any, fields: Sequence[str]) -> Any:
     if isinstance(value, list):
         return [found for found in map(find, value) if found is not None]
     return find(value)
-
-
-def match_uri(template: str, uri: str) -> dict[str, str] | None:
-    """The variables of `uri` if it matches the resource URI `template` (`{x}`: one segment)."""
-    names = re.findall(r"\{([^{}/]+)\}", template)
-    pieces = re.split(r"\{[^{}/]+\}", template)
-    match = re.fullmatch("([^/]+)".join(re.escape(piece) for piece in pieces), uri)
-    return dict(zip(names, match.groups(), strict=True)) if match else None
-
-
-def fill_prompt(template: str, arguments: Mapping[str, str]) -> str:
-    """Double-brace placeholders replaced by the arguments, once (values are never re-read)."""
-    return re.sub(
-        r"\{\{([a-zA-Z0-9_]+)\}\}",
-        lambda match: arguments.get(match.group(1), match.group(0)),
-        template,
-    )
 
 
 def coerce(value: Any, json_type: str) -> Any:

@@ -66,12 +66,6 @@ def metadata_url(resource: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{path}"
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer …` header."""
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def scope_map(pairs: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """`name=scope` pairs (a name may be paired several times) → the scopes each name needs."""
     needed: dict[str, set[str]] = {}
@@ -311,7 +305,7 @@ class Protect:
             ),
             None,
         )
-        token = bearer_token(authorization)
+        token = _asgi.credentials(authorization, "bearer")
         caller = await self.server.verify(token) if token else None
         if caller is None:
             params = ('error="invalid_token"',) if token else ()
