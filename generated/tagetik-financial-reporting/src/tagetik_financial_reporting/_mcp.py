@@ -69,7 +69,6 @@ class Resource:
 
     @property
     def template(self) -> bool:
-        """Whether the URI has variables (listed by resources/templates/list)."""
         return "{" in self.uri
 
 
@@ -239,14 +238,12 @@ def empty_output(schema: Mapping[str, Any]) -> Any:
 
 
 def failure(message: str) -> types.CallToolResult:
-    """A tool result that reports an error to the model."""
     return types.CallToolResult(
         content=[types.TextContent(text=message)], is_error=True
     )
 
 
 def base64_text(data: bytes) -> str:
-    """Bytes as the base64 text MCP carries them in."""
     return base64.b64encode(data).decode("ascii")
 
 
