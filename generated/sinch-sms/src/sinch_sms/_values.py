@@ -57,7 +57,6 @@ def segment(value: Any) -> str:
 
 
 def bearer(token: Any) -> str:
-    """The Authorization header value for a bearer token."""
     return "Bearer " + text(token)
 
 

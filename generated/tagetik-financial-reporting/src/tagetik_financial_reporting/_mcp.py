@@ -195,7 +195,6 @@ class Catalog:
         raise MCPError(-32602, f"Unknown resource URI: {uri}")
 
     def prompt(self, params: types.GetPromptRequestParams) -> types.GetPromptResult:
-        """The prompt's messages with the arguments filled in."""
         prompt = self.prompts.get(params.name)
         if prompt is None:
             raise MCPError(-32602, f"Unknown prompt: {params.name}")

@@ -22,8 +22,6 @@ class CapabilityError(Exception):
 
 
 class InputError(CapabilityError):
-    """The caller's input is not acceptable."""
-
     status = 422
     title = "Invalid input"
 

@@ -207,7 +207,6 @@ class UpstreamClient:
         )
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
         await self.http.aclose()
 
     async def send(
