@@ -15,19 +15,9 @@ from typing import Any, Final
 
 import httpx2
 
+from . import _errors
 from . import _tracing as tracing
 from ._asgi import CALLER_HEADERS
-from ._errors import (
-    EXCERPT,
-    InputError,
-    Outcome,
-    SettingsError,
-    UpstreamBodyError,
-    UpstreamRedirect,
-    UpstreamTimeout,
-    UpstreamTooLarge,
-    UpstreamUnavailable,
-)
 from ._values import Step, bearer, first, text
 
 logger = logging.getLogger(__name__)
@@ -80,36 +70,38 @@ class UpstreamResponse:
             augmented.append(item)
         return augmented
 
-    def outcome(self, mapper: Callable[[Any], Any] | None = None) -> Outcome:
+    def outcome(self, mapper: Callable[[Any], Any] | None = None) -> _errors.Outcome:
         """Mirror the status; map a 2xx body, pass any other body through unchanged."""
         if not self.content.strip():
-            return Outcome(self.status)
+            return _errors.Outcome(self.status)
         if not self.ok:
             try:
-                return Outcome(self.status, decode_json(self.content))
+                return _errors.Outcome(self.status, decode_json(self.content))
             except ValueError:
-                return Outcome(
+                return _errors.Outcome(
                     self.status, raw=self.content, media_type=self.media_type
                 )
         if self.binary:
             media_type = self.media_type or "application/octet-stream"
-            return Outcome(
+            return _errors.Outcome(
                 self.status, raw=self.content, media_type=media_type, binary=True
             )
         try:
             data = self.decode(self.content)
         except (ValueError, RecursionError) as exc:
-            raise UpstreamBodyError(
-                f"the upstream body cannot be read: {str(exc)[:EXCERPT]}"
+            raise _errors.UpstreamBodyError(
+                f"the upstream body cannot be read: {str(exc)[: _errors.EXCERPT]}"
             ) from None
         if mapper is None:
             # Unchanged JSON goes back as the upstream's bytes: no second serialisation.
             raw = self.content if self.decode is decode_json else None
-            return Outcome(self.status, data, raw, "application/json" if raw else None)
+            return _errors.Outcome(
+                self.status, data, raw, "application/json" if raw else None
+            )
         try:
-            return Outcome(self.status, mapper(data))
+            return _errors.Outcome(self.status, mapper(data))
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-            raise UpstreamBodyError(
+            raise _errors.UpstreamBodyError(
                 f"the upstream body cannot be mapped: {exc}"
             ) from None
 
@@ -162,7 +154,7 @@ def tls_context(
     except (OSError, ssl.SSLError) as exc:
         files = ", ".join(repr(f) for f in (ca_bundle, client_cert, client_key) if f)
         reason = exc.strerror or type(exc).__name__
-        raise SettingsError(
+        raise _errors.SettingsError(
             f"cannot start: the TLS files {files} cannot be loaded: {reason}"
         ) from None
     return context
@@ -290,7 +282,9 @@ class UpstreamClient:
         try:
             return self.http.build_request(method, path, headers=headers, **parts)
         except httpx2.InvalidURL as exc:
-            raise InputError(f"the upstream URL cannot be built: {exc}") from None
+            raise _errors.InputError(
+                f"the upstream URL cannot be built: {exc}"
+            ) from None
 
     async def dispatch(
         self,
@@ -310,7 +304,7 @@ class UpstreamClient:
                     request, where, max_bytes or self.max_response_bytes
                 )
         except TimeoutError:
-            raise UpstreamTimeout(
+            raise _errors.UpstreamTimeout(
                 f"{where} took longer than {self.deadline:g}s"
             ) from None
         media = response.headers.get("content-type")
@@ -328,19 +322,19 @@ class UpstreamClient:
                     status = response.status_code
                     retry = status in RETRY_STATUSES and attempt + 1 < attempts
                     if 300 <= status < 400 and status != 304:
-                        raise UpstreamRedirect(
+                        raise _errors.UpstreamRedirect(
                             f"{where} answered {status}; redirects are not followed"
                         )
                     body = b"" if retry else await read_limited(response, where, limit)
                 finally:
                     await response.aclose()
             except httpx2.TimeoutException:
-                raise UpstreamTimeout(f"{where} timed out") from None
+                raise _errors.UpstreamTimeout(f"{where} timed out") from None
             except (
                 httpx2.HTTPError,
                 ssl.SSLError,
             ) as exc:  # TLS 1.3 refusals come on read
-                raise UpstreamUnavailable(
+                raise _errors.UpstreamUnavailable(
                     f"{where} failed: {type(exc).__name__}"
                 ) from None
             if not retry:
@@ -356,7 +350,7 @@ async def read_limited(response: httpx2.Response, where: str, limit: int) -> byt
     anything at all when the declared Content-Length is already over it)."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise UpstreamTooLarge(
+        raise _errors.UpstreamTooLarge(
             f"{where}: the response declares more than {limit} bytes"
         )
     chunks: list[bytes] = []
@@ -364,7 +358,7 @@ async def read_limited(response: httpx2.Response, where: str, limit: int) -> byt
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
-            raise UpstreamTooLarge(
+            raise _errors.UpstreamTooLarge(
                 f"{where}: the response is larger than {limit} bytes"
             )
         chunks.append(chunk)
@@ -375,7 +369,7 @@ def _check_fields(kind: str, pairs: Sequence[tuple[str, str]]) -> None:
     """Refuse header or cookie values an HTTP request cannot carry (never echoing the value)."""
     for name, value in pairs:
         if not value.isascii() or not value.isprintable():
-            raise InputError(
+            raise _errors.InputError(
                 f"{kind} {name!r}: the value must be printable ASCII on one line"
             )
 
@@ -414,7 +408,7 @@ class ClientCredentials(httpx2.Auth):
                 response = yield token_request
                 await response.aread()
                 if response.status_code != 200:
-                    raise UpstreamUnavailable(
+                    raise _errors.UpstreamUnavailable(
                         f"token endpoint answered {response.status_code}"
                     )
                 payload = response.json()
