@@ -1,5 +1,6 @@
 """Expressions (`expr.py`) printed as Python source: the one module that knows the names of the
-generated runtime (`rt.…`) and of the variables the generated code reaches values through.
+generated runtime (`_values.first`, …) and of the variables the generated code reaches values
+through.
 
 Everything goes through `code.py`'s quoting (`py_str`, `py_value`, `call_code`), so the output is
 already in the form black and ruff-format produce.
@@ -45,32 +46,53 @@ _REACH: dict[SettingReach, str] = {
     "operation": "clients.settings.",
     "loading": "",
 }
-_ESCAPE: dict[Escape, str] = {
-    "path-segment": "rt.segment",
-    "xml": "rt.xml_text",
-    "form": "rt.form_value",
-    "json-string": "rt.json_string_content",
-    "json-fragment": "rt.json_fragment",
+# Where each runtime name the printer writes lives (the vendored `_*.py` modules; a generated
+# module imports all of them and the formatting step drops the ones it does not use).
+_RUNTIME_MODULES: dict[str, str] = {
+    "_values": "join_text segment xml_text form_value json_string_content json_fragment "
+    "first select items_of STAR lookup required_value coerce bearer",
+    "_asgi": "bearer_ok secret_ok basic_ok",
+    "_upstream": "ParamValue",
 }
-_PATH: dict[PathMode, str] = {"first": "rt.first", "all": "rt.select", "items": "rt.items_of"}
+_RUNTIME = {name: module for module, names in _RUNTIME_MODULES.items() for name in names.split()}
+
+
+def runtime(name: str) -> str:
+    """A runtime name as generated code writes it: `_values.first`."""
+    return f"{_RUNTIME[name]}.{name}"
+
+
+_ESCAPE: dict[Escape, str] = {
+    "path-segment": runtime("segment"),
+    "xml": runtime("xml_text"),
+    "form": runtime("form_value"),
+    "json-string": runtime("json_string_content"),
+    "json-fragment": runtime("json_fragment"),
+}
+_PATH: dict[PathMode, str] = {
+    "first": runtime("first"),
+    "all": runtime("select"),
+    "items": runtime("items_of"),
+}
 _HELPER: dict[HelperRole, str] = {
-    "lookup": "rt.lookup",
-    "required": "rt.required_value",
-    "coerce": "rt.coerce",
-    "bearer": "rt.bearer",
-    "bearer-ok": "rt.bearer_ok",
-    "secret-ok": "rt.secret_ok",
-    "basic-ok": "rt.basic_ok",
+    "lookup": runtime("lookup"),
+    "required": runtime("required_value"),
+    "coerce": runtime("coerce"),
+    "bearer": runtime("bearer"),
+    "bearer-ok": runtime("bearer_ok"),
+    "secret-ok": runtime("secret_ok"),
+    "basic-ok": runtime("basic_ok"),
 }
 # Helpers whose calls are written one argument per line.
 _EXPLODED: frozenset[HelperRole] = frozenset({"lookup"})
-PARAM_VALUE = "rt.ParamValue"  # the type of a text-like upstream parameter
+PARAM_VALUE = runtime("ParamValue")  # the type of a text-like upstream parameter
 
 
 def steps_code(steps: tuple[Step, ...]) -> str:
-    """A compiled JSONPath as a tuple literal: `("data", rt.STAR, 0)`."""
+    """A compiled JSONPath as a tuple literal: `("data", _values.STAR, 0)`."""
     items = [
-        "rt.STAR" if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s) for s in steps
+        runtime("STAR") if is_wildcard(s) else py_str(s) if isinstance(s, str) else str(s)
+        for s in steps
     ]
     if len(items) == 1:
         return f"({items[0]},)"
@@ -86,7 +108,7 @@ def expression(node: Expr) -> Code:
     if isinstance(node, Escaped):
         return Code(f"{_ESCAPE[node.escape]}({expression(node.value)})")
     if isinstance(node, Template):
-        return call_code("rt.join_text", [_piece(part) for part in node.parts])
+        return call_code(runtime("join_text"), [_piece(part) for part in node.parts])
     if isinstance(node, Helper):
         return _helper(node)
     if isinstance(node, (Obj, Arr)):

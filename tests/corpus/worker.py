@@ -290,7 +290,7 @@ def make_environ(
     `value-<name>`. Bind files the package cannot find are created (empty) in the working folder.
     """
     error_type = getattr(
-        sys.modules[f"{settings_module.__package__}._runtime"], "SettingsError", Exception
+        sys.modules[f"{settings_module.__package__}._errors"], "SettingsError", Exception
     )
     probe = _Recording({})
     try:

@@ -166,10 +166,10 @@ class Capability:
         self.connect(self.env)
 
     @property
-    def runtime(self) -> ModuleType:
-        """The package's `_runtime` module (where `SettingsError` lives)."""
+    def errors(self) -> ModuleType:
+        """The package's `_errors` module (where `SettingsError` lives)."""
         package = self.modules["settings"].__name__.rpartition(".")[0]
-        return importlib.import_module(f"{package}._runtime")
+        return importlib.import_module(f"{package}._errors")
 
     def load_settings(self, env: Mapping[str, str]) -> Any:
         return self.modules["settings"].load_settings(dict(env))

@@ -282,7 +282,7 @@ async def test_capability_level_binds_count_too(build: Builder, upstream: FakeUp
         response = await http.post("/things")
     assert response.status_code == 200, response.text
     assert upstream.only().headers["authorization"] == "Bearer cap-level"
-    with pytest.raises(cap.runtime.SettingsError, match="CAP_TOKEN"):
+    with pytest.raises(cap.errors.SettingsError, match="CAP_TOKEN"):
         cap.load_settings({})
 
 
@@ -307,13 +307,13 @@ async def test_missing_variables_are_all_listed_in_one_error(build: Builder) -> 
         ),
         env={"FIRST_TOKEN": "a", "SECOND_KEY": "b"},
     )
-    with pytest.raises(cap.runtime.SettingsError) as failure:
+    with pytest.raises(cap.errors.SettingsError) as failure:
         cap.load_settings({})
     message = str(failure.value)
     assert "FIRST_TOKEN" in message
     assert "SECOND_KEY" in message
     # one variable present: only the other one is reported
-    with pytest.raises(cap.runtime.SettingsError) as failure:
+    with pytest.raises(cap.errors.SettingsError) as failure:
         cap.load_settings({"FIRST_TOKEN": "a"})
     assert "SECOND_KEY" in str(failure.value)
     assert "FIRST_TOKEN" not in str(failure.value)

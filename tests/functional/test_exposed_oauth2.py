@@ -448,7 +448,7 @@ def test_a_malformed_scope_pair_is_a_settings_error(
 ) -> None:
     cap = build(document(authorization_server.issuer))
     settings = cap.load_settings({**cap.env, "THINGS_MCP_TOOL_SCOPES": pair})
-    with pytest.raises(cap.runtime.SettingsError, match="is not a name=scope pair"):
+    with pytest.raises(cap.errors.SettingsError, match="is not a name=scope pair"):
         cap.modules["mcp_server"].create_server(cap.modules["upstream"].Clients(settings))
 
 

@@ -260,7 +260,7 @@ async def test_request_deadline_bounds_a_tool_and_a_rest_request(
     assert time.monotonic() - started < 3.0
     assert result.is_error and "did not finish within 0.5s" in tool_text(result)
     # Over HTTP, every adapter app is served inside the request deadline (+1 s for MCP).
-    serving = __import__(cap.runtime.__name__.rpartition(".")[0] + ".serving", fromlist=["x"])
+    serving = __import__(cap.errors.__name__.rpartition(".")[0] + ".serving", fromlist=["x"])
     rest_app = next(serving.ADAPTERS.http_apps(cap.clients))
     upstream.handler = streaming(drip(0.05))
     transport = httpx2.ASGITransport(app=rest_app)
@@ -362,7 +362,7 @@ def test_every_bad_setting_is_named_at_once(cap: Capability) -> None:
         "LIMITS_MAX_RESPONSE_BYTES": "0",
         "API_BASE_URL": "ftp://files.example.com",
     }
-    with pytest.raises(cap.runtime.SettingsError) as failure:
+    with pytest.raises(cap.errors.SettingsError) as failure:
         cap.load_settings({**ENV, **bad})
     message = str(failure.value)
     assert message.startswith(f"cannot start: {len(bad)} setting(s)"), message
@@ -379,7 +379,7 @@ def test_good_settings_are_accepted(cap: Capability) -> None:
 
 
 def test_mock_settings_need_no_secret(cap: Capability) -> None:
-    with pytest.raises(cap.runtime.SettingsError, match="API_TOKEN"):
+    with pytest.raises(cap.errors.SettingsError, match="API_TOKEN"):
         cap.load_settings({})
     assert cap.modules["settings"].load_settings({}, mock=True).api_token == ""
 
@@ -393,7 +393,7 @@ def test_a_malformed_bind_file_is_reported_without_its_content(
     cap = limits(build, document)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "secrets.yaml").write_text(f"API_TOKEN: {SECRET}\n  bad: [\n", encoding="utf-8")
-    with pytest.raises(cap.runtime.SettingsError) as failure:
+    with pytest.raises(cap.errors.SettingsError) as failure:
         cap.load_settings({})
     assert "secrets.yaml is not valid: invalid syntax" in str(failure.value)
     assert SECRET not in str(failure.value)
@@ -411,7 +411,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(cap: Capability, env: dict[str, str], *args: str) -> Iterator[subprocess.Popen[str]]:
     """`python -m <package> serve ARGS` in its own process, stopped afterwards."""
-    package = cap.runtime.__name__.rpartition(".")[0]
+    package = cap.errors.__name__.rpartition(".")[0]
     process = subprocess.Popen(
         [sys.executable, "-m", package, "serve", *args],
         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(cap.package_dir / "src"), **env},

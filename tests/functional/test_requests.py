@@ -218,7 +218,7 @@ async def test_environment_parameter_is_read_at_startup(
     )
     await call(cap, {})
     assert upstream.only().headers["x-region"] == "eu-west-3"
-    with pytest.raises(cap.runtime.SettingsError, match="DEPLOY_REGION"):
+    with pytest.raises(cap.errors.SettingsError, match="DEPLOY_REGION"):
         cap.load_settings({})
 
 

@@ -165,7 +165,7 @@ def test_an_unreadable_tls_file_is_a_settings_error(build: Builder, tmp_path: Pa
     cap = build(document("", binds=""))
     missing = tmp_path / "absent-ca.pem"
     settings = cap.load_settings({"API_CA_BUNDLE": str(missing)})
-    with pytest.raises(cap.runtime.SettingsError) as raised:
+    with pytest.raises(cap.errors.SettingsError) as raised:
         cap.modules["upstream"].Clients(settings)
     assert str(raised.value) == (
         f"cannot start: the TLS files {str(missing)!r} cannot be loaded: No such file or directory"

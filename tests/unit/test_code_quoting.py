@@ -107,6 +107,6 @@ def test_comment_text_is_cut_at_the_limit() -> None:
 
 def test_steps_code_is_a_tuple_literal_of_the_compiled_path() -> None:
     assert steps_code(compile_jsonpath("$.data[0]['it\"s'][*]")) == (
-        '("data", 0, \'it"s\', rt.STAR)'
+        '("data", 0, \'it"s\', _values.STAR)'
     )
     assert steps_code(compile_jsonpath("$.id")) == '("id",)'

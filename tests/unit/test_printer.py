@@ -27,7 +27,7 @@ from naftiko_gen.expr import (
 from naftiko_gen.ir import UpstreamParam
 from naftiko_gen.jsonpath import compile_jsonpath
 from naftiko_gen.lower.templates import template_code
-from naftiko_gen.printer import annotation, code, expression, py
+from naftiko_gen.printer import annotation, expression, py
 
 HOSTILE = 'a "quoted" \\ back\nslash\x00'
 
@@ -45,17 +45,20 @@ CASES: list[tuple[Expr, str]] = [
     (RequestValue("headers", "x-api-key"), 'headers.get("x-api-key")'),
     (
         JsonPath(Local("body"), compile_jsonpath("$.data[*].id")),
-        'rt.first(body, ("data", rt.STAR, "id"))',
+        '_values.first(body, ("data", _values.STAR, "id"))',
     ),
-    (JsonPath(Local("body"), compile_jsonpath("$.items"), "all"), 'rt.select(body, ("items",))'),
-    (JsonPath(Local("item"), (), "items"), "rt.items_of(item, ())"),
-    (Escaped(InputRef("id"), "path-segment"), "rt.segment(id)"),
-    (Helper("required", (InputRef("q"), Lit("q"))), 'rt.required_value(q, "q")'),
+    (
+        JsonPath(Local("body"), compile_jsonpath("$.items"), "all"),
+        '_values.select(body, ("items",))',
+    ),
+    (JsonPath(Local("item"), (), "items"), "_values.items_of(item, ())"),
+    (Escaped(InputRef("id"), "path-segment"), "_values.segment(id)"),
+    (Helper("required", (InputRef("q"), Lit("q"))), '_values.required_value(q, "q")'),
     (
         Helper(
             "bearer-ok", (RequestValue("headers", "authorization"), SettingRef("t", "settings"))
         ),
-        'rt.bearer_ok(headers.get("authorization"), settings.t)',
+        '_asgi.bearer_ok(headers.get("authorization"), settings.t)',
     ),
     (Projection((("id", ("data", "id")),)), '(("id", ("data", "id")),)'),
 ]
@@ -72,25 +75,17 @@ def test_document_text_reads_back_as_written() -> None:
     assert ast.literal_eval(tree) == HOSTILE
 
 
-def test_template_joins_escaped_pieces_one_per_line() -> None:
+def test_template_joins_escaped_pieces() -> None:
     node = Template(("<a>", Escaped(InputRef("name"), "xml"), "</a>"))
-    assert expression(node) == 'rt.join_text(\n    "<a>",\n    rt.xml_text(name),\n    "</a>",\n)'
+    assert expression(node) == '_values.join_text("<a>", _values.xml_text(name), "</a>")'
 
 
 def test_structures_lay_out_as_literals_with_expressions_in_place() -> None:
     node = structure({"id": JsonPath(Local("body"), ("id",)), "tags": ["a", InputRef("tag")]})
     assert isinstance(node, Obj)
     assert isinstance(node.fields[1][1], Arr)
-    assert expression(node) == (
-        '{\n    "id": rt.first(body, ("id",)),\n'
-        '    "tags": [\n        "a",\n        tag,\n    ],\n}'
-    )
-    assert py({"nested": node}, 1) == (
-        '{\n        "nested": {\n            "id": rt.first(body, ("id",)),\n'
-        '            "tags": [\n                "a",\n                tag,\n            ],\n'
-        "        },\n    }"
-    )
-    assert code(node, 1).count("\n    }") == 1
+    assert expression(node) == '{"id": _values.first(body, ("id",)), "tags": ["a", tag]}'
+    assert py({"nested": node}, 1) == '{"nested": ' + expression(node) + "}"
 
 
 def test_each_builds_a_list_per_item() -> None:
@@ -118,8 +113,8 @@ def test_upstream_parameter_annotations() -> None:
     ) -> UpstreamParam:
         return UpstreamParam("q", "q", required, None, "", is_body=is_body, any_json=any_json)
 
-    assert annotation(param()) == "rt.ParamValue"
-    assert annotation(param(required=False)) == "rt.ParamValue | None"
+    assert annotation(param()) == "_upstream.ParamValue"
+    assert annotation(param(required=False)) == "_upstream.ParamValue | None"
     assert annotation(param(is_body=True, required=False)) == "Any"
     assert annotation(param(any_json=True, required=False)) == "Any | None"
 

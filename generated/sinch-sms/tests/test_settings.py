@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinch_sms._runtime import SettingsError
+from sinch_sms._errors import SettingsError
 from sinch_sms.settings import load_settings
 
 from .conftest import ENVIRON

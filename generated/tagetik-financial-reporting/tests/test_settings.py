@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tagetik_financial_reporting._runtime import SettingsError
+from tagetik_financial_reporting._errors import SettingsError
 from tagetik_financial_reporting.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from zoom_user._runtime import SettingsError
+from zoom_user._errors import SettingsError
 from zoom_user.settings import load_settings
 
 from .conftest import ENVIRON

@@ -80,8 +80,6 @@ def span(
 
 
 def operation(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Run an operation of `operations.py` in its own span."""
-
     @functools.wraps(function)
     async def traced(*args: P.args, **kwargs: P.kwargs) -> R:
         with span(f"operation {function.__name__}"):
@@ -126,7 +124,6 @@ class _Traced(httpx2.AsyncBaseTransport):
 
 
 def transport(inner: httpx2.AsyncBaseTransport) -> httpx2.AsyncBaseTransport:
-    """`inner`, traced when tracing is on."""
     return inner if tracer is None else _Traced(inner)
 
 

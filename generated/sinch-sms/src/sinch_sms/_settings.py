@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from ._runtime import EXCERPT, SettingsError, text
+from ._errors import EXCERPT, SettingsError
+from ._values import text
 
 FLAG_VALUES: Final = {
     "1": True,

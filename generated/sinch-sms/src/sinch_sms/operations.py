@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
@@ -21,7 +21,7 @@ async def send_batch(
     from_: str | None = None,
     to: str | None = None,
     body: str | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Send a batch SMS message"""
     response = await clients.api.send_batch(
         service_plan_id=service_plan_id, from_=from_, to=to, body=body
@@ -30,7 +30,7 @@ async def send_batch(
 
 
 @tracing.operation
-async def list_batches(clients: Clients, *, service_plan_id: str) -> rt.Outcome:
+async def list_batches(clients: Clients, *, service_plan_id: str) -> _errors.Outcome:
     """List SMS batches"""
     response = await clients.api.list_batches(service_plan_id=service_plan_id)
     return response.outcome()
@@ -39,7 +39,7 @@ async def list_batches(clients: Clients, *, service_plan_id: str) -> rt.Outcome:
 @tracing.operation
 async def list_inbound_messages(
     clients: Clients, *, service_plan_id: str
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """List inbound messages"""
     response = await clients.api.list_inbound_messages(service_plan_id=service_plan_id)
     return response.outcome()
@@ -53,7 +53,7 @@ async def send_sms_batch(
     from_: Any | None = None,
     to: Any | None = None,
     body: Any | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Send a batch SMS message to one or more recipients"""
     response = await clients.api.send_batch(
         service_plan_id=service_plan_id, from_=from_, to=to, body=body
@@ -64,7 +64,7 @@ async def send_sms_batch(
 @tracing.operation
 async def get_sms_delivery_report(
     clients: Clients, *, service_plan_id: str, batch_id: str
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Get delivery report for an SMS batch"""
     response = await clients.api.get_batch_delivery_report(
         service_plan_id=service_plan_id, batch_id=batch_id

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class SinchSmsClient(rt.UpstreamClient):
+class SinchSmsClient(_upstream.UpstreamClient):
     """Sinch SMS API for global messaging"""
 
     def __init__(
@@ -25,57 +25,61 @@ class SinchSmsClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.ca_bundle, settings.client_cert, settings.client_key
             ),
-            headers={"Authorization": rt.bearer(settings.sinch_api_token)},
+            headers={"Authorization": _values.bearer(settings.sinch_api_token)},
         )
         self.settings = settings
 
     async def send_batch(
         self,
         *,
-        service_plan_id: rt.ParamValue,
+        service_plan_id: _upstream.ParamValue,
         from_: Any | None = None,
         to: Any | None = None,
         body: Any | None = None,
-    ) -> rt.UpstreamResponse:
+    ) -> _upstream.UpstreamResponse:
         """Send a batch SMS message to one or more recipients"""
         return await self.send(
             "POST",
-            rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/batches"),
+            _values.join_text("/xms/v1/", _values.segment(service_plan_id), "/batches"),
             json_body={"from": from_, "to": to, "body": body},
         )
 
     async def list_batches(
-        self, *, service_plan_id: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, service_plan_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """List SMS batches"""
         return await self.send(
-            "GET", rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/batches")
+            "GET",
+            _values.join_text("/xms/v1/", _values.segment(service_plan_id), "/batches"),
         )
 
     async def get_batch_delivery_report(
-        self, *, service_plan_id: rt.ParamValue, batch_id: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, service_plan_id: _upstream.ParamValue, batch_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """Retrieve a batch delivery report"""
         return await self.send(
             "GET",
-            rt.join_text(
+            _values.join_text(
                 "/xms/v1/",
-                rt.segment(service_plan_id),
+                _values.segment(service_plan_id),
                 "/batches/",
-                rt.segment(batch_id),
+                _values.segment(batch_id),
                 "/delivery_report",
             ),
         )
 
     async def list_inbound_messages(
-        self, *, service_plan_id: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, service_plan_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """List inbound SMS messages"""
         return await self.send(
-            "GET", rt.join_text("/xms/v1/", rt.segment(service_plan_id), "/inbounds")
+            "GET",
+            _values.join_text(
+                "/xms/v1/", _values.segment(service_plan_id), "/inbounds"
+            ),
         )
 
 

@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -156,6 +155,6 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tagetik_reporting_mcp_allowed_origins,
     )
     app.add_middleware(
-        rt.CallerHeaders, names=settings.tagetik_reporting_mcp_pass_headers
+        _asgi.CallerHeaders, names=settings.tagetik_reporting_mcp_pass_headers
     )
     return app

@@ -6,7 +6,7 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
@@ -22,7 +22,7 @@ async def query_financial_data(
     skip: int | None = None,
     orderby: str | None = None,
     count: bool | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Retrieve financial records filtered by year, period, scenario, and entity"""
     response = await clients.tagetik_odata.query_financial_data(
         database=database,
@@ -45,7 +45,7 @@ async def query_analytical_data(
     filter: str | None = None,
     top: int | None = None,
     select: str | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Retrieve analytical workspace records"""
     response = await clients.tagetik_odata.query_analytical_data(
         database=database, workspace=workspace, filter=filter, top=top, select=select
@@ -54,7 +54,7 @@ async def query_analytical_data(
 
 
 @tracing.operation
-async def get_odata_metadata(clients: Clients, *, database: str) -> rt.Outcome:
+async def get_odata_metadata(clients: Clients, *, database: str) -> _errors.Outcome:
     """Retrieve available entity sets and their properties"""
     response = await clients.tagetik_odata.get_odata_metadata(database=database)
     return response.outcome()

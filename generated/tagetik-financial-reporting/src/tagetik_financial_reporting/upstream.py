@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from ._formats import convert_to_json
 from .settings import Settings
 
 
-class TagetikOdataClient(rt.UpstreamClient):
+class TagetikOdataClient(_upstream.UpstreamClient):
     """CCH Tagetik OData v4 REST API"""
 
     def __init__(
@@ -24,18 +24,18 @@ class TagetikOdataClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.tagetik_odata_ca_bundle,
                 settings.tagetik_odata_client_cert,
                 settings.tagetik_odata_client_key,
             ),
-            headers={"Authorization": rt.bearer(settings.tagetik_access_token)},
+            headers={"Authorization": _values.bearer(settings.tagetik_access_token)},
         )
         self.settings = settings
 
     async def get_odata_metadata(
-        self, *, database: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, database: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """Retrieve OData service metadata"""
         return await self.send(
             "GET",
@@ -47,18 +47,18 @@ class TagetikOdataClient(rt.UpstreamClient):
     async def query_financial_data(
         self,
         *,
-        database: rt.ParamValue,
-        filter: rt.ParamValue | None = None,
-        select: rt.ParamValue | None = None,
-        top: rt.ParamValue | None = None,
-        skip: rt.ParamValue | None = None,
-        orderby: rt.ParamValue | None = None,
-        count: rt.ParamValue | None = None,
-    ) -> rt.UpstreamResponse:
+        database: _upstream.ParamValue,
+        filter: _upstream.ParamValue | None = None,
+        select: _upstream.ParamValue | None = None,
+        top: _upstream.ParamValue | None = None,
+        skip: _upstream.ParamValue | None = None,
+        orderby: _upstream.ParamValue | None = None,
+        count: _upstream.ParamValue | None = None,
+    ) -> _upstream.UpstreamResponse:
         """Query financial data records with OData filters"""
         return await self.send(
             "GET",
-            rt.join_text("/odata/", rt.segment(database), "/FinancialData"),
+            _values.join_text("/odata/", _values.segment(database), "/FinancialData"),
             query=[
                 ("$filter", filter),
                 ("$select", select),
@@ -72,16 +72,18 @@ class TagetikOdataClient(rt.UpstreamClient):
     async def query_analytical_data(
         self,
         *,
-        database: rt.ParamValue,
-        workspace: rt.ParamValue,
-        filter: rt.ParamValue | None = None,
-        select: rt.ParamValue | None = None,
-        top: rt.ParamValue | None = None,
-    ) -> rt.UpstreamResponse:
+        database: _upstream.ParamValue,
+        workspace: _upstream.ParamValue,
+        filter: _upstream.ParamValue | None = None,
+        select: _upstream.ParamValue | None = None,
+        top: _upstream.ParamValue | None = None,
+    ) -> _upstream.UpstreamResponse:
         """Query analytical workspace dataset records"""
         return await self.send(
             "GET",
-            rt.join_text("/odata/", rt.segment(database), "/", rt.segment(workspace)),
+            _values.join_text(
+                "/odata/", _values.segment(database), "/", _values.segment(workspace)
+            ),
             query=[("$filter", filter), ("$select", select), ("$top", top)],
         )
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx2
 from starlette.types import ASGIApp
 
-from . import _runtime as rt
+from . import _asgi, _errors
 from . import _tracing as tracing
 from .settings import Settings
 from .upstream import Clients
@@ -40,7 +40,7 @@ class Adapters:
         The HTTP deadline is a second longer than a tool's, so a slow tool still answers `isError`.
         """
         seconds = clients.settings.request_deadline + 1.0
-        return (rt.Deadline(app, seconds) for app in self.apps(clients))
+        return (_asgi.Deadline(app, seconds) for app in self.apps(clients))
 
 
 def command(
@@ -69,7 +69,7 @@ def command(
     configure_logging()
     try:
         settings = load_settings(mock=args.mock)
-    except rt.SettingsError as exc:
+    except _errors.SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     tracing.configure(service=prog)
@@ -82,7 +82,7 @@ def command(
         else:
             run(serve_http(settings, transport, adapters))
     # A port taken, a TLS file unreadable.
-    except (ListenError, rt.SettingsError) as exc:
+    except (ListenError, _errors.SettingsError) as exc:
         print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

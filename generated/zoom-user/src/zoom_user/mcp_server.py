@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -374,5 +373,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.mcp_allowed_hosts,
         settings.mcp_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.mcp_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.mcp_pass_headers)
     return app

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def useractivate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def useractivate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Activate a user on Zoom, return the user ID."""
     response = await clients.api.useractivate(body=body)
     return response.outcome()
@@ -23,77 +23,79 @@ async def useractivate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
 @tracing.operation
 async def userassistantdelete(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Delete a user's assistant."""
     response = await clients.api.userassistantdelete(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userassistantset(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userassistantset(
+    clients: Clients, *, body: dict[str, Any]
+) -> _errors.Outcome:
     """Set a user's assistant which can schedule meeting for him."""
     response = await clients.api.userassistantset(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userautocreate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userautocreate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Create a user on Zoom, returns the created user ID."""
     response = await clients.api.userautocreate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def usercheckemail(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def usercheckemail(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Check if the user email exists."""
     response = await clients.api.usercheckemail(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def usercheckzpk(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def usercheckzpk(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Check if the zpk is expired. The zpk is used to authenticate a user."""
     response = await clients.api.usercheckzpk(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def usercreate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def usercreate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Create a user on Zoom, returns the created user ID."""
     response = await clients.api.usercreate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def usercustcreate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def usercustcreate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Create a user on Zoom, returns the created user ID."""
     response = await clients.api.usercustcreate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userdeactivate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userdeactivate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Deactivate a user on Zoom, return the user ID."""
     response = await clients.api.userdeactivate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userdelete(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userdelete(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Delete a user on Zoom, return the deleted user ID."""
     response = await clients.api.userdelete(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userget(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userget(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Get a user info on Zoom via user ID"""
     response = await clients.api.userget(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def usergetbyemail(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def usergetbyemail(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Get a user on Zoom via user email address and login type, return the user info."""
     response = await clients.api.usergetbyemail(body=body)
     return response.outcome()
@@ -102,7 +104,7 @@ async def usergetbyemail(clients: Clients, *, body: dict[str, Any]) -> rt.Outcom
 @tracing.operation
 async def userlist(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """List all the users on Zoom"""
     response = await clients.api.userlist(body=body)
     return response.outcome()
@@ -111,7 +113,7 @@ async def userlist(
 @tracing.operation
 async def userpending(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """List all the pending users on Zoom"""
     response = await clients.api.userpending(body=body)
     return response.outcome()
@@ -120,7 +122,7 @@ async def userpending(
 @tracing.operation
 async def userpermanentdelete(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Delete a user from Zoom system permanently."""
     response = await clients.api.userpermanentdelete(body=body)
     return response.outcome()
@@ -129,7 +131,7 @@ async def userpermanentdelete(
 @tracing.operation
 async def userrevoketoken(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Revoke a user's SSO token."""
     response = await clients.api.userrevoketoken(body=body)
     return response.outcome()
@@ -138,28 +140,30 @@ async def userrevoketoken(
 @tracing.operation
 async def userscheduleforhostlist(
     clients: Clients, *, body: dict[str, Any] | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """List assigned schedule privilege for host users."""
     response = await clients.api.userscheduleforhostlist(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userssocreate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userssocreate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Create a SSO user on Zoom, return the created user ID."""
     response = await clients.api.userssocreate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userupdate(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userupdate(clients: Clients, *, body: dict[str, Any]) -> _errors.Outcome:
     """Update user info on Zoom via user ID."""
     response = await clients.api.userupdate(body=body)
     return response.outcome()
 
 
 @tracing.operation
-async def userupdatepassword(clients: Clients, *, body: dict[str, Any]) -> rt.Outcome:
+async def userupdatepassword(
+    clients: Clients, *, body: dict[str, Any]
+) -> _errors.Outcome:
     """Upload and update user's profile picture on Zoom via user ID."""
     response = await clients.api.userupdatepassword(body=body)
     return response.outcome()

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream
 from .settings import Settings
 
 
-class ZoomUserClient(rt.UpstreamClient):
+class ZoomUserClient(_upstream.UpstreamClient):
     """Zoom REST API — User business capability. Self-contained, no shared references."""
 
     def __init__(
@@ -25,90 +25,96 @@ class ZoomUserClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.ca_bundle, settings.client_cert, settings.client_key
             ),
             params=[("api_key", settings.zoom_api_key)],
         )
         self.settings = settings
 
-    async def useractivate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def useractivate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Activate a user on Zoom, return the user ID."""
         return await self.send("POST", "/user/activate", json_body=body)
 
-    async def userassistantdelete(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userassistantdelete(
+        self, *, body: Any = None
+    ) -> _upstream.UpstreamResponse:
         """Delete a user's assistant."""
         return await self.send("POST", "/user/assistant/delete", json_body=body)
 
-    async def userassistantset(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userassistantset(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Set a user's assistant which can schedule meeting for him."""
         return await self.send("POST", "/user/assistant/set", json_body=body)
 
-    async def userautocreate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userautocreate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Create a user on Zoom, returns the created user ID."""
         return await self.send("POST", "/user/autocreate", json_body=body)
 
-    async def usercheckemail(self, *, body: Any) -> rt.UpstreamResponse:
+    async def usercheckemail(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Check if the user email exists."""
         return await self.send("POST", "/user/checkemail", json_body=body)
 
-    async def usercheckzpk(self, *, body: Any) -> rt.UpstreamResponse:
+    async def usercheckzpk(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Check if the zpk is expired. The zpk is used to authenticate a user."""
         return await self.send("POST", "/user/checkzpk", json_body=body)
 
-    async def usercreate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def usercreate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Create a user on Zoom, returns the created user ID."""
         return await self.send("POST", "/user/create", json_body=body)
 
-    async def usercustcreate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def usercustcreate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Create a user on Zoom, returns the created user ID."""
         return await self.send("POST", "/user/custcreate", json_body=body)
 
-    async def userdeactivate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userdeactivate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Deactivate a user on Zoom, return the user ID."""
         return await self.send("POST", "/user/deactivate", json_body=body)
 
-    async def userdelete(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userdelete(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Delete a user on Zoom, return the deleted user ID."""
         return await self.send("POST", "/user/delete", json_body=body)
 
-    async def userget(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userget(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Get a user info on Zoom via user ID"""
         return await self.send("POST", "/user/get", json_body=body)
 
-    async def usergetbyemail(self, *, body: Any) -> rt.UpstreamResponse:
+    async def usergetbyemail(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Get a user on Zoom via user email address and login type, return the user info."""
         return await self.send("POST", "/user/getbyemail", json_body=body)
 
-    async def userlist(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userlist(self, *, body: Any = None) -> _upstream.UpstreamResponse:
         """List all the users on Zoom"""
         return await self.send("POST", "/user/list", json_body=body)
 
-    async def userpending(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userpending(self, *, body: Any = None) -> _upstream.UpstreamResponse:
         """List all the pending users on Zoom"""
         return await self.send("POST", "/user/pending", json_body=body)
 
-    async def userpermanentdelete(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userpermanentdelete(
+        self, *, body: Any = None
+    ) -> _upstream.UpstreamResponse:
         """Delete a user from Zoom system permanently."""
         return await self.send("POST", "/user/permanentdelete", json_body=body)
 
-    async def userrevoketoken(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userrevoketoken(self, *, body: Any = None) -> _upstream.UpstreamResponse:
         """Revoke a user's SSO token."""
         return await self.send("POST", "/user/revoketoken", json_body=body)
 
-    async def userscheduleforhostlist(self, *, body: Any = None) -> rt.UpstreamResponse:
+    async def userscheduleforhostlist(
+        self, *, body: Any = None
+    ) -> _upstream.UpstreamResponse:
         """List assigned schedule privilege for host users."""
         return await self.send("POST", "/user/scheduleforhost/list", json_body=body)
 
-    async def userssocreate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userssocreate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Create a SSO user on Zoom, return the created user ID."""
         return await self.send("POST", "/user/ssocreate", json_body=body)
 
-    async def userupdate(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userupdate(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Update user info on Zoom via user ID."""
         return await self.send("POST", "/user/update", json_body=body)
 
-    async def userupdatepassword(self, *, body: Any) -> rt.UpstreamResponse:
+    async def userupdatepassword(self, *, body: Any) -> _upstream.UpstreamResponse:
         """Upload and update user's profile picture on Zoom via user ID."""
         return await self.send("POST", "/user/updatepassword", json_body=body)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from media._runtime import SettingsError
+from media._errors import SettingsError
 from media.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from control_capability._runtime import SettingsError
+from control_capability._errors import SettingsError
 from control_capability.settings import load_settings
 
 from .conftest import ENVIRON

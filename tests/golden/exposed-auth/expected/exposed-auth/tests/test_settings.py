@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exposed_auth._runtime import SettingsError
+from exposed_auth._errors import SettingsError
 from exposed_auth.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exposed_oauth2._runtime import SettingsError
+from exposed_oauth2._errors import SettingsError
 from exposed_oauth2.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from http_forward_value_capability._runtime import SettingsError
+from http_forward_value_capability._errors import SettingsError
 from http_forward_value_capability.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hostile_strings._runtime import SettingsError
+from hostile_strings._errors import SettingsError
 from hostile_strings.settings import load_settings
 
 from .conftest import ENVIRON

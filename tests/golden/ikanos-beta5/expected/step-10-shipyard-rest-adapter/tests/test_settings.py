@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from step_10_shipyard_rest_adapter._runtime import SettingsError
+from step_10_shipyard_rest_adapter._errors import SettingsError
 from step_10_shipyard_rest_adapter.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from step_7_shipyard_orchestrated_lookup._runtime import SettingsError
+from step_7_shipyard_orchestrated_lookup._errors import SettingsError
 from step_7_shipyard_orchestrated_lookup.settings import load_settings
 
 from .conftest import ENVIRON

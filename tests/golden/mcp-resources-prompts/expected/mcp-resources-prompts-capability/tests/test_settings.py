@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_resources_prompts_capability._runtime import SettingsError
+from mcp_resources_prompts_capability._errors import SettingsError
 from mcp_resources_prompts_capability.settings import load_settings
 
 from .conftest import ENVIRON

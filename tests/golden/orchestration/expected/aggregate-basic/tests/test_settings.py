@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregate_basic._runtime import SettingsError
+from aggregate_basic._errors import SettingsError
 from aggregate_basic.settings import load_settings
 
 from .conftest import ENVIRON

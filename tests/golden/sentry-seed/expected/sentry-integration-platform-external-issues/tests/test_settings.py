@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentry_integration_platform_external_issues._runtime import SettingsError
+from sentry_integration_platform_external_issues._errors import SettingsError
 from sentry_integration_platform_external_issues.settings import load_settings
 
 from .conftest import ENVIRON

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from step_1_shipyard_mock._runtime import SettingsError
+from step_1_shipyard_mock._errors import SettingsError
 from step_1_shipyard_mock.settings import load_settings
 
 from .conftest import ENVIRON

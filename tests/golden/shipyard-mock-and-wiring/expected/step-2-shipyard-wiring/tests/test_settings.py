@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from step_2_shipyard_wiring._runtime import SettingsError
+from step_2_shipyard_wiring._errors import SettingsError
 from step_2_shipyard_wiring.settings import load_settings
 
 from .conftest import ENVIRON

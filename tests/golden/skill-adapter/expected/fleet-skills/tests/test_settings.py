@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fleet_skills._runtime import SettingsError
+from fleet_skills._errors import SettingsError
 from fleet_skills.settings import load_settings
 
 from .conftest import ENVIRON

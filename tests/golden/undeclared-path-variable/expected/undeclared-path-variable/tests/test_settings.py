@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from undeclared_path_variable._runtime import SettingsError
+from undeclared_path_variable._errors import SettingsError
 from undeclared_path_variable.settings import load_settings
 
 from .conftest import ENVIRON

@@ -10,8 +10,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _errors, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -69,7 +68,7 @@ HANDLERS: dict[str, _mcp.Handler] = {
 
 async def read_resource_photo(
     clients: Clients, variables: Mapping[str, str]
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Resource photos://{id}."""
     return await operations.get_photo_2(clients, id=variables["id"])
 
@@ -119,5 +118,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tools_allowed_hosts,
         settings.tools_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.tools_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.tools_pass_headers)
     return app

@@ -6,48 +6,48 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def get_photo(clients: Clients, *, id: str) -> rt.Outcome:
+async def get_photo(clients: Clients, *, id: str) -> _errors.Outcome:
     """Operation get_photo."""
     response = await clients.api.get_photo(id=id, max_bytes=2048)
     return response.outcome()
 
 
 @tracing.operation
-async def get_clip(clients: Clients, *, id: str) -> rt.Outcome:
+async def get_clip(clients: Clients, *, id: str) -> _errors.Outcome:
     """Operation get_clip."""
     response = await clients.api.get_clip(id=id, max_bytes=2048)
     return response.outcome()
 
 
 @tracing.operation
-async def get_report(clients: Clients, *, id: str) -> rt.Outcome:
+async def get_report(clients: Clients, *, id: str) -> _errors.Outcome:
     """Operation get_report."""
     response = await clients.api.get_report(id=id, max_bytes=1024)
     return response.outcome()
 
 
 @tracing.operation
-async def get_stats(clients: Clients) -> rt.Outcome:
+async def get_stats(clients: Clients) -> _errors.Outcome:
     """Operation get_stats."""
     response = await clients.api.get_stats()
     return response.outcome()
 
 
 @tracing.operation
-async def get_photo_2(clients: Clients, *, id: str) -> rt.Outcome:
+async def get_photo_2(clients: Clients, *, id: str) -> _errors.Outcome:
     """A photo"""
     response = await clients.api.get_photo(id=id, max_bytes=4096)
     return response.outcome()
 
 
 @tracing.operation
-async def get_clip_2(clients: Clients, *, id: str) -> rt.Outcome:
+async def get_clip_2(clients: Clients, *, id: str) -> _errors.Outcome:
     """A sound clip"""
     response = await clients.api.get_clip(id=id, max_bytes=4096)
     return response.outcome()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class MediaClient(rt.UpstreamClient):
+class MediaClient(_upstream.UpstreamClient):
     """The 'media' API."""
 
     def __init__(
@@ -23,40 +23,44 @@ class MediaClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.ca_bundle, settings.client_cert, settings.client_key
             ),
         )
         self.settings = settings
 
     async def get_photo(
-        self, *, id: rt.ParamValue, max_bytes: int = 10485760
-    ) -> rt.UpstreamResponse:
+        self, *, id: _upstream.ParamValue, max_bytes: int = 10485760
+    ) -> _upstream.UpstreamResponse:
         """GET media.get-photo"""
         return await self.send(
-            "GET", rt.join_text("/photos/", rt.segment(id)), max_bytes=max_bytes
+            "GET",
+            _values.join_text("/photos/", _values.segment(id)),
+            max_bytes=max_bytes,
         )
 
     async def get_clip(
-        self, *, id: rt.ParamValue, max_bytes: int = 10485760
-    ) -> rt.UpstreamResponse:
+        self, *, id: _upstream.ParamValue, max_bytes: int = 10485760
+    ) -> _upstream.UpstreamResponse:
         """GET media.get-clip"""
         return await self.send(
-            "GET", rt.join_text("/clips/", rt.segment(id)), max_bytes=max_bytes
+            "GET",
+            _values.join_text("/clips/", _values.segment(id)),
+            max_bytes=max_bytes,
         )
 
     async def get_report(
-        self, *, id: rt.ParamValue, max_bytes: int = 1024
-    ) -> rt.UpstreamResponse:
+        self, *, id: _upstream.ParamValue, max_bytes: int = 1024
+    ) -> _upstream.UpstreamResponse:
         """GET media.get-report"""
         return await self.send(
             "GET",
-            rt.join_text("/reports/", rt.segment(id)),
+            _values.join_text("/reports/", _values.segment(id)),
             max_bytes=max_bytes,
             answer_type="application/pdf",
         )
 
-    async def get_stats(self) -> rt.UpstreamResponse:
+    async def get_stats(self) -> _upstream.UpstreamResponse:
         """GET media.get-stats"""
         return await self.send("GET", "/stats")
 

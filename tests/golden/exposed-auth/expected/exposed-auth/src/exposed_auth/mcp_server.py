@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -63,10 +62,10 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tools_allowed_hosts,
         settings.tools_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.tools_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.tools_pass_headers)
     app.add_middleware(
-        rt.Guard,
-        check=lambda headers, query: rt.bearer_ok(
+        _asgi.Guard,
+        check=lambda headers, query: _asgi.bearer_ok(
             headers.get("authorization"), settings.api_token
         ),
         challenge="Bearer",

@@ -6,13 +6,13 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships(clients: Clients) -> rt.Outcome:
+async def list_ships(clients: Clients) -> _errors.Outcome:
     """Operation list_ships."""
     response = await clients.registry.list_ships()
     return response.outcome()

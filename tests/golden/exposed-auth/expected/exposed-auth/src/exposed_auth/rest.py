@@ -9,9 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import _asgi, operations
 from . import _rest as web
-from . import _runtime as rt
-from . import operations
 from .upstream import Clients
 
 
@@ -36,8 +35,8 @@ def create_app(clients: Clients) -> Starlette:
         clients.settings.api_max_request_bytes,
         [
             Middleware(
-                rt.Guard,
-                check=lambda headers, query: rt.secret_ok(
+                _asgi.Guard,
+                check=lambda headers, query: _asgi.secret_ok(
                     headers.get("x-api-key"), settings.rest_key
                 ),
                 challenge="ApiKey",

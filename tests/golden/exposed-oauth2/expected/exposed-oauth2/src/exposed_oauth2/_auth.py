@@ -22,7 +22,7 @@ import jwt
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import _runtime as rt
+from . import _asgi, _errors
 
 logger = logging.getLogger(__name__)
 
@@ -66,19 +66,15 @@ def metadata_url(resource: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{path}"
 
 
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer …` header."""
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def scope_map(pairs: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """`name=scope` pairs (a name may be paired several times) → the scopes each name needs."""
     needed: dict[str, set[str]] = {}
     for pair in pairs:
         name, equals, scope = (part.strip() for part in pair.partition("="))
         if not (name and equals and scope):
-            raise rt.SettingsError(f"cannot start: {pair!r} is not a name=scope pair")
+            raise _errors.SettingsError(
+                f"cannot start: {pair!r} is not a name=scope pair"
+            )
         needed.setdefault(name, set()).add(scope)
     return {name: frozenset(scopes) for name, scopes in needed.items()}
 
@@ -290,7 +286,7 @@ class Protect:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in rt.OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in _asgi.OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         if scope["path"] == self.metadata_path:
@@ -309,12 +305,12 @@ class Protect:
             ),
             None,
         )
-        token = bearer_token(authorization)
+        token = _asgi.credentials(authorization, "bearer")
         caller = await self.server.verify(token) if token else None
         if caller is None:
             params = ('error="invalid_token"',) if token else ()
             detail = "invalid access token" if token else "an access token is required"
-            await rt.send_problem(
+            await _asgi.send_problem(
                 send, 401, "Unauthorized", detail, self.challenge(*params)
             )
             return
@@ -326,6 +322,6 @@ class Protect:
                 'error="insufficient_scope"', f'scope="{scopes}"'
             )
             detail = "the access token lacks scope " + ", ".join(missing)
-            await rt.send_problem(send, 403, "Forbidden", detail, challenge)
+            await _asgi.send_problem(send, 403, "Forbidden", detail, challenge)
             return
         await self.app(scope, receive, send)

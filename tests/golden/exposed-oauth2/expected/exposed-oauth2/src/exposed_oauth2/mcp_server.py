@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _auth, _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _auth, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -87,5 +86,5 @@ def create_http_app(clients: Clients) -> Starlette:
             settings.things_mcp_required_scopes,
         ),
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.things_mcp_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.things_mcp_pass_headers)
     return app

@@ -6,20 +6,20 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def list_things(clients: Clients) -> rt.Outcome:
+async def list_things(clients: Clients) -> _errors.Outcome:
     """Operation list_things."""
     response = await clients.api.list_things()
     return response.outcome()
 
 
 @tracing.operation
-async def delete_things(clients: Clients) -> rt.Outcome:
+async def delete_things(clients: Clients) -> _errors.Outcome:
     """Delete things"""
     response = await clients.api.delete_things()
     return response.outcome()

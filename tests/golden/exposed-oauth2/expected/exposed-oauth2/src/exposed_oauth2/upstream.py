@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream
 from .settings import Settings
 
 
-class ApiClient(rt.UpstreamClient):
+class ApiClient(_upstream.UpstreamClient):
     """The 'api' API."""
 
     def __init__(
@@ -23,7 +23,7 @@ class ApiClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.api_ca_bundle,
                 settings.api_client_cert,
                 settings.api_client_key,
@@ -31,11 +31,11 @@ class ApiClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def list_things(self) -> rt.UpstreamResponse:
+    async def list_things(self) -> _upstream.UpstreamResponse:
         """GET api.list-things"""
         return await self.send("GET", "/things")
 
-    async def delete_things(self) -> rt.UpstreamResponse:
+    async def delete_things(self) -> _upstream.UpstreamResponse:
         """DELETE api.delete-things"""
         return await self.send("DELETE", "/things")
 

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import _rest as web
-from . import _runtime as rt
+from . import _upstream
 from .upstream import Clients
 
 
@@ -19,7 +19,7 @@ async def forward_external(request: Request) -> Response:
         request.method,
         "/" + request.path_params["path"],
         query=request.url.query,
-        headers=rt.trusted(request.headers, ["Content-Type"]),
+        headers=_upstream.trusted(request.headers, ["Content-Type"]),
         content=await web.read_body(request),
     )
     return Response(response.content, response.status, media_type=response.media_type)

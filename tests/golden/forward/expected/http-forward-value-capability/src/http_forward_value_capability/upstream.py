@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream
 from .settings import Settings
 
 
-class ExternalClient(rt.UpstreamClient):
+class ExternalClient(_upstream.UpstreamClient):
     """External API endpoint"""
 
     def __init__(
@@ -23,7 +23,7 @@ class ExternalClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.external_ca_bundle,
                 settings.external_client_cert,
                 settings.external_client_key,

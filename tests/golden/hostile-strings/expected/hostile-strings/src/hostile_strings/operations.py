@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
@@ -16,7 +16,7 @@ from .upstream import Clients
 @tracing.operation
 async def get_thing(
     clients: Clients, *, id: str, name: str, q_uery: str | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Route summary with ''' and / and {braces}"""
     response = await clients.hostile.get_thing(id=id, name=name, q_uery=q_uery)
     return response.outcome(shape_get_thing)
@@ -25,17 +25,17 @@ async def get_thing(
 def shape_get_thing(body: Any) -> Any:
     """The output of `get_thing`: its outputParameters applied to the upstream JSON."""
     return {
-        'we"ird key': rt.first(body, ('a "quoted" key',)),
-        "class": rt.first(body, ("def",)),
+        'we"ird key': _values.first(body, ('a "quoted" key',)),
+        "class": _values.first(body, ("def",)),
     }
 
 
 @tracing.operation
 async def get_thing_2(
     clients: Clients, *, id: str, q_uery: str | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Tool ''' description / with ${x} {{y}}"""
     response = await clients.hostile.get_thing(
-        id=id, name=rt.join_text('literal "value" \\ ', id), q_uery=q_uery
+        id=id, name=_values.join_text('literal "value" \\ ', id), q_uery=q_uery
     )
     return response.outcome()

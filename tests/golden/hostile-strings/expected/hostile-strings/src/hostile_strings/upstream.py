@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class HostileClient(rt.UpstreamClient):
+class HostileClient(_upstream.UpstreamClient):
     """'''; raise SystemExit # /"""
 
     def __init__(
@@ -23,13 +23,13 @@ class HostileClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.hostile_ca_bundle,
                 settings.hostile_client_cert,
                 settings.hostile_client_key,
             ),
             headers={
-                'X-Key"); import os; (': rt.join_text(
+                'X-Key"); import os; (': _values.join_text(
                     "pre-", settings.hostile_token, '-"post'
                 )
             },
@@ -39,16 +39,18 @@ class HostileClient(rt.UpstreamClient):
     async def get_thing(
         self,
         *,
-        id: rt.ParamValue,
-        name: rt.ParamValue,
-        q_uery: rt.ParamValue | None = None,
-    ) -> rt.UpstreamResponse:
+        id: _upstream.ParamValue,
+        name: _upstream.ParamValue,
+        q_uery: _upstream.ParamValue | None = None,
+    ) -> _upstream.UpstreamResponse:
         """A / backslash, a ''' triple quote, and a newline"""
         return await self.send(
             "GET",
-            rt.join_text("/things/", rt.segment(id), "/\"quoted'/", rt.segment(name)),
+            _values.join_text(
+                "/things/", _values.segment(id), "/\"quoted'/", _values.segment(name)
+            ),
             query=[("q'\"uery", q_uery)],
-            headers=[("X-Trace", rt.join_text(self.settings.hostile_token, '"}'))],
+            headers=[("X-Trace", _values.join_text(self.settings.hostile_token, '"}'))],
         )
 
 

@@ -10,8 +10,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _errors, _mcp, operations
 from . import skill as skills
 from .upstream import Clients
 
@@ -19,11 +18,13 @@ from .upstream import Clients
 def skill_file(skill: skills.Skill, path: str) -> _mcp.Reader:
     """A reader of one file of a skill, the one its catalog serves (`/contents/{path}`)."""
 
-    async def read(clients: Clients, variables: Mapping[str, str]) -> rt.Outcome:
+    async def read(clients: Clients, variables: Mapping[str, str]) -> _errors.Outcome:
         found = (skill.files() or {}).get(path)
         if found is None:
-            raise rt.CapabilityError(f"skill {skill.detail['name']} has no file {path}")
-        return rt.Outcome(
+            raise _errors.CapabilityError(
+                f"skill {skill.detail['name']} has no file {path}"
+            )
+        return _errors.Outcome(
             200, raw=found.read_bytes(), media_type=skills.media_type(path)
         )
 
@@ -253,10 +254,10 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.shipyard_tools_allowed_hosts,
         settings.shipyard_tools_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.shipyard_tools_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.shipyard_tools_pass_headers)
     app.add_middleware(
-        rt.Guard,
-        check=lambda headers, query: rt.bearer_ok(
+        _asgi.Guard,
+        check=lambda headers, query: _asgi.bearer_ok(
             headers.get("authorization"), settings.mcp_server_token
         ),
         challenge="Bearer",

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships_2(clients: Clients, *, status: str | None = None) -> rt.Outcome:
+async def list_ships_2(
+    clients: Clients, *, status: str | None = None
+) -> _errors.Outcome:
     """Operation list_ships_2."""
     response = await clients.registry.list_ships(status=status)
     return response.outcome(shape_list_ships_2)
@@ -24,18 +26,18 @@ def shape_list_ships_2(body: Any) -> Any:
     """The output of `list_ships_2`: its outputParameters applied to the upstream JSON."""
     return [
         {
-            "imo": rt.first(item, ("imo_number",)),
-            "name": rt.first(item, ("vessel_name",)),
-            "type": rt.first(item, ("vessel_type",)),
-            "flag": rt.first(item, ("flag_code",)),
-            "status": rt.first(item, ("operational_status",)),
+            "imo": _values.first(item, ("imo_number",)),
+            "name": _values.first(item, ("vessel_name",)),
+            "type": _values.first(item, ("vessel_type",)),
+            "flag": _values.first(item, ("flag_code",)),
+            "status": _values.first(item, ("operational_status",)),
         }
-        for item in rt.items_of(body, ())
+        for item in _values.items_of(body, ())
     ]
 
 
 @tracing.operation
-async def get_ship_2(clients: Clients, *, imo: str) -> rt.Outcome:
+async def get_ship_2(clients: Clients, *, imo: str) -> _errors.Outcome:
     """Operation get_ship_2."""
     response = await clients.registry.get_ship(imo_number=imo)
     return response.outcome(shape_get_ship_2)
@@ -44,21 +46,21 @@ async def get_ship_2(clients: Clients, *, imo: str) -> rt.Outcome:
 def shape_get_ship_2(body: Any) -> Any:
     """The output of `get_ship_2`: its outputParameters applied to the upstream JSON."""
     return {
-        "imo": rt.first(body, ("imo_number",)),
-        "name": rt.first(body, ("vessel_name",)),
-        "type": rt.first(body, ("vessel_type",)),
-        "flag": rt.first(body, ("flag_code",)),
-        "status": rt.first(body, ("operational_status",)),
+        "imo": _values.first(body, ("imo_number",)),
+        "name": _values.first(body, ("vessel_name",)),
+        "type": _values.first(body, ("vessel_type",)),
+        "flag": _values.first(body, ("flag_code",)),
+        "status": _values.first(body, ("operational_status",)),
         "specs": {
-            "yearBuilt": rt.first(body, ("year_built",)),
-            "tonnage": rt.first(body, ("gross_tonnage",)),
-            "length": rt.first(body, ("dimensions", "length_overall")),
+            "yearBuilt": _values.first(body, ("year_built",)),
+            "tonnage": _values.first(body, ("gross_tonnage",)),
+            "length": _values.first(body, ("dimensions", "length_overall")),
         },
     }
 
 
 @tracing.operation
-async def get_ship_with_crew_2(clients: Clients, *, imo: str) -> rt.Outcome:
+async def get_ship_with_crew_2(clients: Clients, *, imo: str) -> _errors.Outcome:
     """Resolve crew member names and roles for a given ship"""
     context: dict[str, Any] = {}
     with tracing.span("step get-ship"):
@@ -72,24 +74,26 @@ async def get_ship_with_crew_2(clients: Clients, *, imo: str) -> rt.Outcome:
             return response.outcome()
         context["list-crew"] = response.data()
     with tracing.span("step resolve-crew"):
-        context["resolve-crew"] = rt.lookup(
+        context["resolve-crew"] = _values.lookup(
             context.get("list-crew"),
             "crewId",
-            rt.first(context, ("get-ship", "assignedCrew")),
+            _values.first(context, ("get-ship", "assignedCrew")),
             ("fullName", "role"),
         )
-    return rt.Outcome(
+    return _errors.Outcome(
         200,
         {
-            "imo": rt.first(context, ("get-ship", "imo_number")),
-            "name": rt.first(context, ("get-ship", "vessel_name")),
-            "type": rt.first(context, ("get-ship", "vessel_type")),
-            "flag": rt.first(context, ("get-ship", "flag_code")),
-            "status": rt.first(context, ("get-ship", "operational_status")),
-            "yearBuilt": rt.first(context, ("get-ship", "year_built")),
-            "tonnage": rt.first(context, ("get-ship", "gross_tonnage")),
-            "length": rt.first(context, ("get-ship", "dimensions", "length_overall")),
-            "crew": rt.first(context, ("resolve-crew",)),
+            "imo": _values.first(context, ("get-ship", "imo_number")),
+            "name": _values.first(context, ("get-ship", "vessel_name")),
+            "type": _values.first(context, ("get-ship", "vessel_type")),
+            "flag": _values.first(context, ("get-ship", "flag_code")),
+            "status": _values.first(context, ("get-ship", "operational_status")),
+            "yearBuilt": _values.first(context, ("get-ship", "year_built")),
+            "tonnage": _values.first(context, ("get-ship", "gross_tonnage")),
+            "length": _values.first(
+                context, ("get-ship", "dimensions", "length_overall")
+            ),
+            "crew": _values.first(context, ("resolve-crew",)),
         },
     )
 
@@ -97,7 +101,7 @@ async def get_ship_with_crew_2(clients: Clients, *, imo: str) -> rt.Outcome:
 @tracing.operation
 async def list_legacy_vessels_2(
     clients: Clients, *, status: str | None = None
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Operation list_legacy_vessels_2."""
     response = await clients.legacy.list_vessels(status=status)
     return response.outcome(shape_list_legacy_vessels_2)
@@ -107,13 +111,13 @@ def shape_list_legacy_vessels_2(body: Any) -> Any:
     """The output of `list_legacy_vessels_2`: its outputParameters applied to the upstream JSON."""
     return [
         {
-            "vesselCode": rt.first(item, ("vesselCode",)),
-            "name": rt.first(item, ("vesselName",)),
-            "type": rt.first(item, ("category",)),
-            "flag": rt.first(item, ("flagState",)),
-            "status": rt.first(item, ("operationalStatus",)),
+            "vesselCode": _values.first(item, ("vesselCode",)),
+            "name": _values.first(item, ("vesselName",)),
+            "type": _values.first(item, ("category",)),
+            "flag": _values.first(item, ("flagState",)),
+            "status": _values.first(item, ("operationalStatus",)),
         }
-        for item in rt.items_of(body, ("vessel",))
+        for item in _values.items_of(body, ("vessel",))
     ]
 
 
@@ -128,7 +132,7 @@ async def create_voyage_2(
     arrival_date: str | None = None,
     crew_ids: list[Any] | None = None,
     cargo_ids: list[Any] | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Operation create_voyage_2."""
     response = await clients.registry.create_voyage(
         ship_imo=ship_imo,
@@ -145,19 +149,19 @@ async def create_voyage_2(
 def shape_create_voyage_2(body: Any) -> Any:
     """The output of `create_voyage_2`: its outputParameters applied to the upstream JSON."""
     return {
-        "voyageId": rt.first(body, ("voyageId",)),
-        "shipImo": rt.first(body, ("shipImo",)),
+        "voyageId": _values.first(body, ("voyageId",)),
+        "shipImo": _values.first(body, ("shipImo",)),
         "route": {
-            "from": rt.first(body, ("departurePort",)),
-            "to": rt.first(body, ("arrivalPort",)),
+            "from": _values.first(body, ("departurePort",)),
+            "to": _values.first(body, ("arrivalPort",)),
         },
         "dates": {
-            "departure": rt.first(body, ("departureDate",)),
-            "arrival": rt.first(body, ("arrivalDate",)),
+            "departure": _values.first(body, ("departureDate",)),
+            "arrival": _values.first(body, ("arrivalDate",)),
         },
-        "crewIds": [item for item in rt.items_of(body, ("crewIds",))],
-        "cargoIds": [item for item in rt.items_of(body, ("cargoIds",))],
-        "status": rt.first(body, ("status",)),
+        "crewIds": [item for item in _values.items_of(body, ("crewIds",))],
+        "cargoIds": [item for item in _values.items_of(body, ("cargoIds",))],
+        "status": _values.first(body, ("status",)),
     }
 
 
@@ -172,7 +176,7 @@ async def create_voyage(
     arrival_date: str,
     crew_ids: list[Any],
     cargo_ids: list[Any] | None = None,
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Plan a new voyage with ship, crew, route, and dates"""
     response = await clients.registry.create_voyage(
         ship_imo=ship_imo,
@@ -189,17 +193,17 @@ async def create_voyage(
 def shape_create_voyage(body: Any) -> Any:
     """The output of `create_voyage`: its outputParameters applied to the upstream JSON."""
     return {
-        "voyageId": rt.first(body, ("voyageId",)),
-        "shipImo": rt.first(body, ("shipImo",)),
+        "voyageId": _values.first(body, ("voyageId",)),
+        "shipImo": _values.first(body, ("shipImo",)),
         "route": {
-            "from": rt.first(body, ("departurePort",)),
-            "to": rt.first(body, ("arrivalPort",)),
+            "from": _values.first(body, ("departurePort",)),
+            "to": _values.first(body, ("arrivalPort",)),
         },
         "dates": {
-            "departure": rt.first(body, ("departureDate",)),
-            "arrival": rt.first(body, ("arrivalDate",)),
+            "departure": _values.first(body, ("departureDate",)),
+            "arrival": _values.first(body, ("arrivalDate",)),
         },
-        "crewIds": [item for item in rt.items_of(body, ("crewIds",))],
-        "cargoIds": [item for item in rt.items_of(body, ("cargoIds",))],
-        "status": rt.first(body, ("status",)),
+        "crewIds": [item for item in _values.items_of(body, ("crewIds",))],
+        "cargoIds": [item for item in _values.items_of(body, ("cargoIds",))],
+        "status": _values.first(body, ("status",)),
     }

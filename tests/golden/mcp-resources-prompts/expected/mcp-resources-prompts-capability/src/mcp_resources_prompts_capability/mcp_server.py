@@ -10,8 +10,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _errors, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -37,14 +36,14 @@ HANDLERS: dict[str, _mcp.Handler] = {
 
 async def read_resource_database_schema(
     clients: Clients, variables: Mapping[str, str]
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Resource data://databases/pre-release/schema."""
     return await operations.resource_database_schema(clients)
 
 
 async def read_resource_user_profile(
     clients: Clients, variables: Mapping[str, str]
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Resource data://users/{userId}/profile."""
     return await operations.resource_user_profile(clients, user_id=variables["userId"])
 
@@ -162,6 +161,6 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.test_mcp_resources_prompts_allowed_origins,
     )
     app.add_middleware(
-        rt.CallerHeaders, names=settings.test_mcp_resources_prompts_pass_headers
+        _asgi.CallerHeaders, names=settings.test_mcp_resources_prompts_pass_headers
     )
     return app

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def query_database(clients: Clients) -> rt.Outcome:
+async def query_database(clients: Clients) -> _errors.Outcome:
     """Query the test database to retrieve committed participants."""
     response = await clients.mock_api.query_db(datasource_id="test-db-id-123")
     return response.outcome(shape_query_database)
@@ -22,18 +22,21 @@ async def query_database(clients: Clients) -> rt.Outcome:
 
 def shape_query_database(body: Any) -> Any:
     """The output of `query_database`: its outputParameters applied to the upstream JSON."""
-    return [{"id": rt.first(item, ("id",))} for item in rt.items_of(body, ("results",))]
+    return [
+        {"id": _values.first(item, ("id",))}
+        for item in _values.items_of(body, ("results",))
+    ]
 
 
 @tracing.operation
-async def resource_database_schema(clients: Clients) -> rt.Outcome:
+async def resource_database_schema(clients: Clients) -> _errors.Outcome:
     """Schema of the pre-release participants database"""
     response = await clients.mock_api.query_db(datasource_id="test-db-id-123")
     return response.outcome()
 
 
 @tracing.operation
-async def resource_user_profile(clients: Clients, *, user_id: str) -> rt.Outcome:
+async def resource_user_profile(clients: Clients, *, user_id: str) -> _errors.Outcome:
     """User profile by ID"""
     response = await clients.mock_api.query_db(datasource_id=user_id)
     return response.outcome()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class MockApiClient(rt.UpstreamClient):
+class MockApiClient(_upstream.UpstreamClient):
     """The 'mock-api' API."""
 
     def __init__(
@@ -23,7 +23,7 @@ class MockApiClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.mock_api_ca_bundle,
                 settings.mock_api_client_cert,
                 settings.mock_api_client_key,
@@ -32,12 +32,14 @@ class MockApiClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def query_db(self, *, datasource_id: rt.ParamValue) -> rt.UpstreamResponse:
+    async def query_db(
+        self, *, datasource_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """Query Database"""
         return await self.send(
             "POST",
-            rt.join_text("/databases/", rt.segment(datasource_id), "/query"),
-            content=rt.join_text(
+            _values.join_text("/databases/", _values.segment(datasource_id), "/query"),
+            content=_values.join_text(
                 '{\n  "filter": {\n    "property": "Status",\n    "select": {\n      "equals": "Committed"\n    }\n  }\n}\n'
             ),
             media_type="application/json",

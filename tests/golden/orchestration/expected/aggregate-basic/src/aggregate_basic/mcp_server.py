@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -86,5 +85,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.forecast_mcp_allowed_hosts,
         settings.forecast_mcp_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.forecast_mcp_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.forecast_mcp_pass_headers)
     return app

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def get_forecast_2(clients: Clients, *, location: str) -> rt.Outcome:
+async def get_forecast_2(clients: Clients, *, location: str) -> _errors.Outcome:
     """Fetch current weather forecast for a location."""
     response = await clients.weather_api.get_forecast()
     return response.outcome(shape_get_forecast_2)
@@ -22,4 +22,4 @@ async def get_forecast_2(clients: Clients, *, location: str) -> rt.Outcome:
 
 def shape_get_forecast_2(body: Any) -> Any:
     """The output of `get_forecast_2`: its outputParameters applied to the upstream JSON."""
-    return rt.first(body, ("forecast",))
+    return _values.first(body, ("forecast",))

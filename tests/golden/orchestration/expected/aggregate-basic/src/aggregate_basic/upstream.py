@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream
 from .settings import Settings
 
 
-class WeatherApiClient(rt.UpstreamClient):
+class WeatherApiClient(_upstream.UpstreamClient):
     """The 'weather-api' API."""
 
     def __init__(
@@ -23,7 +23,7 @@ class WeatherApiClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.weather_api_ca_bundle,
                 settings.weather_api_client_cert,
                 settings.weather_api_client_key,
@@ -31,7 +31,7 @@ class WeatherApiClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def get_forecast(self) -> rt.UpstreamResponse:
+    async def get_forecast(self) -> _upstream.UpstreamResponse:
         """GET weather-api.get-forecast"""
         return await self.send("GET", "/forecast")
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from ._formats import convert_to_json
 from .settings import Settings
 
 
-class RegistryClient(rt.UpstreamClient):
+class RegistryClient(_upstream.UpstreamClient):
     """The 'registry' API."""
 
     def __init__(
@@ -26,69 +26,73 @@ class RegistryClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.registry_ca_bundle,
                 settings.registry_client_cert,
                 settings.registry_client_key,
             ),
             headers={
-                "Authorization": rt.bearer(settings.registry_token),
+                "Authorization": _values.bearer(settings.registry_token),
                 "Registry-Version": settings.registry_version,
             },
         )
         self.settings = settings
 
     async def list_ships(
-        self, *, status: rt.ParamValue | None = None
-    ) -> rt.UpstreamResponse:
+        self, *, status: _upstream.ParamValue | None = None
+    ) -> _upstream.UpstreamResponse:
         """GET registry.list-ships"""
         return await self.send("GET", "/ships", query=[("status", status)])
 
-    async def get_ship(self, *, imo_number: rt.ParamValue) -> rt.UpstreamResponse:
+    async def get_ship(
+        self, *, imo_number: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """GET registry.get-ship"""
-        return await self.send("GET", rt.join_text("/ships/", rt.segment(imo_number)))
+        return await self.send(
+            "GET", _values.join_text("/ships/", _values.segment(imo_number))
+        )
 
     async def create_voyage(
         self,
         *,
-        ship_imo: rt.ParamValue | None = None,
-        departure_port: rt.ParamValue | None = None,
-        arrival_port: rt.ParamValue | None = None,
-        departure_date: rt.ParamValue | None = None,
-        arrival_date: rt.ParamValue | None = None,
+        ship_imo: _upstream.ParamValue | None = None,
+        departure_port: _upstream.ParamValue | None = None,
+        arrival_port: _upstream.ParamValue | None = None,
+        departure_date: _upstream.ParamValue | None = None,
+        arrival_date: _upstream.ParamValue | None = None,
         crew_ids: Any | None = None,
         cargo_ids: Any | None = None,
-    ) -> rt.UpstreamResponse:
+    ) -> _upstream.UpstreamResponse:
         """POST registry.create-voyage"""
         return await self.send(
             "POST",
             "/voyages",
-            content=rt.join_text(
+            content=_values.join_text(
                 '{\n  "shipImo": "',
-                rt.json_string_content(ship_imo),
+                _values.json_string_content(ship_imo),
                 '",\n  "departurePort": "',
-                rt.json_string_content(departure_port),
+                _values.json_string_content(departure_port),
                 '",\n  "arrivalPort": "',
-                rt.json_string_content(arrival_port),
+                _values.json_string_content(arrival_port),
                 '",\n  "departureDate": "',
-                rt.json_string_content(departure_date),
+                _values.json_string_content(departure_date),
                 '",\n  "arrivalDate": "',
-                rt.json_string_content(arrival_date),
+                _values.json_string_content(arrival_date),
                 '",\n  "crewIds": ',
-                rt.json_fragment(crew_ids),
+                _values.json_fragment(crew_ids),
                 ',\n  "cargoIds": ',
-                rt.json_fragment(cargo_ids),
+                _values.json_fragment(cargo_ids),
                 "\n}\n",
             ),
             media_type="application/json",
         )
 
-    async def list_crew(self) -> rt.UpstreamResponse:
+    async def list_crew(self) -> _upstream.UpstreamResponse:
         """GET registry.list-crew"""
         return await self.send("GET", "/crew")
 
 
-class LegacyClient(rt.UpstreamClient):
+class LegacyClient(_upstream.UpstreamClient):
     """The 'legacy' API."""
 
     def __init__(
@@ -102,7 +106,7 @@ class LegacyClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.legacy_ca_bundle,
                 settings.legacy_client_cert,
                 settings.legacy_client_key,
@@ -112,8 +116,8 @@ class LegacyClient(rt.UpstreamClient):
         self.settings = settings
 
     async def list_vessels(
-        self, *, status: rt.ParamValue | None = None
-    ) -> rt.UpstreamResponse:
+        self, *, status: _upstream.ParamValue | None = None
+    ) -> _upstream.UpstreamResponse:
         """GET legacy.list-vessels"""
         return await self.send(
             "GET",

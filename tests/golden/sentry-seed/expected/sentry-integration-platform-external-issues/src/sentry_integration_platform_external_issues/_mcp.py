@@ -11,6 +11,7 @@ import asyncio
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -28,14 +29,14 @@ from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[Clients, Mapping[str, Any]], Awaitable[rt.Outcome]]
-Reader = Callable[[Clients, Mapping[str, str]], Awaitable[rt.Outcome]]
+Handler = Callable[[Clients, Mapping[str, Any]], Awaitable[_errors.Outcome]]
+Reader = Callable[[Clients, Mapping[str, str]], Awaitable[_errors.Outcome]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,12 @@ class Call:
     """A tool's handler: its operation function, called with the arguments the tool declares,
     each as its Python parameter (`parameters`: argument name → parameter name)."""
 
-    function: Callable[..., Awaitable[rt.Outcome]]
+    function: Callable[..., Awaitable[_errors.Outcome]]
     parameters: Mapping[str, str]
 
     async def __call__(
         self, clients: Clients, arguments: Mapping[str, Any]
-    ) -> rt.Outcome:
+    ) -> _errors.Outcome:
         given = {
             self.parameters[k]: v for k, v in arguments.items() if k in self.parameters
         }
@@ -68,7 +69,6 @@ class Resource:
 
     @property
     def template(self) -> bool:
-        """Whether the URI has variables (listed by resources/templates/list)."""
         return "{" in self.uri
 
 
@@ -134,7 +134,7 @@ class Catalog:
                 outcome = await self.handlers[tool.name](clients, arguments)
         except TimeoutError:
             return failure(f"Timeout: the tool did not finish within {deadline:g}s")
-        except rt.CapabilityError as exc:
+        except _errors.CapabilityError as exc:
             return failure(f"{exc.title}: {exc.detail}")
         except Exception:
             logger.exception("tool %s failed", tool.name)
@@ -170,7 +170,7 @@ class Catalog:
     async def read(self, clients: Clients, uri: str) -> types.ReadResourceResult:
         """Read the resource `uri` names; failures are JSON-RPC errors."""
         for resource in self.resources:
-            variables = rt.match_uri(resource.uri, uri)
+            variables = match_uri(resource.uri, uri)
             if variables is None:
                 continue
             try:
@@ -179,7 +179,7 @@ class Catalog:
                 raise MCPError(
                     -32602, f"the resource needs a value for {exc}"
                 ) from None
-            except rt.CapabilityError as exc:
+            except _errors.CapabilityError as exc:
                 raise MCPError(-32603, f"{exc.title}: {exc.detail}") from None
             if outcome.status >= 400:
                 raise MCPError(-32603, f"the upstream answered {outcome.status}")
@@ -195,21 +195,36 @@ class Catalog:
         raise MCPError(-32602, f"Unknown resource URI: {uri}")
 
     def prompt(self, params: types.GetPromptRequestParams) -> types.GetPromptResult:
-        """The prompt's messages with the arguments filled in."""
         prompt = self.prompts.get(params.name)
         if prompt is None:
             raise MCPError(-32602, f"Unknown prompt: {params.name}")
         arguments = params.arguments or {}
         messages = [
             types.PromptMessage(
-                role=role,
-                content=types.TextContent(text=rt.fill_prompt(text, arguments)),
+                role=role, content=types.TextContent(text=fill_prompt(text, arguments))
             )
             for role, text in prompt.messages
         ]
         return types.GetPromptResult(
             description=prompt.definition.description, messages=messages
         )
+
+
+def match_uri(template: str, uri: str) -> dict[str, str] | None:
+    """The variables of `uri` if it matches the resource URI `template` (`{x}`: one segment)."""
+    names = re.findall(r"\{([^{}/]+)\}", template)
+    pieces = re.split(r"\{[^{}/]+\}", template)
+    match = re.fullmatch("([^/]+)".join(re.escape(piece) for piece in pieces), uri)
+    return dict(zip(names, match.groups(), strict=True)) if match else None
+
+
+def fill_prompt(template: str, arguments: Mapping[str, str]) -> str:
+    """Double-brace placeholders replaced by the arguments, once (values are never re-read)."""
+    return re.sub(
+        r"\{\{([a-zA-Z0-9_]+)\}\}",
+        lambda match: arguments.get(match.group(1), match.group(0)),
+        template,
+    )
 
 
 def empty_output(schema: Mapping[str, Any]) -> Any:
@@ -222,14 +237,12 @@ def empty_output(schema: Mapping[str, Any]) -> Any:
 
 
 def failure(message: str) -> types.CallToolResult:
-    """A tool result that reports an error to the model."""
     return types.CallToolResult(
         content=[types.TextContent(text=message)], is_error=True
     )
 
 
 def base64_text(data: bytes) -> str:
-    """Bytes as the base64 text MCP carries them in."""
     return base64.b64encode(data).decode("ascii")
 
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from . import _runtime as rt
+from . import _asgi, _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
@@ -34,7 +34,7 @@ NUMBER: Final = re.compile(
 BOOLEANS: Final = {"true": True, "false": False}
 
 
-class BodyTooLarge(rt.CapabilityError):
+class BodyTooLarge(_errors.CapabilityError):
     """The request body is longer than `<NS>_MAX_REQUEST_BYTES`."""
 
     status = 413
@@ -199,7 +199,7 @@ class Inputs:
                 if isinstance(exc, RecursionError)
                 else "is not JSON"
             )
-            raise rt.InputError(
+            raise _errors.InputError(
                 f"invalid input: body {reason} (UTF-8 JSON expected)"
             ) from None
 
@@ -217,7 +217,7 @@ class Inputs:
             raise InvalidInput(self.errors)
 
 
-class InvalidInput(rt.InputError):
+class InvalidInput(_errors.InputError):
     """Inputs that do not validate; `errors` names each field and what is wrong with it."""
 
     def __init__(self, errors: list[dict[str, str]]) -> None:
@@ -252,7 +252,7 @@ def clients_of(request: Request) -> Clients:
 # -- responses --------------------------------------------------------------------------------
 
 
-def to_response(outcome: rt.Outcome) -> Response:
+def to_response(outcome: _errors.Outcome) -> Response:
     """An operation's outcome as an HTTP response with the upstream's status."""
     if outcome.raw is not None:
         return Response(outcome.raw, outcome.status, media_type=outcome.media_type)
@@ -281,7 +281,7 @@ def problem(
 
 async def capability_error(request: Request, exc: Exception) -> Response:
     """Bad input (422, 413) and upstream failures (502, 504) reported as problems."""
-    assert isinstance(exc, rt.CapabilityError)
+    assert isinstance(exc, _errors.CapabilityError)
     if isinstance(exc, InvalidInput):
         return problem(exc.status, exc.title, exc.detail, errors=exc.errors)
     return problem(exc.status, exc.title, exc.detail)
@@ -333,9 +333,9 @@ def create(
             Route("/health/ready", ready, methods=["GET"], include_in_schema=False),
             Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         ],
-        middleware=[*middleware, Middleware(rt.CallerHeaders, names=caller_headers)],
+        middleware=[*middleware, Middleware(_asgi.CallerHeaders, names=caller_headers)],
         exception_handlers={
-            rt.CapabilityError: capability_error,
+            _errors.CapabilityError: capability_error,
             HTTPException: http_error,
             Exception: internal_error,
         },

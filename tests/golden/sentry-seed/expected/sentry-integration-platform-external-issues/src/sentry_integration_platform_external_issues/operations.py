@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def listissueexternallinks(clients: Clients, *, issue_id: str) -> rt.Outcome:
+async def listissueexternallinks(clients: Clients, *, issue_id: str) -> _errors.Outcome:
     """Retrieve custom integration issue links for a Sentry issue"""
     response = await clients.api.listissueexternallinks(issue_id=issue_id)
     return response.outcome()
@@ -23,7 +23,7 @@ async def listissueexternallinks(clients: Clients, *, issue_id: str) -> rt.Outco
 @tracing.operation
 async def createexternalissue(
     clients: Clients, *, uuid: str, body: dict[str, Any]
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Sentry Create or update an external issue"""
     response = await clients.api.createexternalissue(uuid=uuid, body=body)
     return response.outcome()
@@ -32,7 +32,7 @@ async def createexternalissue(
 @tracing.operation
 async def deleteexternalissue(
     clients: Clients, *, uuid: str, external_issue_id: str
-) -> rt.Outcome:
+) -> _errors.Outcome:
     """Sentry Delete an external issue"""
     response = await clients.api.deleteexternalissue(
         uuid=uuid, external_issue_id=external_issue_id

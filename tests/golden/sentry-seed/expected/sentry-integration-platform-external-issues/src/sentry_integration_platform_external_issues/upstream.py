@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
+class SentryIntegrationPlatformExternalIssuesClient(_upstream.UpstreamClient):
     """Sentry Integration Platform API — External Issues business capability. Self-contained, no shared references."""
 
     def __init__(
@@ -25,44 +25,47 @@ class SentryIntegrationPlatformExternalIssuesClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.ca_bundle, settings.client_cert, settings.client_key
             ),
-            headers={"Authorization": rt.bearer(settings.sentry_system_api_key)},
+            headers={"Authorization": _values.bearer(settings.sentry_system_api_key)},
         )
         self.settings = settings
 
     async def listissueexternallinks(
-        self, *, issue_id: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, issue_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """Retrieve custom integration issue links for a Sentry issue"""
         return await self.send(
-            "GET", rt.join_text("/groups/", rt.segment(issue_id), "/external-issues/")
+            "GET",
+            _values.join_text(
+                "/groups/", _values.segment(issue_id), "/external-issues/"
+            ),
         )
 
     async def createexternalissue(
-        self, *, uuid: rt.ParamValue, body: Any
-    ) -> rt.UpstreamResponse:
+        self, *, uuid: _upstream.ParamValue, body: Any
+    ) -> _upstream.UpstreamResponse:
         """Sentry Create or update an external issue"""
         return await self.send(
             "POST",
-            rt.join_text(
-                "/sentry-app-installations/", rt.segment(uuid), "/external-issues/"
+            _values.join_text(
+                "/sentry-app-installations/", _values.segment(uuid), "/external-issues/"
             ),
             json_body=body,
         )
 
     async def deleteexternalissue(
-        self, *, uuid: rt.ParamValue, external_issue_id: rt.ParamValue
-    ) -> rt.UpstreamResponse:
+        self, *, uuid: _upstream.ParamValue, external_issue_id: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """Sentry Delete an external issue"""
         return await self.send(
             "DELETE",
-            rt.join_text(
+            _values.join_text(
                 "/sentry-app-installations/",
-                rt.segment(uuid),
+                _values.segment(uuid),
                 "/external-issues/",
-                rt.segment(external_issue_id),
+                _values.segment(external_issue_id),
                 "/",
             ),
         )

@@ -6,15 +6,15 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(clients: Clients, *, imo_number: str) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo_number: str) -> _errors.Outcome:
     """Retrieve a ship's details by IMO number"""
-    return rt.Outcome(
+    return _errors.Outcome(
         200,
         {
             "imo": imo_number,

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _runtime as rt
+from . import _errors, _values
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def list_ships(clients: Clients, *, status: str | None = None) -> rt.Outcome:
+async def list_ships(clients: Clients, *, status: str | None = None) -> _errors.Outcome:
     """List ships in the shipyard, optionally filtered by status"""
     response = await clients.registry.list_ships(status=status)
     return response.outcome(shape_list_ships)
@@ -24,18 +24,18 @@ def shape_list_ships(body: Any) -> Any:
     """The output of `list_ships`: its outputParameters applied to the upstream JSON."""
     return [
         {
-            "imo": rt.first(item, ("imo_number",)),
-            "name": rt.first(item, ("vessel_name",)),
-            "type": rt.first(item, ("vessel_type",)),
-            "flag": rt.first(item, ("flag_code",)),
-            "status": rt.first(item, ("operational_status",)),
+            "imo": _values.first(item, ("imo_number",)),
+            "name": _values.first(item, ("vessel_name",)),
+            "type": _values.first(item, ("vessel_type",)),
+            "flag": _values.first(item, ("flag_code",)),
+            "status": _values.first(item, ("operational_status",)),
         }
-        for item in rt.items_of(body, ())
+        for item in _values.items_of(body, ())
     ]
 
 
 @tracing.operation
-async def get_ship(clients: Clients, *, imo: str) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo: str) -> _errors.Outcome:
     """Retrieve a ship's details by IMO number"""
     response = await clients.registry.get_ship(imo_number=imo)
     return response.outcome(shape_get_ship)
@@ -44,9 +44,9 @@ async def get_ship(clients: Clients, *, imo: str) -> rt.Outcome:
 def shape_get_ship(body: Any) -> Any:
     """The output of `get_ship`: its outputParameters applied to the upstream JSON."""
     return {
-        "imo": rt.first(body, ("imo_number",)),
-        "name": rt.first(body, ("vessel_name",)),
-        "type": rt.first(body, ("vessel_type",)),
-        "flag": rt.first(body, ("flag_code",)),
-        "status": rt.first(body, ("operational_status",)),
+        "imo": _values.first(body, ("imo_number",)),
+        "name": _values.first(body, ("vessel_name",)),
+        "type": _values.first(body, ("vessel_type",)),
+        "flag": _values.first(body, ("flag_code",)),
+        "status": _values.first(body, ("operational_status",)),
     }

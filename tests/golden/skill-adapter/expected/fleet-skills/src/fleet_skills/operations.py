@@ -6,20 +6,20 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(clients: Clients, *, imo: str) -> rt.Outcome:
+async def get_ship(clients: Clients, *, imo: str) -> _errors.Outcome:
     """Operation get_ship."""
     response = await clients.registry.get_ship(imo=imo)
     return response.outcome()
 
 
 @tracing.operation
-async def list_ships(clients: Clients) -> rt.Outcome:
+async def list_ships(clients: Clients) -> _errors.Outcome:
     """List the ships of the registry"""
     response = await clients.registry.list_ships()
     return response.outcome()

@@ -9,8 +9,7 @@ import mcp_types as types
 from mcp.server import Server
 from starlette.applications import Starlette
 
-from . import _mcp, operations
-from . import _runtime as rt
+from . import _asgi, _mcp, operations
 from .upstream import Clients
 
 TOOLS: tuple[types.Tool, ...] = (
@@ -73,5 +72,5 @@ def create_http_app(clients: Clients) -> Starlette:
         settings.tools_allowed_hosts,
         settings.tools_allowed_origins,
     )
-    app.add_middleware(rt.CallerHeaders, names=settings.tools_pass_headers)
+    app.add_middleware(_asgi.CallerHeaders, names=settings.tools_pass_headers)
     return app

@@ -6,13 +6,13 @@ The REST and MCP adapters only translate between their protocol and these functi
 
 from __future__ import annotations
 
-from . import _runtime as rt
+from . import _errors
 from . import _tracing as tracing
 from .upstream import Clients
 
 
 @tracing.operation
-async def get_ship(clients: Clients, *, name: str, imo: str) -> rt.Outcome:
+async def get_ship(clients: Clients, *, name: str, imo: str) -> _errors.Outcome:
     """Get one ship"""
     response = await clients.registry.get_ship(imo=imo)
     return response.outcome()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx2
 
-from . import _runtime as rt
+from . import _upstream, _values
 from .settings import Settings
 
 
-class RegistryClient(rt.UpstreamClient):
+class RegistryClient(_upstream.UpstreamClient):
     """The 'registry' API."""
 
     def __init__(
@@ -23,7 +23,7 @@ class RegistryClient(rt.UpstreamClient):
             max_response_bytes=settings.max_response_bytes,
             deadline=settings.upstream_deadline,
             transport=transport,
-            tls=rt.tls_context(
+            tls=_upstream.tls_context(
                 settings.registry_ca_bundle,
                 settings.registry_client_cert,
                 settings.registry_client_key,
@@ -31,9 +31,13 @@ class RegistryClient(rt.UpstreamClient):
         )
         self.settings = settings
 
-    async def get_ship(self, *, imo: rt.ParamValue) -> rt.UpstreamResponse:
+    async def get_ship(
+        self, *, imo: _upstream.ParamValue
+    ) -> _upstream.UpstreamResponse:
         """GET registry.get-ship"""
-        return await self.send("GET", rt.join_text("/ships/", rt.segment(imo)))
+        return await self.send(
+            "GET", _values.join_text("/ships/", _values.segment(imo))
+        )
 
 
 class Clients:
