@@ -108,21 +108,21 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         Setting(
             f"{env_prefix}_CONNECT_TIMEOUT",
             "connect_timeout",
-            "float",
+            "number",
             3.0,
             "seconds to connect to an upstream",
         ),
         Setting(
             f"{env_prefix}_READ_TIMEOUT",
             "read_timeout",
-            "float",
+            "number",
             30.0,
             "seconds to wait for an upstream response",
         ),
         Setting(
             f"{env_prefix}_RETRIES",
             "retries",
-            "int",
+            "integer",
             2,
             "retries of idempotent calls on connection failure, 429, 502, 503, 504",
             minimum=0,
@@ -131,7 +131,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         Setting(
             f"{env_prefix}_WORKERS",
             "workers",
-            "int",
+            "integer",
             1,
             "processes serving the HTTP adapters "
             "(stateless: each takes a share of the connections)",
@@ -140,7 +140,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         Setting(
             f"{env_prefix}_ACCESS_LOG",
             "access_log",
-            "bool",
+            "boolean",
             False,
             "log every request (to stderr; query strings are not logged)",
         ),

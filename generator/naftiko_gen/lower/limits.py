@@ -26,7 +26,7 @@ def limit_settings(env_prefix: str) -> list[Setting]:
         Setting(
             f"{env_prefix}_MAX_RESPONSE_BYTES",
             "max_response_bytes",
-            "int",
+            "integer",
             MAX_RESPONSE_BYTES,
             "largest upstream response body, counted after decompression "
             "(larger: 502, nothing more is read)",
@@ -35,21 +35,21 @@ def limit_settings(env_prefix: str) -> list[Setting]:
         Setting(
             f"{env_prefix}_UPSTREAM_DEADLINE",
             "upstream_deadline",
-            "float",
+            "number",
             60.0,
             "seconds one upstream call may take in all, retries and body included (then 504)",
         ),
         Setting(
             f"{env_prefix}_REQUEST_DEADLINE",
             "request_deadline",
-            "float",
+            "number",
             120.0,
             "seconds one REST request or MCP tool call may take in all (then 504 / isError)",
         ),
         Setting(
             f"{env_prefix}_HEADER_TIMEOUT",
             "header_timeout",
-            "float",
+            "number",
             10.0,
             "seconds a client has to send a request's line and headers "
             "(an idle or slow connection is closed)",
@@ -57,7 +57,7 @@ def limit_settings(env_prefix: str) -> list[Setting]:
         Setting(
             f"{env_prefix}_KEEP_ALIVE_TIMEOUT",
             "keep_alive_timeout",
-            "int",
+            "integer",
             5,
             "seconds an idle keep-alive connection stays open",
             minimum=1,
