@@ -42,6 +42,7 @@ class Setting:
     secret: bool = False
     default_code: Expr | None = None  # a default computed from other settings (templated baseUri)
     fallback: Expr | None = None  # where a bind file provides the value
+    common: bool = False  # one of every package's serving and limit settings, read by the runtime
     minimum: int | None = None  # bounds an "integer" setting is checked against at startup
     maximum: int | None = None
 
