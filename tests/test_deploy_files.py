@@ -57,12 +57,20 @@ def manifests(package: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def settings_variables(package: Path) -> tuple[set[str], set[str]]:
-    """(every variable, the secrets) that the package's settings.py reads."""
+    """(every variable, the secrets) that the package reads: settings.py, and the runtime's
+    serving and limit settings."""
     [settings] = (package / "src").glob("*/settings.py")
     text = settings.read_text(encoding="utf-8")
-    read = set(re.findall(r"env\.\w+\(\s*\"([A-Z0-9_]+)\"", text))
-    secrets = set(re.findall(r"env\.secret\(\s*\"([A-Z0-9_]+)\"", text))
-    return read, secrets
+    [prefix] = re.findall(r'^PREFIX = "([A-Z0-9_]+)"$', text, re.MULTILINE)
+
+    def names(source: str, reader: str, prefix_name: str) -> set[str]:
+        pattern = rf'env\.{reader}\(\s*({prefix_name} \+ )?"([A-Z0-9_]+)"'
+        return {(prefix if plus else "") + name for plus, name in re.findall(pattern, source)}
+
+    # The serving and limit settings are read by the runtime, from the package's prefix.
+    runtime = settings.with_name("_settings.py").read_text(encoding="utf-8")
+    read = names(text, r"\w+", "PREFIX") | names(runtime, r"\w+", "prefix")
+    return read, names(text, "secret", "PREFIX")
 
 
 def test_every_listening_package_has_its_manifests() -> None:

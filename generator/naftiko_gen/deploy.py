@@ -180,7 +180,7 @@ def _unique(name: str, used: set[str]) -> str:
 def _config_value(setting: Setting) -> str:
     """The ConfigMap value: the default as `settings.py` would read it, or empty for 'use the
     computed default' (an empty variable counts as unset) or 'required: fill in'."""
-    if setting.default is None or setting.py_type.startswith("tuple"):
+    if setting.default is None or setting.type == "items":
         return ""
     if isinstance(setting.default, bool):
         return "true" if setting.default else "false"

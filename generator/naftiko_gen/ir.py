@@ -24,6 +24,9 @@ InputLocation = Literal[
 # How a request body is built: a JSON value, JSON fields, a JSON text template, text content,
 # a form, multipart parts.
 BodyKind = Literal["json", "json-fields", "json-text", "content", "form", "multipart"]
+# The type of a setting's or an input's value: a JSON type, `any` JSON value, or `items` (a
+# setting's comma-separated list of text). Only printer.py spells them in Python.
+ValueType = Literal["string", "integer", "number", "boolean", "array", "object", "any", "items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +35,15 @@ class Setting:
 
     env: str
     attr: str
-    py_type: str  # "str", "int", "float" or "tuple[str, ...]"
+    type: ValueType  # "string", "integer", "number", "boolean" or "items"
     default: Any  # a literal default, or None when `default_code` or `required` applies
     description: str
     required: bool = False
     secret: bool = False
     default_code: Expr | None = None  # a default computed from other settings (templated baseUri)
     fallback: Expr | None = None  # where a bind file provides the value
-    minimum: int | None = None  # bounds an "int" setting is checked against at startup
+    common: bool = False  # one of every package's serving and limit settings, read by the runtime
+    minimum: int | None = None  # bounds an "integer" setting is checked against at startup
     maximum: int | None = None
 
 
@@ -143,16 +147,11 @@ class Input:
     py_name: str
     location: InputLocation
     json_type: str | None  # None: any JSON value
-    py_type: str
+    type: ValueType  # a REST path, query, header or cookie input is a scalar
     description: str
     required: bool
     pattern: str | None = None
     body_path: tuple[str | int, ...] | None = None  # REST "body-path": JSONPath into the body
-
-    @property
-    def annotation(self) -> str:
-        """The parameter annotation in the operations module."""
-        return self.py_type if self.required else f"{self.py_type} | None"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ def behaviour(operation: Operation) -> Hashable:
     Inputs are keyword-only and a call's arguments are keywords over them, so their order does
     not change what the function does.
     """
-    signature = sorted((i.py_name, i.annotation, i.required) for i in operation.inputs)
+    signature = sorted((i.py_name, i.type, i.required) for i in operation.inputs)
     call = operation.call
     return (
         tuple(signature),

@@ -16,7 +16,7 @@ from .formatting import FormatterError, format_python
 from .load import Document, load_document
 from .lower import lower_capability
 from .lower.context import Context
-from .lower.limits import LIMIT_ATTRS
+from .lower.limits import COMMON_ATTRS
 from .provenance import record, recorded
 from .render import plan
 from .source import read_sources
@@ -25,9 +25,6 @@ from .validate import IKANOS_SCHEMA_FILES, validate_schema
 
 # Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
 SECTION_FILES = ("exposes", "aggregates", "binds")
-RESERVED_SETTINGS = frozenset(
-    {"connect_timeout", "read_timeout", "retries", "workers", "access_log", *LIMIT_ATTRS}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +148,7 @@ def _plan(
         if version in IKANOS_SCHEMA_FILES:
             report_unapplied(document, diagnostics)
         sources = read_sources(document, diagnostics, strict=options.strict)
-        ctx = Context(document, diagnostics, sources, options.strict, set(RESERVED_SETTINGS))
+        ctx = Context(document, diagnostics, sources, options.strict, set(COMMON_ATTRS))
         capability = lower_capability(ctx, version, options.package)
         if capability is not None and not diagnostics.has_errors:
             spec_name = name_text(PurePosixPath(display).name)

@@ -37,7 +37,7 @@ from .expr import (
     StepResult,
     Template,
 )
-from .ir import UpstreamParam
+from .ir import Input, Setting, UpstreamParam, ValueType
 from .jsonpath import Step, is_wildcard
 
 _REACH: dict[SettingReach, str] = {
@@ -187,10 +187,29 @@ def code(value: Expr | str, indent: int = 0) -> str:
     return reindent(value if isinstance(value, str) else expression(value), indent)
 
 
-def annotation(param: UpstreamParam) -> str:
-    """The annotation of an upstream method's parameter: a body takes any JSON value, as does a
-    value a JSON template inserts whole; other values are text-like."""
-    if param.is_body:
-        return "Any"
-    base = "Any" if param.any_json else PARAM_VALUE
-    return base if param.required else f"{base} | None"
+# How each value type is spelled in a generated annotation.
+PY_TYPES: Mapping[ValueType, str] = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "array": "list[Any]",
+    "object": "dict[str, Any]",
+    "any": "Any",
+    "items": "tuple[str, ...]",
+}
+
+
+def annotation(item: UpstreamParam | Input | Setting) -> str:
+    """The `annotation` filter: a settings field's type, or an operation's or an upstream
+    method's parameter annotation (`| None` when optional). An upstream body takes any JSON
+    value, as does a value a JSON template inserts whole; other upstream values are text-like."""
+    if isinstance(item, Setting):
+        return PY_TYPES[item.type]
+    if isinstance(item, Input):
+        base = PY_TYPES[item.type]
+    else:
+        if item.is_body:
+            return "Any"
+        base = "Any" if item.any_json else PARAM_VALUE
+    return base if item.required else f"{base} | None"

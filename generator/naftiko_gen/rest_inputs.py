@@ -15,10 +15,10 @@ from .printer import expression
 
 # Path, query, header and cookie values are text, converted to the input's Python type.
 TEXT_CONVERTERS = {
-    "str": "web.text",
-    "int": "web.integer",
-    "float": "web.number",
-    "bool": "web.boolean",
+    "string": "web.text",
+    "integer": "web.integer",
+    "number": "web.number",
+    "boolean": "web.boolean",
 }
 # Body values are JSON, checked against the input's JSON type.
 JSON_CONVERTERS = {
@@ -76,7 +76,7 @@ def rest_read(item: Input) -> Code:
     if item.location.startswith("body"):
         converter = JSON_CONVERTERS.get(item.json_type or "", "web.json_any")
     else:
-        converter = TEXT_CONVERTERS[item.py_type]
+        converter = TEXT_CONVERTERS[item.type]
     args = [py_str(_field(item)), _raw(item), converter]
     pattern = _pattern(item)
     if pattern is not None:

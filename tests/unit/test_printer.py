@@ -2,6 +2,8 @@
 as the document's value, and the lowering of templates into nodes."""
 
 import ast
+import typing
+from dataclasses import replace
 
 import pytest
 from naftiko_gen.expr import (
@@ -24,7 +26,7 @@ from naftiko_gen.expr import (
     setting_attr,
     structure,
 )
-from naftiko_gen.ir import UpstreamParam
+from naftiko_gen.ir import Input, Setting, UpstreamParam, ValueType
 from naftiko_gen.jsonpath import compile_jsonpath
 from naftiko_gen.lower.templates import template_code
 from naftiko_gen.printer import annotation, expression, py
@@ -117,6 +119,26 @@ def test_upstream_parameter_annotations() -> None:
     assert annotation(param(required=False)) == "_upstream.ParamValue | None"
     assert annotation(param(is_body=True, required=False)) == "Any"
     assert annotation(param(any_json=True, required=False)) == "Any | None"
+
+
+@pytest.mark.parametrize("value_type", typing.get_args(ValueType))
+def test_every_value_type_is_spelled_as_a_python_annotation(value_type: ValueType) -> None:
+    setting = Setting("X_Y", "y", value_type, None, "")
+    spelled = annotation(setting)
+    ast.parse(spelled, mode="eval")  # a valid annotation, whatever the kind
+    item = Input("y", "y", "argument", None, value_type, "", required=False)
+    assert annotation(item) == f"{spelled} | None"
+    assert annotation(replace(item, required=True)) == spelled
+
+
+def test_value_types_print_as_the_annotations_a_person_writes() -> None:
+    kinds: dict[ValueType, str] = {
+        "integer": "int",
+        "array": "list[Any]",
+        "items": "tuple[str, ...]",
+    }
+    for value_type, spelled in kinds.items():
+        assert annotation(Setting("X_Y", "y", value_type, None, "")) == spelled
 
 
 def test_analyses_read_settings_from_nodes() -> None:

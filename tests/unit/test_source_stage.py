@@ -18,7 +18,7 @@ from naftiko_gen.diagnostics import Diagnostics
 from naftiko_gen.load import Document, load_document
 from naftiko_gen.lower import lower_capability
 from naftiko_gen.lower.context import Context
-from naftiko_gen.pipeline import RESERVED_SETTINGS
+from naftiko_gen.lower.limits import COMMON_ATTRS
 from naftiko_gen.source import SourceBundle, read_sources
 from naftiko_gen.validate import validate_schema
 
@@ -122,7 +122,7 @@ def test_lowering_reads_only_the_bundle(
 ) -> None:
     sources, diagnostics = bundle
     version = validate_schema(sources.root, diagnostics, strict=False)
-    ctx = Context(sources.root, diagnostics, sources, False, set(RESERVED_SETTINGS))
+    ctx = Context(sources.root, diagnostics, sources, False, set(COMMON_ATTRS))
     for module, name in [(builtins, "open"), (io, "open"), (os, "open")]:
         monkeypatch.setattr(module, name, _refuse)
     for name in ("stat", "lstat", "scandir", "listdir", "access"):

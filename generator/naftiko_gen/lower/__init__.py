@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..ir import Capability, ControlAdapter, McpAdapter, RestAdapter, Setting
+from ..ir import Capability, ControlAdapter, McpAdapter, RestAdapter
 from ..load import Pointer
 from ..naming import dist_name, env_name, identifier, package_name
 from .aggregates import index_aggregates
@@ -19,7 +19,7 @@ from .consumes import lower_consumes
 from .context import Context, label, mapping, tags, text
 from .control import lower_control
 from .imports import section_entries
-from .limits import limit_settings
+from .limits import common_settings
 from .mcp import lower_mcp
 from .namespaces import check_exposed_namespaces
 from .rest import lower_rest
@@ -103,49 +103,7 @@ def lower_capability(ctx: Context, spec_version: str, dist: str | None = None) -
         )
     if ctx.diagnostics.has_errors:
         return None
-    settings = [
-        *binds.settings,
-        Setting(
-            f"{env_prefix}_CONNECT_TIMEOUT",
-            "connect_timeout",
-            "float",
-            3.0,
-            "seconds to connect to an upstream",
-        ),
-        Setting(
-            f"{env_prefix}_READ_TIMEOUT",
-            "read_timeout",
-            "float",
-            30.0,
-            "seconds to wait for an upstream response",
-        ),
-        Setting(
-            f"{env_prefix}_RETRIES",
-            "retries",
-            "int",
-            2,
-            "retries of idempotent calls on connection failure, 429, 502, 503, 504",
-            minimum=0,
-            maximum=10,
-        ),
-        Setting(
-            f"{env_prefix}_WORKERS",
-            "workers",
-            "int",
-            1,
-            "processes serving the HTTP adapters "
-            "(stateless: each takes a share of the connections)",
-            minimum=1,
-        ),
-        Setting(
-            f"{env_prefix}_ACCESS_LOG",
-            "access_log",
-            "bool",
-            False,
-            "log every request (to stderr; query strings are not logged)",
-        ),
-        *limit_settings(env_prefix),
-    ]
+    settings = [*binds.settings, *common_settings(env_prefix)]
     return Capability(
         spec_path=ctx.document.display,
         spec_version=spec_version,

@@ -12,7 +12,7 @@ def read_only_setting(ctx: Context, binds: Binds, namespace: str, what: str) -> 
     """`<NS>_READ_ONLY`: serve only what cannot change anything upstream."""
     env = f"{env_name(namespace)}_READ_ONLY"
     attr = ctx.setting_attr(env)
-    binds.settings.append(Setting(env, attr, "bool", False, f"true: serve only {what}"))
+    binds.settings.append(Setting(env, attr, "boolean", False, f"true: serve only {what}"))
     return attr
 
 
@@ -24,7 +24,7 @@ def pass_headers_setting(ctx: Context, binds: Binds, namespace: str) -> str:
         "comma-separated request headers of the caller passed on to the upstream calls "
         "(Authorization only when listed); default: none"
     )
-    binds.settings.append(Setting(env, attr, "tuple[str, ...]", None, meaning))
+    binds.settings.append(Setting(env, attr, "items", None, meaning))
     return attr
 
 
@@ -48,7 +48,7 @@ def tool_filter(ctx: Context, binds: Binds, namespace: str, oauth2: bool) -> Too
     attrs = []
     for name, description in lists.items():
         attrs.append(ctx.setting_attr(name))
-        binds.settings.append(Setting(name, attrs[-1], "tuple[str, ...]", None, description))
+        binds.settings.append(Setting(name, attrs[-1], "items", None, description))
     read_only = read_only_setting(ctx, binds, namespace, "tools with `readOnlyHint`")
     return ToolFilter(attrs[0], attrs[1], read_only, attrs[2], attrs[3] if oauth2 else None)
 
@@ -65,5 +65,5 @@ def upstream_tls(ctx: Context, binds: Binds, env: str, namespace: str) -> tuple[
     }
     attrs = tuple(ctx.setting_attr(name) for name in meanings)
     for (name, meaning), attr in zip(meanings.items(), attrs, strict=True):
-        binds.settings.append(Setting(name, attr, "str", "", meaning))
+        binds.settings.append(Setting(name, attr, "string", "", meaning))
     return attrs[0], attrs[1], attrs[2]

@@ -75,7 +75,7 @@ class Binds:
             Setting(
                 env,
                 attr,
-                "str",
+                "string",
                 None,
                 description,
                 required=True,

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..expr import Escaped, Expr, InputRef, Lit, Projection, SettingRef
-from ..ir import ParamLocation, UpstreamOperation, UpstreamParam
+from ..ir import ParamLocation, UpstreamOperation, UpstreamParam, ValueType
 from ..jsonpath import JsonPathError, Step, compile_jsonpath
 from ..load import Pointer
 from ..naming import identifier, normalized
@@ -22,14 +22,9 @@ if TYPE_CHECKING:
     from .consumes import _UpstreamLowering
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-JSON_TYPES = {
-    "string": "str",
-    "integer": "int",
-    "number": "float",
-    "boolean": "bool",
-    "array": "list[Any]",
-    "object": "dict[str, Any]",
-}
+JSON_TYPES: frozenset[ValueType] = frozenset(
+    {"string", "integer", "number", "boolean", "array", "object"}
+)
 CALLER_PREFIXES = ("rest.", "tools.", "mcp.")
 FORMATS = frozenset({"json", "yaml", "xml", "csv", "tsv", "psv", "html", "markdown"})
 UNSUPPORTED_FORMATS = frozenset({"protobuf", "avro"})

@@ -259,12 +259,12 @@ class _UpstreamLowering:
                 f"baseUri of '{self.namespace}' {reason}; the package requires {env} at startup",
                 pointer,
             )
-            setting = Setting(env, attr, "str", None, description, required=True)
+            setting = Setting(env, attr, "string", None, description, required=True)
         elif "{{" in base:
             code = template_code(base, lambda n: self.settings_ref(n, pointer, reach="loading"))
-            setting = Setting(env, attr, "str", None, description, default_code=code)
+            setting = Setting(env, attr, "string", None, description, default_code=code)
         else:
-            setting = Setting(env, attr, "str", base, description)
+            setting = Setting(env, attr, "string", base, description)
         self.binds.settings.append(setting)
         return attr, env
 

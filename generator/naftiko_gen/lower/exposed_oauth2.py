@@ -44,7 +44,7 @@ def lower_oauth2(
         Setting(
             names[0],
             scopes_attr,
-            "tuple[str, ...]",
+            "items",
             None,
             "comma-separated scopes every access token must carry on this adapter (403 "
             "insufficient_scope otherwise); default: none",
@@ -57,7 +57,7 @@ def lower_oauth2(
             Setting(
                 f"{env}_OPERATION_SCOPES",
                 operation_scopes_attr,
-                "tuple[str, ...]",
+                "items",
                 None,
                 "comma-separated `operation=scope` pairs: an operation needs every scope paired "
                 "with it (403 insufficient_scope otherwise); default: none",
@@ -67,10 +67,10 @@ def lower_oauth2(
     if introspection:
         purpose = "this server presents to the token introspection endpoint"
         binds.settings.append(
-            Setting(names[1], client_id_attr, "str", None, f"client id {purpose}", required=True)
+            Setting(names[1], client_id_attr, "string", None, f"client id {purpose}", required=True)
         )
         binds.settings.append(
-            Setting(names[2], client_secret_attr, "str", None, f"secret {purpose}", secret=True)
+            Setting(names[2], client_secret_attr, "string", None, f"secret {purpose}", secret=True)
         )
     token_url = text(auth.get("tokenEndpoint")) or issuer
     return ExposedAuth(

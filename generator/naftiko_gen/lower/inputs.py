@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ..ir import Input, InputLocation, UpstreamParam
+from ..ir import Input, InputLocation, UpstreamParam, ValueType
 from ..jsonpath import JsonPathError, compile_jsonpath, is_definite
 from ..load import Pointer
 from ..naming import RESERVED, identifier, normalized
@@ -15,6 +15,16 @@ from .consumes import ConsumedOperation
 from .context import as_list, text
 from .session import Session
 from .templates import placeholders
+
+SCALARS: frozenset[ValueType] = frozenset({"string", "integer", "number", "boolean"})
+
+
+def _value_type(json_type: str | None) -> ValueType:
+    """The value type of a JSON type name; any JSON value when it is none of them."""
+    for value_type in JSON_TYPES:
+        if value_type == json_type:
+            return value_type
+    return "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +83,15 @@ class InputsLowering:
     ) -> Input:
         if location in ("path", "query", "header", "cookie") and json_type in (None, "object"):
             json_type = "string"  # a URL or a header carries text; an object would be JSON text
-        py_type = JSON_TYPES.get(json_type or "", "Any")
+        value_type = _value_type(json_type)
         if self.exposure.kind == "rest" and location in ("path", "query", "header", "cookie"):
-            py_type = {"str": "str", "int": "int", "float": "float", "bool": "bool"}.get(
-                py_type, "str"
-            )
+            value_type = value_type if value_type in SCALARS else "string"
         item = Input(
             name=name,
             py_name=identifier(name, self.taken),
             location=location,
             json_type=json_type,
-            py_type=py_type,
+            type=value_type,
             description=description,
             required=required,
             pattern=pattern,

@@ -97,7 +97,7 @@ def lower_mcp(
         Setting(
             f"{env}_ALLOWED_HOSTS",
             hosts_attr,
-            "tuple[str, ...]",
+            "items",
             None,
             "comma-separated Host values accepted by the MCP endpoint (DNS-rebinding guard); "
             "default: localhost, 127.0.0.1, [::1] and the bind address, any port",
@@ -107,7 +107,7 @@ def lower_mcp(
         Setting(
             f"{env}_ALLOWED_ORIGINS",
             origins_attr,
-            "tuple[str, ...]",
+            "items",
             None,
             "comma-separated Origin values accepted by the MCP endpoint; "
             "default: http://localhost, http://127.0.0.1, http://[::1], any port",

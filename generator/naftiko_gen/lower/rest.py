@@ -38,11 +38,11 @@ def adapter_settings(
     port = entry.get("port")
     port = port if isinstance(port, int) and 0 < port < 65536 else default_port
     binds.settings.append(
-        Setting(host_env, host_attr, "str", address, f"bind address of '{namespace}'")
+        Setting(host_env, host_attr, "string", address, f"bind address of '{namespace}'")
     )
     description = f"port of '{namespace}'"
     binds.settings.append(
-        Setting(port_env, port_attr, "int", port, description, minimum=1, maximum=65535)
+        Setting(port_env, port_attr, "integer", port, description, minimum=1, maximum=65535)
     )
     return host_attr, port_attr
 
@@ -86,7 +86,7 @@ def lower_rest(
         Setting(
             max_body_env,
             max_body_attr,
-            "int",
+            "integer",
             MAX_REQUEST_BYTES,
             f"largest request body '{namespace}' accepts, in bytes (larger: 413)",
         )

@@ -107,7 +107,7 @@ def _setting_default(setting: Setting) -> str:
         return "required"
     if setting.default_code is not None:
         return "from the bound variables"
-    if setting.py_type.startswith("tuple") or setting.default == "":
+    if setting.type == "items" or setting.default == "":
         return "see meaning"
     if isinstance(setting.default, bool):
         return "`true`" if setting.default else "`false`"

@@ -19,6 +19,7 @@ from ..ir import (
     Upstream,
 )
 from ..lower.binary import DEFAULT_MAX_BINARY_SIZE
+from ..lower.limits import COMMON_SETTINGS
 from ..operation_functions import operation_functions
 from ..rest_inputs import rest_read
 from .page import (
@@ -303,21 +304,55 @@ def upstream_module(page: Page) -> UpstreamModule:
 
 
 @dataclass(frozen=True, slots=True)
-class SettingsModule(Page):
-    """settings.py: each setting with the reader of a text value (`url` for a base URL), and how
-    many settings, from the first, are read into locals because another's default refers to them."""
+class SettingReader:
+    """How settings.py reads one setting: its name after PREFIX (None: a name of its own, such as
+    a bound variable) and the reader of a text value (`url` for a base URL)."""
 
-    readers: tuple[tuple[Setting, str], ...]
+    setting: Setting
+    suffix: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsModule(Page):
+    """settings.py: the common prefix of the variables, the reader of each setting the document
+    declares (the others are `_settings.Serving`'s), and how many of them, from the first, are
+    read into locals because another's default refers to them."""
+
+    prefix: str
+    readers: tuple[SettingReader, ...]
     hoist: int
 
 
 def settings_module(page: Page) -> SettingsModule:
     """The view of settings.py."""
+    prefix = page.cap.env_prefix + "_"
     urls = {upstream.base_url_attr for upstream in page.cap.upstreams}
-    readers = tuple((s, "url" if s.attr in urls else "text") for s in page.cap.settings)
-    referenced = set().union(*(settings_in(s.default_code) for s in page.cap.settings))
-    hoist = max((i + 1 for i, s in enumerate(page.cap.settings) if s.attr in referenced), default=0)
-    return extend(page, SettingsModule, readers=readers, hoist=hoist)
+    declared = [s for s in page.cap.settings if not s.common]
+    readers = tuple(
+        SettingReader(
+            s,
+            s.env.removeprefix(prefix) if s.env.startswith(prefix) else None,
+            "url" if s.attr in urls else "text",
+        )
+        for s in declared
+    )
+    referenced = set().union(*(settings_in(s.default_code) for s in declared))
+    hoist = max((i + 1 for i, s in enumerate(declared) if s.attr in referenced), default=0)
+    return extend(page, SettingsModule, prefix=prefix, readers=readers, hoist=hoist)
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeSettings(Page):
+    """_settings.py (the same in every package): the serving and limit settings every package
+    reads, each `env` being the variable's name after the package's prefix."""
+
+    common: tuple[Setting, ...]
+
+
+def runtime_settings(page: Page) -> RuntimeSettings:
+    """The view of _settings.py."""
+    return extend(page, RuntimeSettings, common=COMMON_SETTINGS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ PREFIX = "MEDIA_"
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """Every value the package reads from the environment (see README.md for the names)."""
+class Settings(_settings.Serving):
+    """Every value the package reads from the environment (see README.md for the names).
+
+    Serving and limit settings, the same in every package, come from `Serving`."""
 
     base_url: str
     ca_bundle: str
@@ -35,16 +37,6 @@ class Settings:
     tools_confirm_tools: tuple[str, ...]
     tools_read_only: bool
     tools_pass_headers: tuple[str, ...]
-    connect_timeout: float
-    read_timeout: float
-    retries: int
-    workers: int
-    access_log: bool
-    max_response_bytes: int
-    upstream_deadline: float
-    request_deadline: float
-    header_timeout: float
-    keep_alive_timeout: int
 
 
 def load_settings(
@@ -73,18 +65,7 @@ def load_settings(
         tools_confirm_tools=env.items(PREFIX + "TOOLS_CONFIRM_TOOLS", ()),
         tools_read_only=env.flag(PREFIX + "TOOLS_READ_ONLY", False),
         tools_pass_headers=env.items(PREFIX + "TOOLS_PASS_HEADERS", ()),
-        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
-        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
-        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
-        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
-        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
-        max_response_bytes=env.integer(
-            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
-        ),
-        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
-        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
-        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
-        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
+        **_settings.serving(env, PREFIX),
     )
     env.finish()
     return settings

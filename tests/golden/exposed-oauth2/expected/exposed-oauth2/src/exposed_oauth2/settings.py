@@ -14,8 +14,10 @@ PREFIX = "EXPOSED_OAUTH2_"
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """Every value the package reads from the environment (see README.md for the names)."""
+class Settings(_settings.Serving):
+    """Every value the package reads from the environment (see README.md for the names).
+
+    Serving and limit settings, the same in every package, come from `Serving`."""
 
     api_base_url: str
     api_ca_bundle: str
@@ -41,16 +43,6 @@ class Settings:
     things_mcp_tool_scopes: tuple[str, ...]
     things_mcp_read_only: bool
     things_mcp_pass_headers: tuple[str, ...]
-    connect_timeout: float
-    read_timeout: float
-    retries: int
-    workers: int
-    access_log: bool
-    max_response_bytes: int
-    upstream_deadline: float
-    request_deadline: float
-    header_timeout: float
-    keep_alive_timeout: int
 
 
 def load_settings(
@@ -92,18 +84,7 @@ def load_settings(
         things_mcp_tool_scopes=env.items("THINGS_MCP_TOOL_SCOPES", ()),
         things_mcp_read_only=env.flag("THINGS_MCP_READ_ONLY", False),
         things_mcp_pass_headers=env.items("THINGS_MCP_PASS_HEADERS", ()),
-        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
-        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
-        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
-        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
-        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
-        max_response_bytes=env.integer(
-            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
-        ),
-        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
-        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
-        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
-        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
+        **_settings.serving(env, PREFIX),
     )
     env.finish()
     return settings

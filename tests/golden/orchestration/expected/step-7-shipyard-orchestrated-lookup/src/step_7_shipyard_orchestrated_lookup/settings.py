@@ -14,8 +14,10 @@ PREFIX = "STEP_7_SHIPYARD_ORCHESTRATED_LOOKUP_"
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """Every value the package reads from the environment (see README.md for the names)."""
+class Settings(_settings.Serving):
+    """Every value the package reads from the environment (see README.md for the names).
+
+    Serving and limit settings, the same in every package, come from `Serving`."""
 
     registry_token: str = field(repr=False)
     registry_version: str = field(repr=False)
@@ -45,16 +47,6 @@ class Settings:
     shipyard_api_pass_headers: tuple[str, ...]
     shipyard_skills_host: str
     shipyard_skills_port: int
-    connect_timeout: float
-    read_timeout: float
-    retries: int
-    workers: int
-    access_log: bool
-    max_response_bytes: int
-    upstream_deadline: float
-    request_deadline: float
-    header_timeout: float
-    keep_alive_timeout: int
 
 
 def load_settings(
@@ -128,18 +120,7 @@ def load_settings(
         shipyard_skills_port=env.integer(
             "SHIPYARD_SKILLS_PORT", 3003, minimum=1, maximum=65535
         ),
-        connect_timeout=env.number(PREFIX + "CONNECT_TIMEOUT", 3.0),
-        read_timeout=env.number(PREFIX + "READ_TIMEOUT", 30.0),
-        retries=env.integer(PREFIX + "RETRIES", 2, minimum=0, maximum=10),
-        workers=env.integer(PREFIX + "WORKERS", 1, minimum=1),
-        access_log=env.flag(PREFIX + "ACCESS_LOG", False),
-        max_response_bytes=env.integer(
-            PREFIX + "MAX_RESPONSE_BYTES", 10485760, minimum=1
-        ),
-        upstream_deadline=env.number(PREFIX + "UPSTREAM_DEADLINE", 60.0),
-        request_deadline=env.number(PREFIX + "REQUEST_DEADLINE", 120.0),
-        header_timeout=env.number(PREFIX + "HEADER_TIMEOUT", 10.0),
-        keep_alive_timeout=env.integer(PREFIX + "KEEP_ALIVE_TIMEOUT", 5, minimum=1),
+        **_settings.serving(env, PREFIX),
     )
     env.finish()
     return settings
