@@ -558,8 +558,8 @@ class UpstreamClient:
         return await self.dispatch(request, decode_json)
 
     def joins(self, path: str) -> bool:
-        """Whether `prefix + path` is the URL `build_request` makes of `path` (one leading
-        slash, and a base URL without a query or credentials, which it merges otherwise)."""
+        """Whether `prefix + path` is the URL `build_request` makes of `path`: one leading
+        slash, a base URL without a query or credentials (it merges those itself)."""
         return bool(self.prefix) and path[:1] == "/" and path[1:2] != "/"
 
     def build(
