@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx2
 import pytest
 
 from .conftest import Builder, FakeUpstream, body_json, content_type
@@ -702,3 +703,43 @@ async def test_engine_fixture_forward_applies_client_header_values(
     assert request.headers["x-api-version"] == "2026-03-03"
     assert request.headers["x-api-key"] == "secret-key-123"
     assert body_json(request) == {"name": "Ann"}
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.example.com",
+        "https://api.example.com/v1",
+        "http://127.0.0.1:8001/api/v2/",
+        "http://[::1]:9000/x%20y",
+        "https://user:secret@api.example.com/v1",
+        "https://api.example.com/v1?tenant=a",
+    ],
+)
+@pytest.mark.parametrize("path", ["/items/a%2Fb", "//items", "/items?x=1&y=%20", "/é x"])
+async def test_upstream_request_is_what_the_http_client_would_build(
+    build: Builder, upstream: FakeUpstream, base_url: str, path: str
+) -> None:
+    """`UpstreamClient.build` skips httpx2's URL merge: same URL, headers, body and timeouts."""
+    cap = build(tool_document(method="GET", operation="", tool=""))
+    client = cap.runtime.UpstreamClient(
+        base_url,
+        connect_timeout=2.0,
+        read_timeout=5.0,
+        retries=0,
+        max_response_bytes=1000,
+        deadline=9.0,
+        transport=httpx2.MockTransport(upstream.handle),
+        headers={"Authorization": "Bearer t", "X-Client": "c"},
+    )
+    assert client.joins("/items") is ("?" not in base_url and "@" not in base_url)
+    headers = [("X-Client", "caller"), ("X-Other", "o")]
+    built = client.build("POST", path, headers, json={"a": 1})
+    expected = client.http.build_request("POST", path, headers=headers, json={"a": 1})
+    assert str(built.url) == str(expected.url)
+    assert built.headers.multi_items() == expected.headers.multi_items()
+    assert built.read() == expected.read()
+    assert built.extensions == expected.extensions
+    await client.send("GET", path)
+    assert str(upstream.only().url) == str(client.http.build_request("GET", path).url)
+    await client.aclose()

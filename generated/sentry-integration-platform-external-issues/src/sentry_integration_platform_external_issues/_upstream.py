@@ -197,6 +197,14 @@ class UpstreamClient:
             auth=auth,
             follow_redirects=False,
         )
+        base = self.http.base_url  # its path always ends with "/"
+        plain = not (base.query or base.userinfo)
+        self.prefix = (
+            f"{base.scheme}://{base.netloc.decode()}{base.raw_path.decode()}"
+            if plain
+            else ""
+        )
+        self.timeouts = self.http.timeout.as_dict()
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -270,6 +278,11 @@ class UpstreamClient:
         )
         return await self.dispatch(request, decode_json)
 
+    def joins(self, path: str) -> bool:
+        """Whether `prefix + path` is the URL `build_request` makes of `path`: one leading
+        slash, a base URL without a query or credentials (it merges those itself)."""
+        return bool(self.prefix) and path[:1] == "/" and path[1:2] != "/"
+
     def build(
         self, method: str, path: str, headers: list[tuple[str, str]], **parts: Any
     ) -> httpx2.Request:
@@ -280,7 +293,16 @@ class UpstreamClient:
         """
         _check_fields("header", headers)
         try:
-            return self.http.build_request(method, path, headers=headers, **parts)
+            if self.http.params or self.http.cookies or not self.joins(path):
+                return self.http.build_request(method, path, headers=headers, **parts)
+            # What `build_request` makes, with the URL parsed once instead of three times.
+            merged = httpx2.Headers(self.http.headers)
+            merged.update(headers)
+            url = self.prefix + path[1:]
+            extensions = {"timeout": self.timeouts}
+            return httpx2.Request(
+                method, url, headers=merged, extensions=extensions, **parts
+            )
         except httpx2.InvalidURL as exc:
             raise _errors.InputError(
                 f"the upstream URL cannot be built: {exc}"

@@ -308,6 +308,11 @@ async def ready(request: Request) -> Response:
     return Response(b'{"status":"UP"}', media_type="application/json")
 
 
+def caller_layer(names: Sequence[str]) -> list[Middleware]:
+    """The middleware passing the caller's headers `names` on; none at all without names."""
+    return [Middleware(_asgi.CallerHeaders, names=names)] if names else []
+
+
 def create(
     routes: Sequence[BaseRoute],
     clients: Clients,
@@ -333,7 +338,7 @@ def create(
             Route("/health/ready", ready, methods=["GET"], include_in_schema=False),
             Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         ],
-        middleware=[*middleware, Middleware(_asgi.CallerHeaders, names=caller_headers)],
+        middleware=[*middleware, *caller_layer(caller_headers)],
         exception_handlers={
             _errors.CapabilityError: capability_error,
             HTTPException: http_error,
