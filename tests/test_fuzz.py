@@ -142,7 +142,7 @@ def test_two_adapters_of_one_type_keep_distinct_factories(
     mcp = result.files[f"src/{package}/mcp_server.py"].decode()
     assert rest.count("\ndef create_app_") == 2
     assert mcp.count("\ndef create_server_") == 2
-    assert "list_things_9090" in mcp and "list_things_9091" in mcp
+    assert 'name="list-things-9090"' in mcp and 'name="list-things-9091"' in mcp
 
 
 @pytest.mark.parametrize(

@@ -165,11 +165,15 @@ class Capability:
     def __post_init__(self) -> None:
         self.connect(self.env)
 
+    def runtime(self, name: str) -> ModuleType:
+        """One of the package's runtime modules (`_errors`, `_upstream`, ...)."""
+        package = self.modules["settings"].__name__.rpartition(".")[0]
+        return importlib.import_module(f"{package}.{name}")
+
     @property
     def errors(self) -> ModuleType:
         """The package's `_errors` module (where `SettingsError` lives)."""
-        package = self.modules["settings"].__name__.rpartition(".")[0]
-        return importlib.import_module(f"{package}._errors")
+        return self.runtime("_errors")
 
     def load_settings(self, env: Mapping[str, str]) -> Any:
         return self.modules["settings"].load_settings(dict(env))

@@ -722,7 +722,7 @@ async def test_upstream_request_is_what_the_http_client_would_build(
 ) -> None:
     """`UpstreamClient.build` skips httpx2's URL merge: same URL, headers, body and timeouts."""
     cap = build(tool_document(method="GET", operation="", tool=""))
-    client = cap.runtime.UpstreamClient(
+    client = cap.runtime("_upstream").UpstreamClient(
         base_url,
         connect_timeout=2.0,
         read_timeout=5.0,
