@@ -324,24 +324,32 @@ def test_a_run_killed_at_a_random_moment_over_a_larger_tree(tmp_path: Path, seed
 def test_a_manifest_with_merge_conflict_markers_is_resolved_by_regenerating(
     out: Path, spec: Path
 ) -> None:
-    """Two branches regenerated the package: git leaves markers in the manifest. `--check`
-    reports the package as out of date (not as a folder naftiko-gen did not write), and
-    regenerating writes a clean manifest."""
+    """Two branches regenerated the package: git leaves markers in the manifest, and the other
+    branch's files. `--check` reports the package as out of date (not as a folder naftiko-gen
+    did not write); regenerating writes a clean manifest and removes what only the other
+    branch generated."""
     manifest = out / NAME / ".naftiko-gen" / "manifest.json"
     ours = manifest.read_text()
-    theirs = ours.replace('"version"', '"version-on-the-other-branch"')
-    lines_ours, lines_theirs = ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    extra = out / NAME / "only-on-the-other-branch.txt"
+    extra.write_text("generated on the other branch\n")
+    digest = hashlib.sha256(extra.read_bytes()).hexdigest()
+    theirs = json.loads(ours)
+    theirs["files"]["only-on-the-other-branch.txt"] = digest
+    lines_ours = ours.splitlines(keepends=True)
+    lines_theirs = json.dumps(theirs, indent=2).splitlines(keepends=True)
     manifest.write_text(
-        "".join(lines_ours[:2])
+        "".join(lines_ours[:1])
         + "<<<<<<< HEAD\n"
-        + "".join(lines_ours[2:])
+        + "".join(lines_ours[1:-1])
         + "=======\n"
-        + "".join(lines_theirs[2:])
-        + ">>>>>>> feature\n"
+        + "\n".join(line.rstrip("\n") for line in lines_theirs[1:-1])
+        + "\n>>>>>>> feature\n"
+        + lines_ours[-1]
     )
     checked = run(spec, "-o", out, "--check")
     assert checked.exit_code == 1, checked.output
     assert "NG301" not in checked.output
     assert run(spec, "-o", out, "-q").exit_code == 0
     assert manifest.read_text() == ours
+    assert not extra.exists()
     assert run(spec, "-o", out, "--check").exit_code == 0

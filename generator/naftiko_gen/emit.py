@@ -118,35 +118,49 @@ def read_manifest(package_dir: Path) -> dict[str, Any] | None:
     """The package's manifest, or None when there is none (or it is not a manifest).
 
     A manifest left with merge conflict markers (two branches regenerated the same package) is
-    read as its first side, so that regenerating resolves the conflict instead of refusing the
-    folder as one naftiko-gen did not write.
+    read as its first side, with the files of both sides: regenerating then resolves the
+    conflict, and removes what either branch generated and this run does not, instead of
+    refusing the folder as one naftiko-gen did not write.
     """
     raw = _read(package_dir, MANIFEST)
+    if raw is None:
+        return None
+    first, second = _sides(raw)
     try:
-        data = json.loads(_first_side(raw)) if raw is not None else None
+        data, other = json.loads(first), json.loads(second)
     except ValueError:
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    files, theirs = data.get("files"), other.get("files") if isinstance(other, dict) else None
+    if isinstance(files, dict) and isinstance(theirs, dict):
+        data["files"] = {**theirs, **files}
+    return data
 
 
-def _first_side(raw: bytes) -> bytes:
-    """`raw` with each git conflict block replaced by its first side (`<<<<<<<` to `|||||||` or
-    `=======`); text without conflict markers is returned as it is."""
-    if not raw.startswith(b"<<<<<<< ") and b"\n<<<<<<< " not in raw:
-        return raw
-    kept: list[bytes] = []
+def _sides(raw: bytes) -> tuple[bytes, bytes]:
+    """The two sides of a text with git conflict blocks: the lines outside the blocks, with each
+    block's first side (`<<<<<<<` to `|||||||` or `=======`) or its last side (`=======` to
+    `>>>>>>>`). A text without conflict markers is both sides."""
+    first: list[bytes] = []
+    second: list[bytes] = []
     side = "outside"
     for line in raw.splitlines(keepends=True):
         bare = line.rstrip(b"\r\n")
         if bare.startswith(b"<<<<<<<"):
             side = "first"
-        elif side == "first" and (bare == b"=======" or bare.startswith(b"|||||||")):
-            side = "other"
+        elif side == "first" and bare.startswith(b"|||||||"):
+            side = "base"
+        elif side in ("first", "base") and bare == b"=======":
+            side = "second"
         elif side != "outside" and bare.startswith(b">>>>>>>"):
             side = "outside"
-        elif side != "other":
-            kept.append(line)
-    return b"".join(kept)
+        else:
+            if side in ("outside", "first"):
+                first.append(line)
+            if side in ("outside", "second"):
+                second.append(line)
+    return b"".join(first), b"".join(second)
 
 
 def _old_manifest(package_dir: Path) -> dict[str, str]:
