@@ -83,8 +83,6 @@ _HELPER: dict[HelperRole, str] = {
     "secret-ok": runtime("secret_ok"),
     "basic-ok": runtime("basic_ok"),
 }
-# Helpers whose calls are written one argument per line.
-_EXPLODED: frozenset[HelperRole] = frozenset({"lookup"})
 PARAM_VALUE = runtime("ParamValue")  # the type of a text-like upstream parameter
 
 
@@ -147,10 +145,7 @@ def _piece(part: str | Expr) -> str:
 
 
 def _helper(node: Helper) -> Code:
-    args = [expression(arg) for arg in node.args]
-    if node.role in _EXPLODED:
-        return call_code(_HELPER[node.role], args)
-    return Code(f"{_HELPER[node.role]}({', '.join(args)})")
+    return call_code(_HELPER[node.role], [expression(arg) for arg in node.args])
 
 
 def leaves(value: Any) -> Any:
