@@ -161,6 +161,45 @@ async def test_cookie_parameter(build: Builder, upstream: FakeUpstream) -> None:
     assert cookies == {"session": "s-1", "theme": "dark"}
 
 
+# A client-level query parameter makes the request through httpx2's own `build_request`.
+@pytest.mark.parametrize(
+    "client", ["", "inputParameters: [{name: v, in: query, value: '1'}]"], ids=["joined", "built"]
+)
+async def test_a_cookie_the_upstream_sets_never_reaches_another_call(
+    build: Builder, upstream: FakeUpstream, client: str
+) -> None:
+    """One pooled client serves every caller: an upstream's `Set-Cookie` (a session it opened
+    for one caller's credentials) must not ride on the next caller's request."""
+    cap = build(
+        tool_document(
+            client=client,
+            method="GET",
+            operation="""
+                inputParameters:
+                  - name: session
+                    in: cookie
+            """,
+            tool="""
+                inputParameters:
+                  - name: session
+                    type: string
+                    description: session id
+                    required: false
+                with:
+                  session: tools.session
+            """,
+        )
+    )
+    upstream.queue(json={"who": "a"}, headers={"set-cookie": "sid=caller-a; Path=/"})
+    await call(cap, {"session": "s-a"})
+    await call(cap, {})
+    await call(cap, {"session": "s-b"})
+    first, second, third = upstream.requests
+    assert first.headers["cookie"] == "session=s-a"
+    assert "cookie" not in second.headers
+    assert third.headers["cookie"] == "session=s-b"
+
+
 @pytest.mark.parametrize("placeholder", ["{id}", "{{id}}"])
 @pytest.mark.parametrize(
     ("value", "encoded"),
