@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from ruff import find_ruff_bin
@@ -24,22 +25,26 @@ class FormatterError(RuntimeError):
     """The generated code did not parse: a generator bug, reported as an internal error."""
 
 
-def format_python(files: dict[str, bytes]) -> dict[str, bytes]:
-    """`files` with every `.py` file formatted as black and ruff-format lay it out."""
-    sources = {path: data for path, data in files.items() if path.endswith(".py")}
+def format_python(files: dict[str, bytes], laid_out: Collection[str] = ()) -> dict[str, bytes]:
+    """`files` with every `.py` file formatted as black and ruff-format lay it out, but those
+    in `laid_out` (the runtime modules, formatted once per process), which are left as they are.
+    """
+    modules = {path: data for path, data in files.items() if path.endswith(".py")}
+    sources = sorted(path for path in modules if path not in laid_out)
     if not sources:
         return files
     with tempfile.TemporaryDirectory(prefix="naftiko-gen-") as tmp:
         root = Path(tmp)
-        for path, data in sources.items():
+        # Every module is written, so that the import sorting sees the whole package.
+        for path, data in modules.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         common = ["--isolated", "--no-cache", f"--target-version={TARGET_VERSION}"]
         # Run from the package root, so that `src/<package>` counts as first-party, as it does
         # when the user runs ruff in the generated package.
-        _ruff(root, "check", *common, "--fix", "--exit-zero", "--select=F401,I001", ".")
-        _ruff(root, "format", *common, f"--line-length={LINE_LENGTH}", ".")
+        _ruff(root, "check", *common, "--fix", "--exit-zero", "--select=F401,I001", *sources)
+        _ruff(root, "format", *common, f"--line-length={LINE_LENGTH}", *sources)
         formatted = {path: (root / path).read_bytes() for path in sources}
     return {**files, **formatted}
 

@@ -22,6 +22,7 @@ from .render import plan
 from .source import read_sources
 from .unapplied import report_unapplied
 from .validate import IKANOS_SCHEMA_FILES, validate_schema
+from .views import is_runtime
 
 # Ikanos standalone section files besides `consumes` (which is read like a shared consumes file).
 SECTION_FILES = ("exposes", "aggregates", "binds")
@@ -153,7 +154,8 @@ def _plan(
         if capability is not None and not diagnostics.has_errors:
             spec_name = name_text(PurePosixPath(display).name)
             try:
-                files = format_python(plan(capability, spec_name))
+                planned = plan(capability, spec_name)
+                files = format_python(planned, laid_out={p for p in planned if is_runtime(p)})
             except FormatterError as exc:
                 diagnostics.error(
                     "NG900",

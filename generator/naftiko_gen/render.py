@@ -4,25 +4,29 @@ One Jinja environment, built once and never changed, `StrictUndefined`, template
 generated tree (`templates/package/...`, `__pkg__` standing for the import package; the macros
 they import live outside it, in `templates/_macros/`). Each template gets its own view
 (`views/`) and only iterates and prints; every document string reaches the output through the
-escaping filters registered here, which all go through `code.py`.
+escaping filters registered here, which all go through `code.py`. The runtime modules hold
+nothing of a document: they are rendered and laid out once per process (`runtime_modules`), and
+every plan carries their final bytes.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
 
 from . import deploy, printer
 from .code import comment_text, json_text, toml_str, yaml_scalar, yaml_str
+from .formatting import format_python
 from .ir import Capability
 from .openapi import openapi_document
-from .views import Page, openapi_file, skill_docs, view_of
+from .views import RUNTIME, Page, is_runtime, openapi_file, skill_docs, view_of
 
 
 def templates_dir() -> Path:
@@ -92,6 +96,24 @@ def _template_files() -> tuple[str, ...]:
     return tuple(p.relative_to(root).as_posix() for p in sorted(root.glob("package/**/*.jinja")))
 
 
+@functools.cache
+def runtime_modules() -> Mapping[str, bytes]:
+    """Every runtime module, by its path in the templates (`src/__pkg__/_name.py`), laid out:
+    the same bytes in every package, so they are rendered and formatted once per process."""
+    env = environment()
+    rendered = {
+        _target(relative): env.get_template(relative).render(RUNTIME.context()).encode("utf-8")
+        for relative in _template_files()
+        if is_runtime(_target(relative))
+    }
+    return MappingProxyType(format_python(rendered))
+
+
+def _target(relative: str) -> str:
+    """The output path of a template (`__pkg__` standing for the import package)."""
+    return relative.removeprefix("package/").removesuffix(".jinja")
+
+
 def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
     """Every file of the generated package, keyed by its path relative to the package folder:
     for each template, its view (`views/`) rendered.
@@ -105,7 +127,10 @@ def plan(capability: Capability, spec_name: str) -> dict[str, bytes]:
     for relative in _template_files():
         if not _wanted(capability, relative):
             continue
-        target = relative.removeprefix("package/").removesuffix(".jinja")
+        target = _target(relative)
+        if is_runtime(target):
+            files[target.replace("__pkg__", capability.package)] = runtime_modules()[target]
+            continue
         template = env.get_template(relative)
         if "__skill__" in target:  # one SKILL.md per skill
             for name, doc in skill_docs(page):

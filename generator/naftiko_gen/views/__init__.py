@@ -10,14 +10,15 @@ and `code` filters, which go through `printer.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import PurePosixPath
 
 from .documents import project, readme, skill_docs
 from .modules import (
+    RUNTIME,
     control,
     mcp_module,
     operations,
     rest_module,
-    runtime_settings,
     serving_module,
     settings_module,
     skill_module,
@@ -26,7 +27,7 @@ from .modules import (
 from .page import Page, openapi_file
 from .tests import conftest, mcp_tests, rest_tests, settings_tests, skill_tests
 
-__all__ = ["Page", "openapi_file", "skill_docs", "view_of"]
+__all__ = ["RUNTIME", "Page", "is_runtime", "openapi_file", "skill_docs", "view_of"]
 
 
 def _page(page: Page) -> Page:
@@ -46,7 +47,6 @@ VIEWS: Mapping[str, Callable[[Page], Page]] = {
     "src/__pkg__/skill.py": skill_module,
     "src/__pkg__/upstream.py": upstream_module,
     "src/__pkg__/settings.py": settings_module,
-    "src/__pkg__/_settings.py": runtime_settings,
     "src/__pkg__/serving.py": serving_module,
     "tests/conftest.py": conftest,
     "tests/test_rest.py": rest_tests,
@@ -54,6 +54,14 @@ VIEWS: Mapping[str, Callable[[Page], Page]] = {
     "tests/test_skill.py": skill_tests,
     "tests/test_settings.py": settings_tests,
 }
+
+
+def is_runtime(path: str) -> bool:
+    """Whether `path` (`src/<package>/_name.py`, in the templates or in a package) is a vendored
+    runtime module: rendered from `RUNTIME`, the same bytes in every package."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1]
+    return len(parts) == 3 and parts[0] == "src" and name.startswith("_") and name[1] != "_"
 
 
 def view_of(target: str) -> Callable[[Page], Page]:
