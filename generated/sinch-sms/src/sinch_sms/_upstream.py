@@ -11,6 +11,7 @@ import ssl
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Final
 
 import httpx2
@@ -196,6 +197,9 @@ class UpstreamClient:
             params=tuple(_pairs(params)),
             auth=auth,
             follow_redirects=False,
+            # One client serves every caller: a cookie an upstream sets in one caller's answer
+            # must never ride on another caller's request, so none is kept.
+            cookies=CookieJar(DefaultCookiePolicy(allowed_domains=())),
         )
         base = self.http.base_url  # its path always ends with "/"
         plain = not (base.query or base.userinfo)
@@ -293,7 +297,7 @@ class UpstreamClient:
         """
         _check_fields("header", headers)
         try:
-            if self.http.params or self.http.cookies or not self.joins(path):
+            if self.http.params or not self.joins(path):
                 return self.http.build_request(method, path, headers=headers, **parts)
             # What `build_request` makes, with the URL parsed once instead of three times.
             merged = httpx2.Headers(self.http.headers)

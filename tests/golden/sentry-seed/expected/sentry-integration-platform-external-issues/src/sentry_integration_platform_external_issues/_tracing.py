@@ -80,9 +80,13 @@ def span(
 
 
 def operation(function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    name = f"operation {function.__name__}"
+
     @functools.wraps(function)
     async def traced(*args: P.args, **kwargs: P.kwargs) -> R:
-        with span(f"operation {function.__name__}"):
+        if tracer is None:
+            return await function(*args, **kwargs)
+        with span(name):
             return await function(*args, **kwargs)
 
     return traced
