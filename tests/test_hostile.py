@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 from naftiko_gen.diagnostics import Severity
 from naftiko_gen.pipeline import Options, plan_document
+
+from tests.e2e.harness import free_port
 
 from .generation import REPO
 
@@ -37,13 +38,6 @@ NAMES = (
     b'bytes\xff\xfe"""open("pwned","w")\'\'\'.yaml',
     b"md-->`$(touch pwned)`<!--\\.yaml",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +121,7 @@ def test_the_package_tests_pass_and_run_nothing(generated: tuple[Path, list[Path
 def test_the_server_starts_and_runs_nothing(generated: tuple[Path, list[Path]]) -> None:
     work, packages = generated
     package = packages[0]
-    rest, mcp = _free_port(), _free_port()
+    rest, mcp = free_port(), free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(package / "src"),

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import queue
+import random
 import re
 import shutil
 import signal
@@ -64,12 +65,27 @@ T = TypeVar("T")
 DEFAULT_START_TIMEOUT = 60.0
 
 
+# Ports handed to servers come from below the kernel's ephemeral range (32768-60999 on Linux),
+# from which outgoing connections take their source ports: a port picked in that range (as
+# binding port 0 does) can be taken by any connection before its server starts listening.
+SERVER_PORTS = range(20000, 32768)
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range, and not
+    handed out before in this process."""
+    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+        if port in _handed:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind((LOOPBACK, port))
+            except OSError:
+                continue
+        _handed.add(port)
         return port
+    raise RuntimeError(f"no free TCP port in {SERVER_PORTS}")
 
 
 def env_var_name(namespace: str, suffix: str) -> str:

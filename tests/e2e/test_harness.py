@@ -13,6 +13,7 @@ import httpx2
 import pytest
 
 from tests.e2e.harness import (
+    SERVER_PORTS,
     FakeUpstream,
     entered_together,
     env_var_name,
@@ -258,3 +259,10 @@ def test_entered_together_starts_services_at_once_and_stops_them_all() -> None:
         groups = [service.process.pid for service in services]
         assert len(groups) == 2
     assert all(group_is_gone(group) for group in groups)
+
+
+def test_free_ports_are_distinct_and_outside_the_ephemeral_range() -> None:
+    """Ports handed to servers never come from the range outgoing connections take theirs from."""
+    ports = [free_port() for _ in range(64)]
+    assert len(set(ports)) == len(ports)
+    assert all(port in SERVER_PORTS and port < 32768 for port in ports)

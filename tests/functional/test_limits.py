@@ -25,6 +25,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.e2e.harness import free_port
+
 from .conftest import PROBLEM_JSON, Builder, Capability, FakeUpstream, content_type, tool_text
 
 pytestmark = pytest.mark.anyio
@@ -400,12 +402,6 @@ def test_a_malformed_bind_file_is_reported_without_its_content(
 
 
 # -- the command line (a real process) --------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager
