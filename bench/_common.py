@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import re
 import shlex
 import signal
@@ -101,10 +102,26 @@ def ensure_node_tools() -> Path | None:
 # ---------------------------------------------------------------- processes
 
 
+# Below the kernel's ephemeral range (32768-60999 on Linux), which outgoing connections take
+# their source ports from: a port picked there (binding port 0) can be taken by one of the load
+# generator's connections before its server listens (tests/e2e/harness.py picks the same way).
+SERVER_PORTS = range(20000, 32768)
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    """A port on HOST that was free a moment ago, not handed out before in this run."""
+    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+        if port in _handed:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+        _handed.add(port)
+        return port
+    raise RuntimeError(f"no free TCP port in {SERVER_PORTS}")
 
 
 @dataclass
