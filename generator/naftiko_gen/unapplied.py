@@ -10,11 +10,8 @@ schema.
 
 from __future__ import annotations
 
-import copy
 import functools
-import json
 from collections.abc import Iterator
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -22,9 +19,8 @@ from jsonschema.exceptions import ValidationError
 
 from .diagnostics import Diagnostics
 from .load import Document
-from .validate import leaves
+from .validate import IKANOS_LATEST, leaves, schema_of
 
-SCHEMA_FILE = "ikanos-schema-beta5.json"
 MARKER = "x-naftiko-gen-unapplied"
 UNLESS = "x-naftiko-gen-applied-value"  # a value that is what the package does anyway
 SCRIPTING = "script steps are not generated, so there is nothing to configure"
@@ -99,9 +95,7 @@ def definition_parts(definition: dict[str, Any]) -> list[dict[str, Any]]:
 
 @functools.cache
 def _validator() -> jsonschema.Draft202012Validator:
-    text = resources.files("naftiko_gen").joinpath("schemas", SCHEMA_FILE).read_text()
-    schema: dict[str, Any] = copy.deepcopy(json.loads(text))
-    schema["properties"]["ikanos"] = {"type": "string"}
+    schema = schema_of(IKANOS_LATEST)
     for name, properties in UNAPPLIED.items():
         for part in definition_parts(schema["$defs"][name]):
             for key, reason in properties.items():

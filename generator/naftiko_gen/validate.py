@@ -6,7 +6,6 @@ run is `--strict`. Whether a document can be *generated* is decided by lowering,
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Iterable, Mapping
@@ -35,13 +34,17 @@ IKANOS_LATEST = "1.0.0-beta5"
 
 @functools.cache
 def _validator(version: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_inline_refs(schema_of(version)))
+
+
+def schema_of(version: str) -> dict[str, Any]:
+    """The bundled schema of `version` as published (a fresh copy), but for the version string."""
     dialect, files = _dialect(version)
     text = resources.files("naftiko_gen").joinpath("schemas", files[version]).read_text()
     schema: dict[str, Any] = json.loads(text)
-    schema = copy.deepcopy(schema)
     # The engine never checks the version string (reference §0.1): accept any string here.
     schema["properties"][dialect] = {"type": "string"}
-    return jsonschema.Draft202012Validator(_inline_refs(schema))
+    return schema
 
 
 # Beside a `$ref`, these only annotate: the reference alone decides what validates.
@@ -57,7 +60,7 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """
 
     def named(node: Any) -> Any:
-        seen = set()
+        seen: set[str] = set()
         while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/"):
             if not set(node) <= _ANNOTATIONS or node["$ref"] in seen:
                 break
@@ -72,13 +75,12 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        keys: Iterable[Any] = (
-            node.keys()
-            if isinstance(node, dict)
-            else range(len(node))
-            if isinstance(node, list)
-            else ()
-        )
+        if isinstance(node, dict):
+            keys: Iterable[Any] = list(node)
+        elif isinstance(node, list):
+            keys = range(len(node))
+        else:
+            continue
         for key in keys:
             node[key] = named(node[key])
             pending.append(node[key])
