@@ -111,7 +111,9 @@ _handed: set[int] = set()
 
 def free_port() -> int:
     """A port on HOST that was free a moment ago, not handed out before in this run."""
-    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+    start = random.randrange(len(SERVER_PORTS))  # so that parallel runs rarely pick alike
+    for offset in range(len(SERVER_PORTS)):
+        port = SERVER_PORTS[(start + offset) % len(SERVER_PORTS)]
         if port in _handed:
             continue
         with socket.socket() as s:

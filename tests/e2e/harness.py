@@ -75,7 +75,9 @@ _handed: set[int] = set()
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range, and not
     handed out before in this process."""
-    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+    start = random.randrange(len(SERVER_PORTS))  # so that parallel runs rarely pick alike
+    for offset in range(len(SERVER_PORTS)):
+        port = SERVER_PORTS[(start + offset) % len(SERVER_PORTS)]
         if port in _handed:
             continue
         with socket.socket() as probe:
